@@ -1,0 +1,432 @@
+import { Pool, errors as undiciErrors } from 'undici';
+import type { z } from 'zod';
+import { artifactFileName } from './artifact-name.js';
+import { buildCreateBody } from './create-body.js';
+import {
+  type CloudflareMessage,
+  DexApiError,
+  DexNetworkError,
+  DexRateLimitError,
+  DexResponseError,
+  DexUnsafeArtifactError,
+} from './errors.js';
+import { InMemoryRateLimitGate, type RateLimitGate, rateLimitKey, retryAfterToDate } from './rate-limit.js';
+import { backoffDelay, type Clock, DEFAULT_RETRY_POLICY, type RetryPolicy, systemClock } from './retry.js';
+import {
+  createResult,
+  describeIssues,
+  envelope,
+  failureEnvelope,
+  listCommandsResult,
+  listDevicesResult,
+  quotaResult,
+} from './schemas.js';
+import {
+  type Command,
+  type CommandFilter,
+  type CreatedCommand,
+  type Device,
+  type DexEndpoint,
+  type Download,
+  MAX_PER_PAGE,
+  type NewCommand,
+  type Page,
+  type PageRequest,
+  type Quota,
+} from './types.js';
+
+export interface DexClientOptions {
+  /** e.g. `https://api.cloudflare.com/client/v4` (CLOUDFLARE_API_URL). */
+  baseUrl: string;
+  accountId: string;
+  /** An API token with "Cloudflare DEX Write". Kept private; never logged or put in an error. */
+  token: string;
+  timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number };
+  /** Keep-alive connections to the API; the default suits a bot. */
+  connections?: number;
+  retry?: Partial<RetryPolicy>;
+  rateLimitGate?: RateLimitGate;
+  clock?: Clock;
+  random?: () => number;
+  /** Called once per HTTP attempt, for metrics and logs. */
+  onCall?: (event: DexCallEvent) => void;
+}
+
+export interface DexCallEvent {
+  endpoint: DexEndpoint;
+  method: 'GET' | 'POST';
+  /** HTTP status, or 0 when no response arrived. */
+  status: number;
+  durationMs: number;
+  attempt: number;
+  /** Set when the call waited for a rate-limit hold before going out. */
+  rateLimitWaitMs: number;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+interface SendRequest extends CallOptions {
+  endpoint: DexEndpoint;
+  method: 'GET' | 'POST';
+  path: string;
+  query?: URLSearchParams;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+type RawResponse = Awaited<ReturnType<Pool['request']>>;
+
+const MAX_JSON_BYTES = 16 * 1024 * 1024;
+const CANONICAL_API_HOST = 'api.cloudflare.com';
+
+/**
+ * The Cloudflare DEX remote-captures API: one method per endpoint. Responses are validated with zod;
+ * safe calls retry 429/5xx/network errors with jittered backoff; `createCommands` never retries.
+ */
+export class DexClient {
+  readonly #token: string;
+  readonly #pool: Pool;
+  readonly #basePath: string;
+  readonly #accountPath: string;
+  readonly #allowedArtifactHosts: string[];
+  readonly #gate: RateLimitGate;
+  readonly #gateKey: string;
+  readonly #retry: RetryPolicy;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #onCall: ((event: DexCallEvent) => void) | undefined;
+
+  constructor(options: DexClientOptions) {
+    const base = new URL(options.baseUrl);
+    this.#token = options.token;
+    this.#basePath = base.pathname.replace(/\/+$/, '');
+    this.#accountPath = `/accounts/${encodeURIComponent(options.accountId)}`;
+    this.#allowedArtifactHosts = [...new Set([base.host.toLowerCase(), CANONICAL_API_HOST])];
+    this.#pool = new Pool(base.origin, {
+      connections: options.connections ?? 16,
+      connectTimeout: options.timeouts?.connectMs ?? 10_000,
+      headersTimeout: options.timeouts?.headersMs ?? 30_000,
+      bodyTimeout: options.timeouts?.bodyMs ?? 60_000,
+      keepAliveTimeout: 30_000,
+    });
+    this.#gate = options.rateLimitGate ?? new InMemoryRateLimitGate();
+    this.#gateKey = rateLimitKey(options.token);
+    this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    this.#onCall = options.onCall;
+  }
+
+  /** Starts commands. Not idempotent, so never retried: on `DexNetworkError.outcomeUnknown`, reconcile by listing. */
+  async createCommands(commands: readonly NewCommand[], options: CallOptions = {}): Promise<CreatedCommand[]> {
+    const body = buildCreateBody(commands);
+    const result = await this.#json(
+      { ...options, endpoint: 'create', method: 'POST', path: `${this.#accountPath}/dex/commands`, body },
+      createResult,
+    );
+    return result.commands;
+  }
+
+  async listCommands(filter: CommandFilter & PageRequest = {}, options: CallOptions = {}): Promise<Page<Command>> {
+    const query = pageQuery(filter);
+    if (filter.from) query.set('from', filter.from.toISOString());
+    if (filter.to) query.set('to', filter.to.toISOString());
+    if (filter.deviceId) query.set('device_id', filter.deviceId);
+    if (filter.userEmail) query.set('user_email', filter.userEmail);
+    if (filter.type) query.set('command_type', filter.type);
+    if (filter.status) query.set('status', filter.status);
+    return this.#page(
+      { ...options, endpoint: 'list', method: 'GET', path: `${this.#accountPath}/dex/commands`, query },
+      listCommandsResult,
+    );
+  }
+
+  /** Every command matching the filter, one call per page of 50. */
+  iterateCommands(filter: CommandFilter = {}, options: CallOptions = {}): AsyncGenerator<Command> {
+    return walkPages((page) => this.listCommands({ ...filter, page, perPage: MAX_PER_PAGE }, options));
+  }
+
+  /** Devices that can take remote captures (connected within the last hour), searched by name or email. */
+  async listDevices(query: { search?: string } & PageRequest = {}, options: CallOptions = {}): Promise<Page<Device>> {
+    const params = pageQuery(query);
+    if (query.search) params.set('search', query.search);
+    return this.#page(
+      {
+        ...options,
+        endpoint: 'devices',
+        method: 'GET',
+        path: `${this.#accountPath}/dex/commands/devices`,
+        query: params,
+      },
+      listDevicesResult,
+    );
+  }
+
+  iterateDevices(query: { search?: string } = {}, options: CallOptions = {}): AsyncGenerator<Device> {
+    return walkPages((page) => this.listDevices({ ...query, page, perPage: MAX_PER_PAGE }, options));
+  }
+
+  async getQuota(options: CallOptions = {}): Promise<Quota> {
+    return this.#json(
+      { ...options, endpoint: 'quota', method: 'GET', path: `${this.#accountPath}/dex/commands/quota` },
+      quotaResult,
+    );
+  }
+
+  /**
+   * Streams a finished command's zip. Never buffers it. `start` asks for the rest of a cut-off
+   * download (`Range`); check `Download.start` — a server may send the whole file instead.
+   */
+  async download(
+    command: Pick<Command, 'id' | 'filename'> & { deviceId?: string | null },
+    options: CallOptions & { start?: number; ifRange?: string } = {},
+  ): Promise<Download> {
+    if (!/^[A-Za-z0-9-]{1,100}$/.test(command.id)) throw new DexUnsafeArtifactError(command.id);
+    const fileName = artifactFileName(command.id, command.filename, this.#allowedArtifactHosts);
+    const headers: Record<string, string> = { accept: 'application/zip' };
+    if (options.start && options.start > 0) {
+      headers.range = `bytes=${options.start}-`;
+      if (options.ifRange) headers['if-range'] = options.ifRange;
+    }
+    const primary = `${this.#accountPath}/dex/commands/${command.id}/downloads/${encodeURIComponent(fileName)}`;
+    let response = await this.#send({ ...options, endpoint: 'download', method: 'GET', path: primary, headers });
+    // Reference §7.3 step 4: Cloudflare's own client uses this route; try it before giving up.
+    if (response.statusCode === 404 && command.deviceId && /^[A-Za-z0-9-]{1,100}$/.test(command.deviceId)) {
+      await response.body.dump();
+      const alternate = `${this.#accountPath}/dex/devices/${command.deviceId}/commands/downloads/${command.id}.zip`;
+      response = await this.#send({ ...options, endpoint: 'download', method: 'GET', path: alternate, headers });
+    }
+    if (response.statusCode !== 200 && response.statusCode !== 206) {
+      throw await this.#errorFrom('download', response);
+    }
+    const contentLength = numberHeader(header(response, 'content-length'));
+    const contentRange = header(response, 'content-range')?.match(/^bytes (\d+)-\d+\/(\d+|\*)$/);
+    const partial = response.statusCode === 206 && contentRange;
+    return {
+      stream: response.body,
+      fileName,
+      contentType: header(response, 'content-type') ?? 'application/zip',
+      contentLength,
+      totalSize: partial ? numberHeader(contentRange[2]) : contentLength,
+      start: partial ? Number(contentRange[1]) : 0,
+      etag: header(response, 'etag'),
+      acceptsRanges: header(response, 'accept-ranges')?.toLowerCase() === 'bytes',
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.close();
+  }
+
+  async #page<T>(request: SendRequest, schema: z.ZodType<T[]>): Promise<Page<T>> {
+    const parsed = await this.#parse(request, envelope(schema));
+    const info = parsed.result_info ?? {};
+    const page = Number(request.query?.get('page'));
+    return {
+      items: parsed.result,
+      page: info.page ?? page,
+      perPage: info.per_page ?? Number(request.query?.get('per_page')),
+      totalPages: info.total_pages ?? null,
+      totalCount: info.total_count ?? null,
+    };
+  }
+
+  async #json<T>(request: SendRequest, schema: z.ZodType<T>): Promise<T> {
+    return (await this.#parse(request, envelope(schema))).result;
+  }
+
+  async #parse<S extends z.ZodType>(request: SendRequest, schema: S): Promise<z.output<S>> {
+    const response = await this.#send(request);
+    if (response.statusCode >= 300) throw await this.#errorFrom(request.endpoint, response);
+    const text = await readCapped(response, request.endpoint, request.method);
+    const cfRay = header(response, 'cf-ray');
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new DexResponseError(request.endpoint, 'body is not valid JSON', excerpt(text), response.statusCode, cfRay);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new DexResponseError(
+        request.endpoint,
+        describeIssues(parsed.error),
+        excerpt(text),
+        response.statusCode,
+        cfRay,
+      );
+    }
+    const value = parsed.data as { success?: boolean; errors?: CloudflareMessage[] };
+    if (value.success === false) {
+      throw new DexApiError({
+        endpoint: request.endpoint,
+        status: response.statusCode,
+        errors: value.errors ?? [],
+        cfRay,
+      });
+    }
+    return parsed.data;
+  }
+
+  /** Sends one request, waiting out rate-limit holds and retrying what is safe to retry. */
+  async #send(request: SendRequest): Promise<RawResponse> {
+    const retriable = request.method === 'GET';
+    const path = `${this.#basePath}${request.path}${request.query?.size ? `?${request.query}` : ''}`;
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.#token}`,
+      'user-agent': 'dex-capture-bot',
+      ...request.headers,
+    };
+    let body: string | undefined;
+    if (request.body !== undefined) {
+      body = JSON.stringify(request.body);
+      headers['content-type'] = 'application/json';
+    }
+
+    for (let attempt = 0; ; attempt++) {
+      const rateLimitWaitMs = await this.#waitForGate(request);
+      const started = this.#clock.now();
+      const report = (status: number) =>
+        this.#onCall?.({
+          endpoint: request.endpoint,
+          method: request.method,
+          status,
+          durationMs: this.#clock.now() - started,
+          attempt,
+          rateLimitWaitMs,
+        });
+      const canRetry = retriable && attempt < this.#retry.maxRetries;
+
+      let response: RawResponse;
+      try {
+        response = await this.#pool.request({ path, method: request.method, headers, body, signal: request.signal });
+      } catch (error) {
+        report(0);
+        if (request.signal?.aborted) throw error;
+        if (canRetry) {
+          await this.#clock.sleep(backoffDelay(attempt, this.#retry, this.#random), request.signal);
+          continue;
+        }
+        throw networkError(request, error);
+      }
+      report(response.statusCode);
+
+      if (response.statusCode === 429) {
+        const retryAt = retryAfterToDate(header(response, 'retry-after'), this.#clock.now());
+        await this.#gate.hold(this.#gateKey, retryAt);
+        const waitMs = retryAt.getTime() - this.#clock.now();
+        if (canRetry && waitMs <= this.#retry.maxRateLimitWaitMs) {
+          await response.body.dump();
+          continue;
+        }
+        throw await this.#errorFrom(request.endpoint, response, retryAt);
+      }
+      if (response.statusCode >= 500 && canRetry) {
+        await response.body.dump();
+        await this.#clock.sleep(backoffDelay(attempt, this.#retry, this.#random), request.signal);
+        continue;
+      }
+      return response;
+    }
+  }
+
+  async #waitForGate(request: SendRequest): Promise<number> {
+    const until = await this.#gate.heldUntil(this.#gateKey);
+    if (!until) return 0;
+    const waitMs = until.getTime() - this.#clock.now();
+    if (waitMs <= 0) return 0;
+    if (waitMs > this.#retry.maxRateLimitWaitMs) {
+      const message = `not sent: calls with this token are held back until ${until.toISOString()}`;
+      throw new DexRateLimitError(
+        { endpoint: request.endpoint, status: 429, errors: [{ code: 0, message }], cfRay: null },
+        until,
+      );
+    }
+    await this.#clock.sleep(waitMs, request.signal);
+    return waitMs;
+  }
+
+  async #errorFrom(endpoint: DexEndpoint, response: RawResponse, retryAt?: Date): Promise<DexApiError> {
+    const text = await readCapped(response, endpoint, 'GET').catch(() => '');
+    let errors: CloudflareMessage[] = [];
+    try {
+      errors = failureEnvelope.parse(JSON.parse(text)).errors;
+    } catch {
+      // Not an envelope (a proxy's HTML page, say): keep the status and an excerpt.
+      if (text.trim()) errors = [{ code: 0, message: excerpt(text) }];
+    }
+    const details = { endpoint, status: response.statusCode, errors, cfRay: header(response, 'cf-ray') };
+    if (response.statusCode === 429) {
+      return new DexRateLimitError(details, retryAt ?? retryAfterToDate(header(response, 'retry-after'), Date.now()));
+    }
+    return new DexApiError(details);
+  }
+}
+
+async function* walkPages<T>(fetchPage: (page: number) => Promise<Page<T>>): AsyncGenerator<T> {
+  for (let page = 1; ; page++) {
+    const result = await fetchPage(page);
+    yield* result.items;
+    const lastPage = result.totalPages !== null && page >= result.totalPages;
+    if (result.items.length === 0 || result.items.length < result.perPage || lastPage) return;
+  }
+}
+
+function pageQuery({ page = 1, perPage = MAX_PER_PAGE }: PageRequest): URLSearchParams {
+  if (!Number.isInteger(page) || page < 1) throw new RangeError(`page must be a whole number ≥ 1 (got ${page})`);
+  if (!Number.isInteger(perPage) || perPage < 1 || perPage > MAX_PER_PAGE) {
+    throw new RangeError(`perPage must be a whole number from 1 to ${MAX_PER_PAGE} (got ${perPage})`);
+  }
+  return new URLSearchParams({ page: String(page), per_page: String(perPage) });
+}
+
+function networkError(request: SendRequest, error: unknown): DexNetworkError {
+  // Only a failure to connect proves the request never left; anything later may have reached Cloudflare.
+  const code = (error as { code?: string }).code ?? '';
+  const neverSent =
+    error instanceof undiciErrors.ConnectTimeoutError || ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes(code);
+  const message = error instanceof Error ? error.message : String(error);
+  return new DexNetworkError(request.endpoint, message, request.method === 'POST' && !neverSent, { cause: error });
+}
+
+async function readCapped(response: RawResponse, endpoint: DexEndpoint, method: 'GET' | 'POST'): Promise<string> {
+  const declared = numberHeader(header(response, 'content-length'));
+  if (declared !== null && declared > MAX_JSON_BYTES) {
+    await response.body.dump();
+    throw new DexResponseError(endpoint, `body of ${declared} bytes is too large`, '', response.statusCode, null);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response.body) {
+      size += chunk.length;
+      if (size > MAX_JSON_BYTES) {
+        response.body.destroy();
+        throw new DexResponseError(endpoint, 'body is too large', '', response.statusCode, null);
+      }
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof DexResponseError) throw error;
+    throw networkError({ endpoint, method, path: '' }, error);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function header(response: RawResponse, name: string): string | null {
+  const value = response.headers[name];
+  if (Array.isArray(value)) return value[0] ?? null;
+  return value ?? null;
+}
+
+function numberHeader(value: string | null | undefined): number | null {
+  if (value === null || value === undefined || !/^\d+$/.test(value)) return null;
+  return Number(value);
+}
+
+function excerpt(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
+}

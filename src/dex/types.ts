@@ -1,0 +1,128 @@
+/** Capture types this product starts. The API also knows `speed-test`; listed commands keep any type as a string. */
+export const CAPTURE_TYPES = ['pcap', 'warp-diag'] as const;
+export type CaptureType = (typeof CAPTURE_TYPES)[number];
+
+export const KNOWN_STATUSES = ['PENDING_EXEC', 'PENDING_UPLOAD', 'SUCCESS', 'FAILED'] as const;
+export type KnownStatus = (typeof KNOWN_STATUSES)[number];
+/** The list endpoint types `status` as a plain string: an unknown value is kept as-is, never rejected. */
+export type CommandStatus = KnownStatus | (string & {});
+
+export function isKnownStatus(status: string): status is KnownStatus {
+  return (KNOWN_STATUSES as readonly string[]).includes(status);
+}
+
+export function isFinalStatus(status: CommandStatus): boolean {
+  return status === 'SUCCESS' || status === 'FAILED';
+}
+
+/** Limits from Cloudflare's docs (the OpenAPI spec gives only minimums); see reference §3.1. */
+export const PCAP_LIMITS = {
+  timeLimitMin: { min: 1, max: 10, default: 5 },
+  maxFileSizeMb: { min: 1, max: 50, default: 5 },
+  packetSizeBytes: { min: 1, max: 1500, default: 160 },
+} as const;
+export const MAX_DEVICES_PER_CREATE = 10;
+export const MAX_COMMANDS_PER_CREATE = 20;
+export const MAX_PER_PAGE = 50;
+
+export interface PcapArgs {
+  timeLimitMin?: number;
+  maxFileSizeMb?: number;
+  packetSizeBytes?: number;
+}
+
+export interface WarpDiagArgs {
+  testAllRoutes?: boolean;
+}
+
+interface CommandTarget {
+  deviceId: string;
+  userEmail: string;
+  /** Required by Cloudflare on multi-user devices to pick the right user session. */
+  registrationId?: string;
+}
+
+export type NewCommand = CommandTarget &
+  ({ type: 'pcap'; args?: PcapArgs } | { type: 'warp-diag'; args?: WarpDiagArgs });
+
+export interface CreatedCommand {
+  id: string;
+  type: string;
+  status: CommandStatus;
+  deviceId: string | null;
+  registrationId: string | null;
+  /** Cloudflare echoes every argument as a string. */
+  args: Record<string, string>;
+}
+
+export interface Command {
+  id: string;
+  type: string;
+  status: CommandStatus;
+  deviceId: string | null;
+  registrationId: string | null;
+  userEmail: string | null;
+  createdAt: Date | null;
+  completedAt: Date | null;
+  /** The artifact reference as Cloudflare gives it (a URL, a bare name or null); see `artifactFileName`. */
+  filename: string | null;
+}
+
+export interface CommandFilter {
+  from?: Date;
+  to?: Date;
+  deviceId?: string;
+  userEmail?: string;
+  type?: string;
+  status?: KnownStatus;
+}
+
+export interface Device {
+  id: string;
+  name: string;
+  eligible: boolean;
+  ineligibleReason: string | null;
+  email: string;
+  platform: string;
+  registrationId: string | null;
+  networkStatus: string | null;
+  lastSeenAt: Date | null;
+  warpVersion: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  page: number;
+  perPage: number;
+  totalPages: number | null;
+  totalCount: number | null;
+}
+
+export interface PageRequest {
+  page?: number;
+  perPage?: number;
+}
+
+export interface Quota {
+  total: number;
+  used: number;
+  remaining: number;
+  resetsAt: Date;
+}
+
+export interface Download {
+  /** The zip bytes as they arrive; consume or destroy it. */
+  stream: NodeJS.ReadableStream & AsyncIterable<Buffer>;
+  fileName: string;
+  contentType: string;
+  /** Bytes in this response (from `Content-Length`), when the server says. */
+  contentLength: number | null;
+  /** Total size of the artifact (from `Content-Range` on a partial response, else `Content-Length`). */
+  totalSize: number | null;
+  /** Offset of the first byte of this response within the artifact. */
+  start: number;
+  etag: string | null;
+  acceptsRanges: boolean;
+}
+
+export type DexEndpoint = 'create' | 'list' | 'devices' | 'quota' | 'download';
