@@ -248,24 +248,15 @@ export class DexClient {
     } catch {
       throw new DexResponseError(request.endpoint, 'body is not valid JSON', excerpt(text), response.statusCode, cfRay);
     }
+    // `success: false` on a 2xx carries errors and no usable result: report Cloudflare's errors, not a shape problem.
+    if ((json as { success?: unknown } | null)?.success === false) {
+      const { errors } = failureEnvelope.parse(json);
+      throw new DexApiError({ endpoint: request.endpoint, status: response.statusCode, errors, cfRay });
+    }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new DexResponseError(
-        request.endpoint,
-        describeIssues(parsed.error),
-        excerpt(text),
-        response.statusCode,
-        cfRay,
-      );
-    }
-    const value = parsed.data as { success?: boolean; errors?: CloudflareMessage[] };
-    if (value.success === false) {
-      throw new DexApiError({
-        endpoint: request.endpoint,
-        status: response.statusCode,
-        errors: value.errors ?? [],
-        cfRay,
-      });
+      const problem = describeIssues(parsed.error);
+      throw new DexResponseError(request.endpoint, problem, excerpt(text), response.statusCode, cfRay);
     }
     return parsed.data;
   }

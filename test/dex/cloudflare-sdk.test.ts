@@ -1,0 +1,103 @@
+import Cloudflare from 'cloudflare';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDexSimulator } from '../../src/simulator/index.js';
+
+// Cloudflare's own generated client, as a second and independent client of the simulator: if the
+// simulator drifted from the real API's shapes, these calls would fail or parse to nothing.
+
+type Simulator = Awaited<ReturnType<typeof startDexSimulator>>;
+let sim: Simulator;
+let cf: Cloudflare;
+
+beforeAll(async () => {
+  sim = await startDexSimulator({ fleetSize: 120, seed: 3, filenameStyle: 'url' });
+  cf = new Cloudflare({ apiToken: sim.token, baseURL: sim.baseUrl, maxRetries: 0 });
+});
+
+afterAll(async () => {
+  await sim.close();
+});
+
+describe('the official cloudflare SDK against the simulator', () => {
+  it('lists eligible devices, creates both capture types, lists them, reads the quota and downloads a zip', async () => {
+    const account_id = sim.accountId;
+
+    // The SDK's V4PagePagination reads result.items, but these endpoints nest under
+    // result.devices / result.commands (reference §1.8), so read the page's result directly.
+    const devicePage = await cf.zeroTrust.dex.commands.devices.list({ account_id, page: 1, per_page: 50 });
+    const devices = (devicePage.result as { devices?: Array<Record<string, unknown>> }).devices ?? [];
+    expect(devices).toHaveLength(50);
+    const device = devices.find(
+      (d) =>
+        d.eligible === true &&
+        sim.fleet.some((f) => f.deviceId === d.deviceId && f.behaviour === 'normal' && !f.multiUser),
+    );
+    expect(device).toBeDefined();
+    expect(Object.keys(device ?? {})).toEqual(
+      expect.arrayContaining(['deviceId', 'deviceName', 'eligible', 'personEmail', 'platform', 'registrationId']),
+    );
+
+    const quotaBefore = await cf.zeroTrust.dex.commands.quota.get({ account_id });
+    expect(quotaBefore).toMatchObject({ quota: 800, quota_usage: expect.any(Number) });
+    expect(Number.isNaN(Date.parse(quotaBefore.reset_time))).toBe(false);
+
+    const created = await cf.zeroTrust.dex.commands.create({
+      account_id,
+      commands: [
+        {
+          type: 'pcap',
+          device_id: String(device?.deviceId),
+          user_email: String(device?.personEmail),
+          args: { 'time-limit-min': 1, 'max-file-size-mb': 5, 'packet-size-bytes': 160 },
+        },
+        {
+          type: 'warp-diag',
+          device_id: String(device?.deviceId),
+          user_email: String(device?.personEmail),
+          args: { 'test-all-routes': true },
+        },
+      ],
+    });
+    expect(created.commands?.map((c) => c.status)).toEqual(['PENDING_EXEC', 'PENDING_EXEC']);
+    const quotaAfter = await cf.zeroTrust.dex.commands.quota.get({ account_id });
+    expect(quotaAfter.quota_usage).toBe(quotaBefore.quota_usage + 2);
+
+    sim.advance(15 * 60_000);
+    const listPage = await cf.zeroTrust.dex.commands.list({
+      account_id,
+      page: 1,
+      per_page: 10,
+      device_id: String(device?.deviceId),
+      status: 'SUCCESS',
+    });
+    const commands = (listPage.result as { commands?: Array<{ id: string; filename: string | null }> }).commands ?? [];
+    expect(commands).toHaveLength(2);
+
+    const pcap = commands.find((c) => c.id === created.commands?.[0]?.id);
+    const fileName = pcap?.filename?.split('/').pop() ?? '';
+    expect(fileName).toBe(`${pcap?.id}.zip`);
+    const response = await cf.zeroTrust.dex.commands.downloads.get(fileName, {
+      account_id,
+      command_id: pcap?.id ?? '',
+    });
+    expect(response.headers.get('content-type')).toBe('application/zip');
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    expect(bytes.length).toBe(Number(response.headers.get('content-length')));
+    expect([...bytes.subarray(0, 4)]).toEqual([0x50, 0x4b, 0x03, 0x04]);
+  });
+
+  it('gets the same structured errors a real account would give', async () => {
+    const wrong = new Cloudflare({ apiToken: 'not-the-token', baseURL: sim.baseUrl, maxRetries: 0 });
+    const error = await wrong.zeroTrust.dex.commands.quota.get({ account_id: sim.accountId }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Cloudflare.AuthenticationError);
+    expect((error as InstanceType<typeof Cloudflare.AuthenticationError>).status).toBe(401);
+
+    const bad = await cf.zeroTrust.dex.commands
+      .create({
+        account_id: sim.accountId,
+        commands: [{ type: 'pcap', device_id: 'no-such-device', user_email: 'nobody@example.com' }],
+      })
+      .catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(Cloudflare.BadRequestError);
+  });
+});
