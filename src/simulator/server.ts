@@ -1,0 +1,299 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createCommands, getQuota, listCommands, listDevices } from './api.js';
+import { type ArtifactStore, downloadArtifact } from './downloads.js';
+import type { EndpointName } from './endpoints.js';
+import { failureEnvelope } from './envelope.js';
+import { ErrorCode } from './errors.js';
+import type { FaultInjector } from './faults.js';
+import type { RateLimiter } from './rate-limit.js';
+import { ApiFailure, type JsonReply, jsonReply, type Reply } from './reply.js';
+import type { RequestLog } from './request-log.js';
+import { matchRoute, type Route } from './routes.js';
+import type { SimulatorState } from './state.js';
+
+export const HOST = '127.0.0.1';
+export const MAX_BODY_BYTES = 1024 * 1024;
+const RATE_LIMITED_MESSAGE = 'Please wait and consider throttling your request speed';
+
+export interface ServerDeps {
+  state: SimulatorState;
+  token: string;
+  faults: FaultInjector;
+  rateLimiter: RateLimiter;
+  requestLog: RequestLog;
+  artifacts: ArtifactStore;
+}
+
+/** One request in flight: what the send path needs to know about it. */
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  endpoint: EndpointName;
+  query: Readonly<Record<string, string>>;
+  /** Headers every answer to this request carries (rate-limit counters). */
+  headers: Record<string, string>;
+  setStatus(status: number): void;
+}
+
+const DROPPED = Symbol('dropped');
+
+/**
+ * The HTTP side: order of checks is route → auth → rate limit → account → faults → handler, so an unknown route is
+ * a 404 for anyone, and a wrong account is indistinguishable from a missing permission.
+ */
+export class SimulatorServer {
+  private readonly server: Server;
+  private readonly closing = new AbortController();
+  private closed: Promise<void> | undefined;
+
+  constructor(private readonly deps: ServerDeps) {
+    this.server = createServer((req, res) => {
+      void this.handle(req, res);
+    });
+    this.server.on('clientError', (_error, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+  }
+
+  async listen(port: number): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, HOST, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Stops listening and ends every open socket at once (keep-alive, slow and streaming ones included). */
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closing.abort();
+      this.closed = new Promise<void>((resolve) => {
+        this.server.close(() => resolve());
+        this.server.closeAllConnections();
+      });
+    }
+    return this.closed;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // A client that vanishes mid-request must never surface as an unhandled 'error' event.
+    req.on('error', () => {});
+    res.on('error', () => {});
+    const url = parseRequestUrl(req.url);
+    const method = req.method ?? 'GET';
+    const route = url ? matchRoute(method, url.pathname) : null;
+    const query = url ? Object.fromEntries(url.searchParams) : {};
+    const exchange: Exchange = {
+      req,
+      res,
+      endpoint: route?.endpoint ?? 'other',
+      query,
+      headers: {},
+      setStatus: this.deps.requestLog.record({
+        method,
+        path: url?.pathname ?? String(req.url),
+        endpoint: route?.endpoint ?? 'other',
+        query,
+        at: this.deps.state.clock.now(),
+      }),
+    };
+    try {
+      const reply = await this.process(exchange, route);
+      if (reply === DROPPED) dropConnection(exchange);
+      else await this.send(exchange, reply);
+    } catch (error) {
+      // Only a bug gets here: answer if we still can (naming the cause, this is a dev tool), never crash.
+      if (res.headersSent) res.destroy();
+      else this.writeJson(exchange, failure(500, ErrorCode.internalError, `Internal server error: ${String(error)}`));
+    }
+  }
+
+  private async process(exchange: Exchange, route: Route | null): Promise<Reply | typeof DROPPED> {
+    const { faults, rateLimiter, state, token } = this.deps;
+    const { endpoint } = exchange;
+    if (!route) return failure(404, ErrorCode.noRoute, 'No route for the URI');
+    if (!this.authorized(exchange.req)) return failure(401, ErrorCode.authentication, 'Authentication error');
+    const tripped = faults.take('rateLimit', endpoint);
+    if (tripped) rateLimiter.block(token, tripped.retryAfterSeconds * 1000, tripped.format ?? 'seconds');
+    const verdict = rateLimiter.check(token);
+    Object.assign(exchange.headers, verdict.headers);
+    if (verdict.blocked) return failure(429, ErrorCode.rateLimited, RATE_LIMITED_MESSAGE);
+    if (route.accountId !== state.accountId) return failure(403, ErrorCode.authentication, 'Authentication error');
+    if (faults.take('dropConnection', endpoint, (fault) => fault.when === 'before-processing')) return DROPPED;
+    const serverError = faults.take('serverError', endpoint);
+    if (serverError) {
+      const status = serverError.status ?? 500;
+      return failure(status, ErrorCode.internalError, `Simulated server error (${status})`);
+    }
+    let reply: Reply;
+    try {
+      reply = await this.dispatch(exchange, route);
+    } catch (error) {
+      if (!(error instanceof ApiFailure)) throw error;
+      reply = error.toReply();
+    }
+    // 'after-processing': the request took effect (commands created, quota spent) but the answer never arrives.
+    if (faults.take('dropConnection', endpoint, (fault) => fault.when === 'after-processing')) return DROPPED;
+    return reply;
+  }
+
+  private async dispatch(exchange: Exchange, route: Route): Promise<Reply> {
+    const { state, artifacts } = this.deps;
+    switch (route.endpoint) {
+      case 'create':
+        return createCommands(state, await readBody(exchange.req));
+      case 'list':
+        return listCommands(state, exchange.query);
+      case 'devices':
+        return listDevices(state, exchange.query);
+      case 'quota':
+        return getQuota(state);
+      case 'download':
+        return downloadArtifact(state, artifacts, route, exchange.req.headers);
+    }
+  }
+
+  private async send(exchange: Exchange, reply: Reply): Promise<void> {
+    const { faults } = this.deps;
+    const slow = faults.take('slow', exchange.endpoint);
+    if (slow) await sleep(slow.delayMs, undefined, { signal: this.closing.signal }).catch(() => {});
+    if (this.closing.signal.aborted) {
+      exchange.res.destroy();
+      return;
+    }
+    if (reply.kind === 'json') {
+      const succeeded = reply.status >= 200 && reply.status < 300;
+      if (succeeded && faults.take('malformedJson', exchange.endpoint)) {
+        const text = JSON.stringify(reply.body);
+        this.writeText(exchange, 200, reply.headers ?? {}, text.slice(0, Math.max(1, Math.floor(text.length / 2))));
+      } else {
+        this.writeJson(exchange, reply);
+      }
+      return;
+    }
+    const { res, req } = exchange;
+    exchange.setStatus(reply.status);
+    res.writeHead(reply.status, { ...this.commonHeaders(exchange), ...reply.headers });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    const drop = faults.take('dropDownload', 'download');
+    const body = reply.open();
+    if (drop) await sendPrefixThenDrop(body, res, drop.afterBytes);
+    else await pipeline(body, res).catch(() => {}); // a client that hangs up mid-download is normal
+  }
+
+  private writeJson(exchange: Exchange, reply: JsonReply): void {
+    this.writeText(exchange, reply.status, reply.headers ?? {}, JSON.stringify(reply.body));
+  }
+
+  private writeText(exchange: Exchange, status: number, headers: Record<string, string>, text: string): void {
+    const { res } = exchange;
+    exchange.setStatus(status);
+    res.writeHead(status, {
+      ...this.commonHeaders(exchange),
+      ...headers,
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(text)),
+    });
+    res.end(text);
+  }
+
+  private commonHeaders(exchange: Exchange): Record<string, string> {
+    return { 'cf-ray': `${randomBytes(8).toString('hex')}-SJC`, ...exchange.headers };
+  }
+
+  /** API tokens only (`Authorization: Bearer …`); the legacy X-Auth-Key pair is not accepted. */
+  private authorized(req: IncomingMessage): boolean {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    if (!match?.[1]) return false;
+    const presented = Buffer.from(match[1]);
+    const expected = Buffer.from(this.deps.token);
+    return presented.length === expected.length && timingSafeEqual(presented, expected);
+  }
+}
+
+function failure(status: number, code: number, message: string): JsonReply {
+  return jsonReply(status, failureEnvelope([{ code, message }]));
+}
+
+function parseRequestUrl(raw: string | undefined): URL | null {
+  try {
+    return new URL(raw ?? '/', `http://${HOST}`);
+  } catch {
+    return null;
+  }
+}
+
+/** Reads a JSON body up to 1 MB; a bigger one is refused with 413 and the connection closed. */
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const tooLarge = () =>
+    new ApiFailure(
+      413,
+      [{ code: ErrorCode.bodyTooLarge, message: `Request body is larger than ${MAX_BODY_BYTES} bytes` }],
+      { connection: 'close' },
+    );
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+    req.resume();
+    throw tooLarge();
+  }
+  return await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // Keep draining (so the 413 reaches the client) but stop keeping bytes.
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => (size > MAX_BODY_BYTES ? reject(tooLarge()) : resolve(Buffer.concat(chunks))));
+    req.on('error', reject);
+  });
+}
+
+function dropConnection(exchange: Exchange): void {
+  exchange.setStatus(0);
+  exchange.req.socket.destroy();
+}
+
+/** Sends the first `limit` bytes of the body, then kills the socket as a flaky network would. */
+async function sendPrefixThenDrop(body: Readable, res: ServerResponse, limit: number): Promise<void> {
+  res.flushHeaders();
+  let sent = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      const piece = chunk.subarray(0, limit - sent);
+      sent += piece.length;
+      if (piece.length > 0 && !res.write(piece)) await drainOrClose(res);
+      if (sent >= limit) break;
+    }
+  } catch {
+    // The client may already be gone; the socket is destroyed below either way.
+  } finally {
+    body.destroy();
+    const socket = res.socket;
+    // end() flushes what was written, then the socket is torn down before the promised Content-Length arrives.
+    if (socket && !socket.destroyed) socket.end(() => socket.destroy());
+  }
+}
+
+function drainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
+}
