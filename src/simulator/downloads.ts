@@ -74,7 +74,7 @@ export function downloadArtifact(
     throw ApiFailure.single(404, ErrorCode.artifactNotReady, `Command has no artifact yet (${why})`);
   }
   const artifact = artifacts.forCommand(command, command.artifactSizeBytes);
-  const etag = quoteEtag(artifact.etag);
+  const etag = artifact.etag;
   const range = decideRange({ range: headers.range, ifRange: headerValue(headers['if-range']) }, artifact.size, {
     etag,
     lastModified: artifact.lastModified,
@@ -110,10 +110,6 @@ export function downloadArtifact(
     headers: { ...common, 'content-length': String(artifact.size) },
     open: () => artifact.open(),
   };
-}
-
-function quoteEtag(etag: string): string {
-  return etag.startsWith('"') || etag.startsWith('W/"') ? etag : `"${etag}"`;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
