@@ -1,0 +1,59 @@
+import type {
+  ArtifactUpload,
+  CaptureRequest,
+  RequestState,
+  StatusMessageRef,
+  TrackedCommand,
+} from '../captures/model.js';
+
+export interface RequestQuery {
+  /** Only requests by this Slack user. */
+  requestedBy?: string;
+  /** Only requests that include a device whose name, id or person email contains this (case-insensitive). */
+  device?: string;
+  /** Newest first; default 10. */
+  limit?: number;
+}
+
+export type RequestPatch = Partial<Pick<CaptureRequest, 'state' | 'statusMessage' | 'startError' | 'stoppedBy'>>;
+export type CommandPatch = Partial<Pick<TrackedCommand, 'status' | 'updatedAt' | 'completedAt' | 'filename' | 'tracking'>>;
+
+/**
+ * Everything the bot must remember across restarts. Every state change is written here before it is acted on.
+ * Async so that a PostgreSQL implementation can fill the same interface.
+ */
+export interface Store {
+  /**
+   * Inserts the request unless one with the same `dedupeKey` exists. Returns the stored request and whether it
+   * was created by this call: a Slack retry of the same submission gets `created: false`.
+   */
+  createRequestOnce(request: CaptureRequest): Promise<{ request: CaptureRequest; created: boolean }>;
+  getRequest(id: string): Promise<CaptureRequest | null>;
+  updateRequest(id: string, patch: RequestPatch): Promise<void>;
+  listRequests(query?: RequestQuery): Promise<CaptureRequest[]>;
+  /** Requests in state `starting` or `running` (to resume after a restart). */
+  activeRequests(): Promise<CaptureRequest[]>;
+
+  insertCommands(commands: TrackedCommand[]): Promise<void>;
+  updateCommand(id: string, patch: CommandPatch): Promise<void>;
+  commandsForRequest(requestId: string): Promise<TrackedCommand[]>;
+  /** Commands with `tracking: true`, oldest first. */
+  trackedCommands(): Promise<TrackedCommand[]>;
+
+  /** Creates the upload row if absent (step `pending`) and returns the stored row. */
+  ensureUpload(upload: ArtifactUpload): Promise<ArtifactUpload>;
+  updateUpload(commandId: string, patch: Partial<Omit<ArtifactUpload, 'commandId' | 'requestId'>>): Promise<void>;
+  uploadsForRequest(requestId: string): Promise<ArtifactUpload[]>;
+  /** Uploads not yet `done` or `failed`, oldest first (to resume after a restart). */
+  unfinishedUploads(): Promise<ArtifactUpload[]>;
+
+  /**
+   * Claims a one-time thread post (e.g. `options`, `failed:<commandId>`) for a request. True the first time only,
+   * so the thread tells each part of the story once, even across restarts.
+   */
+  claimThreadPost(requestId: string, key: string): Promise<boolean>;
+
+  close(): Promise<void>;
+}
+
+export type { RequestState, StatusMessageRef };
