@@ -16,7 +16,9 @@ export interface RequestQuery {
 }
 
 export type RequestPatch = Partial<Pick<CaptureRequest, 'state' | 'statusMessage' | 'startError' | 'stoppedBy'>>;
-export type CommandPatch = Partial<Pick<TrackedCommand, 'status' | 'updatedAt' | 'completedAt' | 'filename' | 'tracking'>>;
+export type CommandPatch = Partial<
+  Pick<TrackedCommand, 'status' | 'updatedAt' | 'completedAt' | 'filename' | 'tracking'>
+>;
 
 /**
  * Everything the bot must remember across restarts. Every state change is written here before it is acted on.

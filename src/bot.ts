@@ -1,0 +1,75 @@
+import { DeviceDirectory } from './captures/device-directory.js';
+import { ArtifactRelay } from './captures/relay.js';
+import { CaptureService } from './captures/service.js';
+import { CaptureTracker } from './captures/tracker.js';
+import type { Config } from './config.js';
+import { DexClient } from './dex/client.js';
+import type { Logger } from './logger.js';
+import { createSlackApp } from './slack/app.js';
+import { registerListeners } from './slack/listeners/index.js';
+import { SlackNotifier } from './slack/notifier.js';
+import { openStore } from './store/index.js';
+
+/** Cloudflare's documented deep link to the remote captures page (it asks for the account when needed). */
+const DASHBOARD_URL = 'https://dash.cloudflare.com/?to=/:account/dex/remote-captures';
+
+export interface Bot {
+  /** Resolves once the bot takes requests; gives the HTTP port (events or health). */
+  start(): Promise<{ port: number }>;
+  /** Stops taking requests and polling, lets running uploads finish, closes the store. */
+  stop(): Promise<void>;
+  /** Runs one poll now (tests, demo). */
+  poll(): Promise<void>;
+  /** Resolves when no artifact is being relayed. */
+  idle(): Promise<void>;
+}
+
+export interface BotOptions {
+  logger: Logger;
+  host?: string;
+  now?: () => Date;
+}
+
+/** Builds the whole bot from configuration: every dependency is made here and passed in. */
+export async function createBot(config: Config, { logger, host, now = () => new Date() }: BotOptions): Promise<Bot> {
+  const store = await openStore(config.databaseUrl);
+  const dex = new DexClient({
+    baseUrl: config.cloudflare.apiUrl,
+    accountId: config.cloudflare.accountId,
+    token: config.cloudflare.apiToken,
+  });
+  const slack = createSlackApp({ slack: config.slack, port: config.port, host, logger });
+  const notifier = new SlackNotifier({ client: slack.app.client, dashboardUrl: DASHBOARD_URL, now });
+  const relay = new ArtifactRelay({ store, dex, notifier, logger, now });
+  const tracker = new CaptureTracker({
+    store,
+    dex,
+    notifier,
+    relay,
+    logger,
+    now,
+    pollIntervalMs: config.pollIntervalSeconds * 1000,
+  });
+  const directory = new DeviceDirectory(dex, () => now().getTime());
+  const service = new CaptureService({ store, dex, directory, notifier, relay, logger, now });
+  registerListeners(slack.app, { service, logger, now });
+
+  return {
+    async start() {
+      const port = await slack.start();
+      await service.resume();
+      tracker.start();
+      logger.info({ port, mode: config.slack.mode }, 'dex-capture-bot is ready');
+      return { port };
+    },
+    async stop() {
+      await slack.stop();
+      await tracker.stop();
+      await relay.idle();
+      await dex.close();
+      await store.close();
+    },
+    poll: () => tracker.tick(),
+    idle: () => relay.idle(),
+  };
+}

@@ -1,0 +1,180 @@
+import { pipeline } from 'node:stream/promises';
+import type { DexClient } from '../dex/client.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/store.js';
+import type { ArtifactUpload, CaptureRequest, TrackedCommand } from './model.js';
+import type { ArtifactInfo, Notifier } from './notifier.js';
+import { PcapResultsReader, summarizePcapResults } from './pcap-results.js';
+
+const MAX_ATTEMPTS = 3;
+
+export interface RelayDeps {
+  store: Store;
+  dex: Pick<DexClient, 'download'>;
+  notifier: Notifier;
+  logger: Logger;
+  now?: () => Date;
+  /** Uploads running at once; each holds one download and one upload connection. */
+  concurrency?: number;
+}
+
+/**
+ * Moves each finished artifact from Cloudflare into the request's Slack thread, streaming: the bytes pass
+ * through and are never held. Each step is stored before the next, so after a restart an artifact is resumed,
+ * and lands in its thread exactly once.
+ */
+export class ArtifactRelay {
+  readonly #queue: string[] = [];
+  readonly #queued = new Set<string>();
+  readonly #running = new Set<Promise<void>>();
+  readonly #now: () => Date;
+  readonly #concurrency: number;
+
+  constructor(private readonly deps: RelayDeps) {
+    this.#now = deps.now ?? (() => new Date());
+    this.#concurrency = deps.concurrency ?? 2;
+  }
+
+  /** Records that this command's artifact must reach Slack (before anything is done about it) and queues it. */
+  async enqueue(request: CaptureRequest, command: TrackedCommand): Promise<void> {
+    const upload = await this.deps.store.ensureUpload({
+      commandId: command.id,
+      requestId: request.id,
+      step: 'pending',
+      fileName: '',
+      fileId: null,
+      bytes: null,
+      summary: null,
+      error: null,
+      attempts: 0,
+      updatedAt: this.#now(),
+    });
+    if (upload.step !== 'done' && upload.step !== 'failed') this.#push(command.id);
+  }
+
+  /** Queues every upload a previous run left unfinished. */
+  async resume(): Promise<void> {
+    for (const upload of await this.deps.store.unfinishedUploads()) this.#push(upload.commandId);
+  }
+
+  /** Resolves when nothing is queued or running (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.#running.size > 0 || this.#queue.length > 0) await Promise.race(this.#running);
+  }
+
+  #push(commandId: string): void {
+    if (this.#queued.has(commandId)) return;
+    this.#queued.add(commandId);
+    this.#queue.push(commandId);
+    this.#drain();
+  }
+
+  #drain(): void {
+    while (this.#running.size < this.#concurrency && this.#queue.length > 0) {
+      const commandId = this.#queue.shift() as string;
+      const run = this.#relay(commandId)
+        .catch((error) => this.deps.logger.error({ err: error, commandId }, 'artifact relay failed unexpectedly'))
+        .finally(() => {
+          this.#running.delete(run);
+          this.#queued.delete(commandId);
+          this.#drain();
+        });
+      this.#running.add(run);
+    }
+  }
+
+  async #relay(commandId: string): Promise<void> {
+    const { store } = this.deps;
+    const context = await this.#load(commandId);
+    if (!context) return;
+    const { request, command, info } = context;
+    let { upload } = context;
+
+    while (upload.step !== 'done' && upload.step !== 'failed') {
+      try {
+        if (upload.step === 'completing' && upload.fileId) {
+          // The bytes arrived before a restart; publishing again is safe for the same file.
+          await this.deps.notifier.artifacts.publish(upload.fileId, {
+            ...info,
+            fileName: upload.fileName,
+            summary: upload.summary,
+          });
+          await store.updateUpload(commandId, { step: 'done', updatedAt: this.#now() });
+          upload = { ...upload, step: 'done' };
+        } else {
+          // pending, or uploading cut short: an unfinished Slack upload is invisible, so start it over.
+          upload = await this.#transfer(upload, info);
+        }
+      } catch (error) {
+        const attempts = upload.attempts + 1;
+        const reason = error instanceof Error ? error.message : String(error);
+        this.deps.logger.warn({ commandId, attempts, reason }, 'artifact relay attempt failed');
+        if (attempts >= MAX_ATTEMPTS) {
+          await store.updateUpload(commandId, { step: 'failed', attempts, error: reason, updatedAt: this.#now() });
+          await this.deps.notifier.postInThread(request, {
+            kind: 'upload-failed',
+            device: info.device,
+            command,
+            reason,
+          });
+          return;
+        }
+        await store.updateUpload(commandId, { attempts, error: reason, updatedAt: this.#now() });
+        upload = { ...upload, attempts };
+      }
+    }
+  }
+
+  async #transfer(upload: ArtifactUpload, info: ArtifactInfo): Promise<ArtifactUpload> {
+    const { store, dex, notifier } = this.deps;
+    const download = await dex.download(info.command);
+    const bytes = download.contentLength;
+    if (bytes === null) {
+      download.stream.destroy();
+      throw new Error('Cloudflare did not say how large the artifact is');
+    }
+    const reserved = await notifier.artifacts.reserve({ ...info, bytes });
+    await store.updateUpload(upload.commandId, {
+      step: 'uploading',
+      fileId: reserved.fileId,
+      fileName: reserved.fileName,
+      bytes,
+      updatedAt: this.#now(),
+    });
+
+    // For PCAP, results.json is read from the zip as it streams past (it says which interfaces were captured).
+    const reader = info.command.type === 'pcap' ? new PcapResultsReader() : null;
+    const source = download.stream;
+    try {
+      await Promise.all([
+        notifier.artifacts.send(reserved.uploadUrl, reader ?? source, bytes),
+        reader ? pipeline(source, reader) : undefined,
+      ]);
+    } catch (error) {
+      source.destroy();
+      reader?.destroy();
+      throw error;
+    }
+    const summary = reader ? summarizePcapResults(reader.results) : null;
+    await store.updateUpload(upload.commandId, { step: 'completing', summary, updatedAt: this.#now() });
+
+    await notifier.artifacts.publish(reserved.fileId, { ...info, fileName: reserved.fileName, summary });
+    await store.updateUpload(upload.commandId, { step: 'done', updatedAt: this.#now() });
+    return { ...upload, step: 'done', fileId: reserved.fileId, fileName: reserved.fileName, bytes, summary };
+  }
+
+  async #load(commandId: string) {
+    const { store } = this.deps;
+    const upload = (await store.unfinishedUploads()).find((u) => u.commandId === commandId);
+    if (!upload) return null;
+    const request = await store.getRequest(upload.requestId);
+    const command = request && (await store.commandsForRequest(request.id)).find((c) => c.id === commandId);
+    const device = command && request?.devices.find((d) => d.deviceId === command.deviceId);
+    if (!request || !command || !device) {
+      this.deps.logger.error({ commandId }, 'artifact relay: request, command or device missing from the store');
+      return null;
+    }
+    const info: ArtifactInfo = { request, device, command, bytes: upload.bytes ?? 0 };
+    return { request, command, upload, info };
+  }
+}

@@ -1,0 +1,129 @@
+import type { DexClient } from '../dex/client.js';
+import type { Command } from '../dex/types.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/store.js';
+import { type CaptureRequest, isFinal, type TrackedCommand } from './model.js';
+import type { Notifier } from './notifier.js';
+import type { ArtifactRelay } from './relay.js';
+
+/** A capture with no final state after this long is reported as timed out and no longer followed. */
+export const COMMAND_TIMEOUT_MS = 30 * 60_000;
+/** Cloudflare's clock and ours may differ; list a little earlier than our oldest command. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+export interface TrackerDeps {
+  store: Store;
+  dex: Pick<DexClient, 'iterateCommands'>;
+  notifier: Notifier;
+  relay: Pick<ArtifactRelay, 'enqueue'>;
+  logger: Logger;
+  pollIntervalMs: number;
+  now?: () => Date;
+}
+
+/**
+ * Follows every tracked command of the account with one list walk per tick (one call per page of 50, newest
+ * first, stopping once every tracked command is seen) — never one call per command. Writes each change to
+ * the store, then tells people: the status message is rewritten only when something in it changed.
+ */
+export class CaptureTracker {
+  #timer: NodeJS.Timeout | null = null;
+  #ticking: Promise<void> | null = null;
+  readonly #now: () => Date;
+
+  constructor(private readonly deps: TrackerDeps) {
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  start(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => void this.tick(), this.deps.pollIntervalMs);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#ticking;
+  }
+
+  /** One poll. Overlapping calls share the poll in flight. */
+  tick(): Promise<void> {
+    this.#ticking ??= this.#poll()
+      .catch((error) => this.deps.logger.warn({ err: error }, 'capture poll failed; will try again next tick'))
+      .finally(() => {
+        this.#ticking = null;
+      });
+    return this.#ticking;
+  }
+
+  async #poll(): Promise<void> {
+    const tracked = await this.deps.store.trackedCommands();
+    if (tracked.length === 0) return;
+
+    const listed = await this.#listTracked(tracked);
+    const now = this.#now();
+    const changedRequests = new Set<string>();
+    for (const command of tracked) {
+      const update = nextState(command, listed.get(command.id), now);
+      if (!update) continue;
+      await this.deps.store.updateCommand(command.id, update);
+      changedRequests.add(command.requestId);
+    }
+    for (const requestId of changedRequests) await this.#announce(requestId);
+  }
+
+  async #listTracked(tracked: TrackedCommand[]): Promise<Map<string, Command>> {
+    const wanted = new Set(tracked.map((c) => c.id));
+    const oldest = Math.min(...tracked.map((c) => c.createdAt.getTime()));
+    const found = new Map<string, Command>();
+    for await (const command of this.deps.dex.iterateCommands({ from: new Date(oldest - CLOCK_SKEW_MS) })) {
+      if (!wanted.has(command.id)) continue;
+      found.set(command.id, command);
+      if (found.size === wanted.size) break;
+    }
+    return found;
+  }
+
+  /** Tells the thread what happened to a request's commands and rewrites its status message. */
+  async #announce(requestId: string): Promise<void> {
+    const { store, notifier, relay } = this.deps;
+    let request = await store.getRequest(requestId);
+    if (!request) return;
+    const commands = await store.commandsForRequest(requestId);
+    for (const command of commands) {
+      const device = request.devices.find((d) => d.deviceId === command.deviceId);
+      if (!device) continue;
+      if (command.status === 'SUCCESS') await relay.enqueue(request, command);
+      if (command.status === 'FAILED' && (await store.claimThreadPost(requestId, `failed:${command.id}`))) {
+        await notifier.postInThread(request, { kind: 'command-failed', device, command });
+      }
+      if (command.status === 'TIMED_OUT' && (await store.claimThreadPost(requestId, `timed-out:${command.id}`))) {
+        await notifier.postInThread(request, { kind: 'command-timed-out', device, command });
+      }
+    }
+    if (request.state === 'running' && commands.every((c) => isFinal(c.status))) {
+      await store.updateRequest(requestId, { state: 'finished' });
+      request = { ...request, state: 'finished' } satisfies CaptureRequest;
+    }
+    await notifier.updateStatus(request, commands);
+  }
+}
+
+/** What changes for a tracked command given what the list says now, or null when nothing does. */
+function nextState(command: TrackedCommand, listed: Command | undefined, now: Date) {
+  if (listed && listed.status !== command.status) {
+    const final = isFinal(listed.status);
+    return {
+      status: listed.status,
+      updatedAt: now,
+      completedAt: listed.completedAt ?? (final ? now : null),
+      filename: listed.filename,
+      tracking: !final,
+    };
+  }
+  if (now.getTime() - command.createdAt.getTime() >= COMMAND_TIMEOUT_MS) {
+    return { status: 'TIMED_OUT', updatedAt: now, completedAt: now, tracking: false };
+  }
+  return null;
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+export interface Config {
+  slack: {
+    botToken: string;
+    signingSecret: string | null;
+    appToken: string | null;
+    apiUrl: string;
+    mode: 'socket' | 'http';
+  };
+  port: number;
+  cloudflare: { apiToken: string; accountId: string; apiUrl: string };
+  databaseUrl: string;
+  pollIntervalSeconds: number;
+}
+
+/** Start-up refused: `problems` names every missing or invalid variable, never a value. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuration is incomplete or invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema.optional());
+
+const httpUrl = (name: string) =>
+  z.url({ protocol: /^https?$/, error: `${name} must be an http(s) URL` }).transform((url) => url.replace(/\/+$/, ''));
+
+const environment = z.object({
+  SLACK_BOT_TOKEN: z
+    .string({ error: 'SLACK_BOT_TOKEN is required (the xoxb-… bot token)' })
+    .regex(/^xoxb-/, { error: 'SLACK_BOT_TOKEN must start with xoxb-' }),
+  SLACK_SIGNING_SECRET: optional(z.string().regex(/^[0-9a-f]{16,}$/i, { error: 'SLACK_SIGNING_SECRET must be hex' })),
+  SLACK_APP_TOKEN: optional(z.string().regex(/^xapp-/, { error: 'SLACK_APP_TOKEN must start with xapp-' })),
+  SLACK_API_URL: optional(httpUrl('SLACK_API_URL')),
+  PORT: optional(z.string().regex(/^\d+$/, { error: 'PORT must be a port number' }))
+    .transform((v) => (v === undefined ? 3000 : Number(v)))
+    .refine((v) => v >= 0 && v <= 65_535, { error: 'PORT must be from 0 to 65535' }),
+  CLOUDFLARE_API_TOKEN: z
+    .string({ error: 'CLOUDFLARE_API_TOKEN is required (an API token with "Cloudflare DEX Write")' })
+    .min(1, { error: 'CLOUDFLARE_API_TOKEN is required (an API token with "Cloudflare DEX Write")' }),
+  CLOUDFLARE_ACCOUNT_ID: z
+    .string({ error: 'CLOUDFLARE_ACCOUNT_ID is required (the Zero Trust account id)' })
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, { error: 'CLOUDFLARE_ACCOUNT_ID must be the 32-character account id' }),
+  CLOUDFLARE_API_URL: optional(httpUrl('CLOUDFLARE_API_URL')),
+  DATABASE_URL: optional(
+    z.string().regex(/^(sqlite:|postgres(ql)?:\/\/)/, { error: 'DATABASE_URL must be sqlite:<path> or postgres://…' }),
+  ),
+  POLL_INTERVAL_SECONDS: optional(
+    z.string().regex(/^\d+(\.\d+)?$/, { error: 'POLL_INTERVAL_SECONDS must be a number' }),
+  )
+    .transform((v) => (v === undefined ? 15 : Number(v)))
+    .refine((v) => v >= 1 && v <= 300, { error: 'POLL_INTERVAL_SECONDS must be from 1 to 300' }),
+});
+
+/** Reads and checks the environment once. Throws ConfigError naming every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = environment.safeParse(env);
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => issue.message);
+  const values = parsed.success ? parsed.data : null;
+  if (!env.SLACK_APP_TOKEN?.trim() && !env.SLACK_SIGNING_SECRET?.trim()) {
+    problems.push('SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
+  }
+  if (!values || problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    slack: {
+      botToken: values.SLACK_BOT_TOKEN,
+      signingSecret: values.SLACK_SIGNING_SECRET ?? null,
+      appToken: values.SLACK_APP_TOKEN ?? null,
+      apiUrl: `${values.SLACK_API_URL ?? 'https://slack.com/api'}/`,
+      mode: values.SLACK_APP_TOKEN ? 'socket' : 'http',
+    },
+    port: values.PORT,
+    cloudflare: {
+      apiToken: values.CLOUDFLARE_API_TOKEN,
+      accountId: values.CLOUDFLARE_ACCOUNT_ID,
+      apiUrl: values.CLOUDFLARE_API_URL ?? 'https://api.cloudflare.com/client/v4',
+    },
+    databaseUrl: values.DATABASE_URL ?? 'sqlite:./data/dex-capture-bot.db',
+    pollIntervalSeconds: values.POLL_INTERVAL_SECONDS,
+  };
+}

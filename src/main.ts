@@ -1,0 +1,49 @@
+import { createBot } from './bot.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+
+/** `npm start`: read the configuration, build the bot, run until SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`dex-capture-bot cannot start.\n${error.message}\nSee README.md, "Configuration".\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger({
+    secrets: [
+      config.slack.botToken,
+      config.slack.appToken,
+      config.slack.signingSecret,
+      config.cloudflare.apiToken,
+    ].filter((s): s is string => Boolean(s)),
+  });
+  const bot = await createBot(config, { logger });
+  await bot.start();
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    bot.stop().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`dex-capture-bot stopped: ${message}\n`);
+  process.exit(1);
+});

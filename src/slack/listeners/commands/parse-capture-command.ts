@@ -1,0 +1,56 @@
+/** What someone asked for with `/capture …`. The text is untrusted: anything unexpected is `unknown`. */
+export type CaptureCommand =
+  | { kind: 'open'; target: null | { userId: string } | { email: string } }
+  | { kind: 'quota' }
+  | { kind: 'status'; requestId: string }
+  | {
+      kind: 'list';
+      filter: { kind: 'all' } | { kind: 'mine' } | { kind: 'user'; userId: string } | { kind: 'device'; query: string };
+    }
+  | { kind: 'help' }
+  | { kind: 'unknown'; text: string };
+
+// Slack escapes mentions (manifest `should_escape: true`) as <@U123> or <@U123|name>.
+const USER_MENTION = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$/;
+const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
+// Slack escapes an email as <mailto:a@b.c|a@b.c>.
+const MAILTO = /^<mailto:([^|>]+)(?:\|[^>]*)?>$/;
+const REQUEST_ID = /^[A-Za-z0-9]{4,12}$/;
+const MAX_TEXT = 500;
+
+export function parseCaptureCommand(raw: string): CaptureCommand {
+  const text = raw.trim().replace(/\s+/g, ' ');
+  if (text.length > MAX_TEXT) return { kind: 'unknown', text: `${text.slice(0, 60)}…` };
+  if (text === '') return { kind: 'open', target: null };
+  const [word = '', ...rest] = text.split(' ');
+  const argument = rest.join(' ');
+  switch (word.toLowerCase()) {
+    case 'help':
+    case '?':
+      return rest.length === 0 ? { kind: 'help' } : { kind: 'unknown', text };
+    case 'quota':
+      return rest.length === 0 ? { kind: 'quota' } : { kind: 'unknown', text };
+    case 'status':
+      return rest.length === 1 && REQUEST_ID.test(argument)
+        ? { kind: 'status', requestId: argument.toUpperCase() }
+        : { kind: 'unknown', text };
+    case 'list':
+      return parseList(argument, text);
+  }
+  if (rest.length === 0) {
+    const mention = USER_MENTION.exec(word);
+    if (mention?.[1]) return { kind: 'open', target: { userId: mention[1] } };
+    const email = MAILTO.exec(word)?.[1] ?? word;
+    if (EMAIL.test(email)) return { kind: 'open', target: { email: email.toLowerCase() } };
+  }
+  return { kind: 'unknown', text };
+}
+
+function parseList(argument: string, text: string): CaptureCommand {
+  if (argument === '') return { kind: 'list', filter: { kind: 'all' } };
+  if (argument.toLowerCase() === 'mine') return { kind: 'list', filter: { kind: 'mine' } };
+  const mention = USER_MENTION.exec(argument);
+  if (mention?.[1]) return { kind: 'list', filter: { kind: 'user', userId: mention[1] } };
+  if (/^[^\s<>]{1,100}$/.test(argument)) return { kind: 'list', filter: { kind: 'device', query: argument } };
+  return { kind: 'unknown', text };
+}

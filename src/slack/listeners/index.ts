@@ -1,0 +1,15 @@
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { CAPTURE_MODAL, DEVICES_ACTION, RUN_AGAIN_ACTION, STOP_WATCHING_ACTION } from '../ui/ids.js';
+import { runAgain, stopWatching } from './actions/status-buttons.js';
+import { captureCommand } from './commands/capture.js';
+import type { ListenerDeps } from './deps.js';
+import { deviceSearch } from './options/device-search.js';
+import { captureSubmit } from './views/capture-submit.js';
+
+export function registerListeners(app: App, deps: ListenerDeps): void {
+  app.command('/capture', captureCommand(deps));
+  app.options({ action_id: DEVICES_ACTION }, deviceSearch(deps));
+  app.view(CAPTURE_MODAL, captureSubmit(deps));
+  app.action<BlockAction<ButtonAction>>(RUN_AGAIN_ACTION, runAgain(deps));
+  app.action<BlockAction<ButtonAction>>(STOP_WATCHING_ACTION, stopWatching(deps));
+}

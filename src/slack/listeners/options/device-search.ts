@@ -1,0 +1,23 @@
+import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt';
+import { deviceOptions } from '../../ui/device-option.js';
+import type { ListenerDeps } from '../deps.js';
+
+/** Slack waits 3 s for options; leave room for the answer to travel. */
+const SEARCH_BUDGET_MS = 2_500;
+
+/** The device picker's search (block_suggestion): by device name or email. */
+export function deviceSearch({ service, logger }: ListenerDeps) {
+  return async ({
+    options,
+    ack,
+  }: AllMiddlewareArgs & SlackOptionsMiddlewareArgs<'block_suggestion'>): Promise<void> => {
+    const query = String(options.value ?? '').slice(0, 100);
+    try {
+      const devices = await service.searchDevices(query, AbortSignal.timeout(SEARCH_BUDGET_MS));
+      await ack(deviceOptions(devices));
+    } catch (error) {
+      logger.warn({ err: error }, 'device search failed');
+      await ack({ options: [] });
+    }
+  };
+}

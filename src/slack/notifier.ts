@@ -1,0 +1,122 @@
+import type { webApi } from '@slack/bolt';
+import type { CaptureRequest, StatusMessageRef, TrackedCommand } from '../captures/model.js';
+import type { ArtifactInfo, ArtifactSink, Notifier, ThreadEvent } from '../captures/notifier.js';
+import { CAPTURE_TYPE_LABEL } from './ui/format.js';
+import { statusMessage } from './ui/status-message.js';
+import {
+  artifactComment,
+  artifactFileName,
+  commandFailedMessage,
+  commandTimedOutMessage,
+  optionsMessage,
+  uploadFailedMessage,
+} from './ui/thread-messages.js';
+import { StreamedUpload } from './upload.js';
+
+export interface SlackNotifierOptions {
+  client: webApi.WebClient;
+  dashboardUrl: string;
+  now?: () => Date;
+}
+
+/** The domain's Notifier, in Slack: one status message per request, updated in place, and its thread. */
+export class SlackNotifier implements Notifier {
+  readonly artifacts: ArtifactSink;
+  readonly #client: webApi.WebClient;
+  readonly #dashboardUrl: string;
+  readonly #now: () => Date;
+  /** What each status message shows now, so an unchanged render is never sent again. */
+  readonly #shown = new Map<string, string>();
+
+  constructor(options: SlackNotifierOptions) {
+    this.#client = options.client;
+    this.#dashboardUrl = options.dashboardUrl;
+    this.#now = options.now ?? (() => new Date());
+    this.artifacts = new SlackArtifactSink(new StreamedUpload(options.client), (request) => this.#thread(request));
+  }
+
+  async postStatus(request: CaptureRequest, commands: TrackedCommand[]): Promise<StatusMessageRef> {
+    const message = this.#render(request, commands);
+    const response = await this.#client.chat.postMessage({ channel: request.channelId, ...message });
+    if (!response.ts || !response.channel) throw new Error('Slack did not say where the status message went');
+    this.#remember(response.ts, message);
+    return { channelId: response.channel, ts: response.ts };
+  }
+
+  async updateStatus(request: CaptureRequest, commands: TrackedCommand[]): Promise<void> {
+    if (!request.statusMessage) return;
+    const message = this.#render(request, commands);
+    const { ts, channelId } = request.statusMessage;
+    if (this.#shown.get(ts) === JSON.stringify(message)) return;
+    await this.#client.chat.update({ channel: channelId, ts, ...message });
+    this.#remember(ts, message);
+  }
+
+  async postInThread(request: CaptureRequest, event: ThreadEvent): Promise<void> {
+    const thread = this.#thread(request);
+    const text = this.#threadText(request, event);
+    await this.#client.chat.postMessage({ channel: thread.channelId, thread_ts: thread.threadTs, text });
+  }
+
+  #threadText(request: CaptureRequest, event: ThreadEvent): string {
+    switch (event.kind) {
+      case 'options':
+        return optionsMessage(request);
+      case 'command-failed':
+        return commandFailedMessage(event.device, event.command);
+      case 'command-timed-out':
+        return commandTimedOutMessage(event.device, event.command);
+      case 'upload-failed':
+        return uploadFailedMessage(event.device, event.command.type, this.#dashboardUrl, event.reason);
+      case 'stopped':
+        return `Stopped watching by <@${event.by}>. The API has no cancel: captures may still complete on the device; find them in the Cloudflare dashboard.`;
+    }
+  }
+
+  #render(request: CaptureRequest, commands: TrackedCommand[]) {
+    return statusMessage({ request, commands, now: this.#now(), dashboardUrl: this.#dashboardUrl });
+  }
+
+  #remember(ts: string, message: unknown): void {
+    this.#shown.set(ts, JSON.stringify(message));
+    // Only recent messages get updates; keep the memory bounded.
+    if (this.#shown.size > 1000) this.#shown.delete(this.#shown.keys().next().value as string);
+  }
+
+  #thread(request: CaptureRequest): { channelId: string; threadTs: string } {
+    if (!request.statusMessage) throw new Error(`request ${request.id} has no status message yet`);
+    return { channelId: request.statusMessage.channelId, threadTs: request.statusMessage.ts };
+  }
+}
+
+class SlackArtifactSink implements ArtifactSink {
+  constructor(
+    private readonly upload: StreamedUpload,
+    private readonly thread: (request: CaptureRequest) => { channelId: string; threadTs: string },
+  ) {}
+
+  async reserve(info: ArtifactInfo) {
+    const fileName = artifactFileName({
+      device: info.device,
+      type: info.command.type,
+      createdAt: info.command.createdAt,
+    });
+    return { ...(await this.upload.reserve(fileName, info.bytes)), fileName };
+  }
+
+  send(uploadUrl: string, body: import('node:stream').Readable, bytes: number): Promise<void> {
+    return this.upload.send(uploadUrl, body, bytes);
+  }
+
+  async publish(fileId: string, info: ArtifactInfo & { fileName: string; summary: string | null }): Promise<void> {
+    const { channelId, threadTs } = this.thread(info.request);
+    const comment = artifactComment({
+      device: info.device,
+      type: info.command.type,
+      bytes: info.bytes,
+      summary: info.summary,
+    });
+    const title = `${CAPTURE_TYPE_LABEL[info.command.type]} · ${info.device.name}`;
+    await this.upload.publish(fileId, { channelId, threadTs, title, comment });
+  }
+}

@@ -1,0 +1,462 @@
+import Database from 'better-sqlite3';
+import type {
+  ArtifactUpload,
+  CaptureOptions,
+  CaptureRequest,
+  CaptureType,
+  RequestState,
+  TargetDevice,
+  TrackedCommand,
+  UploadStep,
+} from '../captures/model.js';
+import type { CommandPatch, RequestPatch, RequestQuery, Store } from './store.js';
+
+/**
+ * Numbered schema steps, applied in order and recorded in `schema_migrations`. Never edit a released step: append a
+ * new one, so databases created by older versions catch up on open.
+ */
+const MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE capture_requests (
+        id TEXT PRIMARY KEY,
+        dedupe_key TEXT NOT NULL UNIQUE,
+        requested_by TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        devices TEXT NOT NULL,
+        types TEXT NOT NULL,
+        options TEXT NOT NULL,
+        state TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        status_channel TEXT,
+        status_ts TEXT,
+        start_error TEXT,
+        stopped_by TEXT
+      ) STRICT;
+      CREATE INDEX capture_requests_created_at ON capture_requests (created_at);
+
+      CREATE TABLE capture_commands (
+        id TEXT PRIMARY KEY,
+        request_id TEXT NOT NULL REFERENCES capture_requests (id),
+        device_id TEXT NOT NULL,
+        registration_id TEXT,
+        type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        completed_at TEXT,
+        filename TEXT,
+        tracking INTEGER NOT NULL CHECK (tracking IN (0, 1))
+      ) STRICT;
+      CREATE INDEX capture_commands_tracking ON capture_commands (tracking);
+      CREATE INDEX capture_commands_request_id ON capture_commands (request_id);
+
+      CREATE TABLE artifact_uploads (
+        command_id TEXT PRIMARY KEY,
+        request_id TEXT NOT NULL,
+        step TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        file_id TEXT,
+        bytes INTEGER,
+        summary TEXT,
+        error TEXT,
+        attempts INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX artifact_uploads_request_id ON artifact_uploads (request_id);
+
+      CREATE TABLE thread_posts (
+        request_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        PRIMARY KEY (request_id, key)
+      ) STRICT;
+    `,
+  },
+];
+
+interface RequestRow {
+  id: string;
+  dedupe_key: string;
+  requested_by: string;
+  channel_id: string;
+  devices: string;
+  types: string;
+  options: string;
+  state: string;
+  created_at: string;
+  status_channel: string | null;
+  status_ts: string | null;
+  start_error: string | null;
+  stopped_by: string | null;
+}
+
+interface CommandRow {
+  id: string;
+  request_id: string;
+  device_id: string;
+  registration_id: string | null;
+  type: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+  filename: string | null;
+  tracking: number;
+}
+
+interface UploadRow {
+  command_id: string;
+  request_id: string;
+  step: string;
+  file_name: string;
+  file_id: string | null;
+  bytes: number | null;
+  summary: string | null;
+  error: string | null;
+  attempts: number;
+  updated_at: string;
+}
+
+/**
+ * A patch statement is prepared once with a `set_<column>` flag per column, so one statement serves every patch
+ * shape and an explicit `null` in a patch can still clear a column.
+ */
+function patchParams(values: Record<string, string | number | null | undefined>): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(values)) {
+    params[`set_${column}`] = value === undefined ? 0 : 1;
+    params[column] = value ?? null;
+  }
+  return params;
+}
+
+function patchSql(table: string, key: string, columns: string[]): string {
+  const assignments = columns.map(
+    (column) => `${column} = CASE WHEN @set_${column} THEN @${column} ELSE ${column} END`,
+  );
+  return `UPDATE ${table} SET ${assignments.join(', ')} WHERE ${key} = @id`;
+}
+
+const iso = (date: Date): string => date.toISOString();
+const isoOrNull = (date: Date | null | undefined): string | null | undefined =>
+  date === undefined ? undefined : date && iso(date);
+const dateOrNull = (value: string | null): Date | null => (value === null ? null : new Date(value));
+
+function toRequest(row: RequestRow): CaptureRequest {
+  return {
+    id: row.id,
+    requestedBy: row.requested_by,
+    channelId: row.channel_id,
+    devices: JSON.parse(row.devices) as TargetDevice[],
+    types: JSON.parse(row.types) as CaptureType[],
+    options: JSON.parse(row.options) as CaptureOptions,
+    state: row.state as RequestState,
+    createdAt: new Date(row.created_at),
+    statusMessage:
+      row.status_channel !== null && row.status_ts !== null
+        ? { channelId: row.status_channel, ts: row.status_ts }
+        : null,
+    startError: row.start_error,
+    stoppedBy: row.stopped_by,
+    dedupeKey: row.dedupe_key,
+  };
+}
+
+function toCommand(row: CommandRow): TrackedCommand {
+  return {
+    id: row.id,
+    requestId: row.request_id,
+    deviceId: row.device_id,
+    registrationId: row.registration_id,
+    type: row.type as CaptureType,
+    status: row.status,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+    completedAt: dateOrNull(row.completed_at),
+    filename: row.filename,
+    tracking: row.tracking === 1,
+  };
+}
+
+function toUpload(row: UploadRow): ArtifactUpload {
+  return {
+    commandId: row.command_id,
+    requestId: row.request_id,
+    step: row.step as UploadStep,
+    fileName: row.file_name,
+    fileId: row.file_id,
+    bytes: row.bytes,
+    summary: row.summary,
+    error: row.error,
+    attempts: row.attempts,
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+/** Every statement the store runs, prepared once when it opens. */
+function prepareStatements(db: Database.Database) {
+  return {
+    insertRequest: db.prepare(
+      `INSERT INTO capture_requests (id, dedupe_key, requested_by, channel_id, devices, types, options, state,
+         created_at, status_channel, status_ts, start_error, stopped_by)
+       VALUES (@id, @dedupe_key, @requested_by, @channel_id, @devices, @types, @options, @state,
+         @created_at, @status_channel, @status_ts, @start_error, @stopped_by)
+       ON CONFLICT (dedupe_key) DO NOTHING`,
+    ),
+    requestById: db.prepare<[string], RequestRow>('SELECT * FROM capture_requests WHERE id = ?'),
+    requestByDedupeKey: db.prepare<[string], RequestRow>('SELECT * FROM capture_requests WHERE dedupe_key = ?'),
+    patchRequest: db.prepare(
+      patchSql('capture_requests', 'id', ['state', 'status_channel', 'status_ts', 'start_error', 'stopped_by']),
+    ),
+    // Optional filters are NULL when absent, so one statement covers every query shape. instr() rather than LIKE:
+    // a search for "a_b" or "50%" must match literally.
+    listRequests: db.prepare<[{ requested_by: string | null; device: string | null; limit: number }], RequestRow>(
+      `SELECT * FROM capture_requests AS r
+       WHERE (@requested_by IS NULL OR r.requested_by = @requested_by)
+         AND (@device IS NULL OR EXISTS (
+           SELECT 1 FROM json_each(r.devices) AS d
+           WHERE instr(lower(d.value ->> 'name'), @device) > 0
+              OR instr(lower(d.value ->> 'deviceId'), @device) > 0
+              OR instr(lower(d.value ->> 'email'), @device) > 0))
+       ORDER BY r.created_at DESC, r.rowid DESC
+       LIMIT @limit`,
+    ),
+    activeRequests: db.prepare<[], RequestRow>(
+      `SELECT * FROM capture_requests WHERE state IN ('starting', 'running') ORDER BY created_at, rowid`,
+    ),
+    insertCommand: db.prepare(
+      `INSERT INTO capture_commands (id, request_id, device_id, registration_id, type, status, created_at,
+         updated_at, completed_at, filename, tracking)
+       VALUES (@id, @request_id, @device_id, @registration_id, @type, @status, @created_at,
+         @updated_at, @completed_at, @filename, @tracking)`,
+    ),
+    patchCommand: db.prepare(
+      patchSql('capture_commands', 'id', ['status', 'updated_at', 'completed_at', 'filename', 'tracking']),
+    ),
+    commandsForRequest: db.prepare<[string], CommandRow>(
+      'SELECT * FROM capture_commands WHERE request_id = ? ORDER BY created_at, rowid',
+    ),
+    trackedCommands: db.prepare<[], CommandRow>(
+      'SELECT * FROM capture_commands WHERE tracking = 1 ORDER BY created_at, rowid',
+    ),
+    insertUploadIfAbsent: db.prepare(
+      `INSERT INTO artifact_uploads (command_id, request_id, step, file_name, file_id, bytes, summary, error,
+         attempts, updated_at)
+       VALUES (@command_id, @request_id, @step, @file_name, @file_id, @bytes, @summary, @error,
+         @attempts, @updated_at)
+       ON CONFLICT (command_id) DO NOTHING`,
+    ),
+    uploadByCommandId: db.prepare<[string], UploadRow>('SELECT * FROM artifact_uploads WHERE command_id = ?'),
+    patchUpload: db.prepare(
+      patchSql('artifact_uploads', 'command_id', [
+        'step',
+        'file_name',
+        'file_id',
+        'bytes',
+        'summary',
+        'error',
+        'attempts',
+        'updated_at',
+      ]),
+    ),
+    uploadsForRequest: db.prepare<[string], UploadRow>(
+      'SELECT * FROM artifact_uploads WHERE request_id = ? ORDER BY rowid',
+    ),
+    unfinishedUploads: db.prepare<[], UploadRow>(
+      `SELECT * FROM artifact_uploads WHERE step NOT IN ('done', 'failed') ORDER BY updated_at, rowid`,
+    ),
+    claimThreadPost: db.prepare<[string, string]>(
+      'INSERT INTO thread_posts (request_id, key) VALUES (?, ?) ON CONFLICT DO NOTHING',
+    ),
+  };
+}
+
+/** The default store: one SQLite file (or `:memory:`), synchronous underneath, async to match `Store`. */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly statements: ReturnType<typeof prepareStatements>;
+  private readonly insertCommandsAtomically: (commands: TrackedCommand[]) => void;
+
+  constructor(databaseOrPath: Database.Database | string) {
+    this.db = typeof databaseOrPath === 'string' ? new Database(databaseOrPath) : databaseOrPath;
+    // WAL lets readers run beside the writer. With WAL, NORMAL cannot corrupt the file (a power cut may lose the
+    // last commits) and saves an fsync per commit. busy_timeout makes a second process wait instead of failing.
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+
+    this.statements = prepareStatements(this.db);
+
+    this.insertCommandsAtomically = this.db.transaction((commands: TrackedCommand[]) => {
+      for (const command of commands) {
+        this.statements.insertCommand.run({
+          id: command.id,
+          request_id: command.requestId,
+          device_id: command.deviceId,
+          registration_id: command.registrationId,
+          type: command.type,
+          status: command.status,
+          created_at: iso(command.createdAt),
+          updated_at: iso(command.updatedAt),
+          completed_at: command.completedAt && iso(command.completedAt),
+          filename: command.filename,
+          tracking: command.tracking ? 1 : 0,
+        });
+      }
+    });
+  }
+
+  /** Applies pending migrations in one IMMEDIATE transaction, so two processes opening one file cannot both migrate. */
+  private migrate(): void {
+    const apply = this.db.transaction(() => {
+      this.db.exec(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT',
+      );
+      const current = this.db
+        .prepare('SELECT coalesce(max(version), 0) FROM schema_migrations')
+        .pluck()
+        .get() as number;
+      const record = this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)');
+      for (const migration of MIGRATIONS) {
+        if (migration.version <= current) continue;
+        this.db.exec(migration.sql);
+        record.run(migration.version, iso(new Date()));
+      }
+    });
+    apply.immediate();
+  }
+
+  async createRequestOnce(request: CaptureRequest): Promise<{ request: CaptureRequest; created: boolean }> {
+    const { changes } = this.statements.insertRequest.run({
+      id: request.id,
+      dedupe_key: request.dedupeKey,
+      requested_by: request.requestedBy,
+      channel_id: request.channelId,
+      devices: JSON.stringify(request.devices),
+      types: JSON.stringify(request.types),
+      options: JSON.stringify(request.options),
+      state: request.state,
+      created_at: iso(request.createdAt),
+      status_channel: request.statusMessage?.channelId ?? null,
+      status_ts: request.statusMessage?.ts ?? null,
+      start_error: request.startError,
+      stopped_by: request.stoppedBy,
+    });
+    const stored = this.statements.requestByDedupeKey.get(request.dedupeKey);
+    if (!stored) throw new Error(`capture request with dedupe key ${request.dedupeKey} vanished after insert`);
+    return { request: toRequest(stored), created: changes === 1 };
+  }
+
+  async getRequest(id: string): Promise<CaptureRequest | null> {
+    const row = this.statements.requestById.get(id);
+    return row ? toRequest(row) : null;
+  }
+
+  async updateRequest(id: string, patch: RequestPatch): Promise<void> {
+    const message = patch.statusMessage;
+    this.statements.patchRequest.run({
+      id,
+      ...patchParams({
+        state: patch.state,
+        status_channel: message === undefined ? undefined : (message?.channelId ?? null),
+        status_ts: message === undefined ? undefined : (message?.ts ?? null),
+        start_error: patch.startError,
+        stopped_by: patch.stoppedBy,
+      }),
+    });
+  }
+
+  async listRequests(query: RequestQuery = {}): Promise<CaptureRequest[]> {
+    const rows = this.statements.listRequests.all({
+      requested_by: query.requestedBy ?? null,
+      device: query.device ? query.device.toLowerCase() : null,
+      limit: Math.max(0, Math.trunc(query.limit ?? 10)),
+    });
+    return rows.map(toRequest);
+  }
+
+  async activeRequests(): Promise<CaptureRequest[]> {
+    return this.statements.activeRequests.all().map(toRequest);
+  }
+
+  async insertCommands(commands: TrackedCommand[]): Promise<void> {
+    this.insertCommandsAtomically(commands);
+  }
+
+  async updateCommand(id: string, patch: CommandPatch): Promise<void> {
+    this.statements.patchCommand.run({
+      id,
+      ...patchParams({
+        status: patch.status,
+        updated_at: isoOrNull(patch.updatedAt),
+        completed_at: isoOrNull(patch.completedAt),
+        filename: patch.filename,
+        tracking: patch.tracking === undefined ? undefined : patch.tracking ? 1 : 0,
+      }),
+    });
+  }
+
+  async commandsForRequest(requestId: string): Promise<TrackedCommand[]> {
+    return this.statements.commandsForRequest.all(requestId).map(toCommand);
+  }
+
+  async trackedCommands(): Promise<TrackedCommand[]> {
+    return this.statements.trackedCommands.all().map(toCommand);
+  }
+
+  async ensureUpload(upload: ArtifactUpload): Promise<ArtifactUpload> {
+    this.statements.insertUploadIfAbsent.run({
+      command_id: upload.commandId,
+      request_id: upload.requestId,
+      step: upload.step,
+      file_name: upload.fileName,
+      file_id: upload.fileId,
+      bytes: upload.bytes,
+      summary: upload.summary,
+      error: upload.error,
+      attempts: upload.attempts,
+      updated_at: iso(upload.updatedAt),
+    });
+    const stored = this.statements.uploadByCommandId.get(upload.commandId);
+    if (!stored) throw new Error(`artifact upload for command ${upload.commandId} vanished after insert`);
+    return toUpload(stored);
+  }
+
+  async updateUpload(
+    commandId: string,
+    patch: Partial<Omit<ArtifactUpload, 'commandId' | 'requestId'>>,
+  ): Promise<void> {
+    this.statements.patchUpload.run({
+      id: commandId,
+      ...patchParams({
+        step: patch.step,
+        file_name: patch.fileName,
+        file_id: patch.fileId,
+        bytes: patch.bytes,
+        summary: patch.summary,
+        error: patch.error,
+        attempts: patch.attempts,
+        updated_at: isoOrNull(patch.updatedAt),
+      }),
+    });
+  }
+
+  async uploadsForRequest(requestId: string): Promise<ArtifactUpload[]> {
+    return this.statements.uploadsForRequest.all(requestId).map(toUpload);
+  }
+
+  async unfinishedUploads(): Promise<ArtifactUpload[]> {
+    return this.statements.unfinishedUploads.all().map(toUpload);
+  }
+
+  async claimThreadPost(requestId: string, key: string): Promise<boolean> {
+    return this.statements.claimThreadPost.run(requestId, key).changes === 1;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

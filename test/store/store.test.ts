@@ -1,0 +1,554 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type ArtifactUpload,
+  type CaptureRequest,
+  DEFAULT_CAPTURE_OPTIONS,
+  type TrackedCommand,
+} from '../../src/captures/model.js';
+import { openStore, SqliteStore, type Store } from '../../src/store/index.js';
+
+const temporaryDirectories: string[] = [];
+
+function temporaryDirectory(): string {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'dex-capture-bot-store-'));
+  temporaryDirectories.push(directory);
+  return directory;
+}
+
+afterAll(() => {
+  for (const directory of temporaryDirectories) fs.rmSync(directory, { recursive: true, force: true });
+});
+
+/** How the contract suite reaches a backend: a fresh empty store, and a URL that survives close and reopen. */
+interface Backend {
+  fresh(): Promise<Store>;
+  durableUrl(): string;
+}
+
+const backends: [string, Backend][] = [
+  [
+    'sqlite',
+    {
+      fresh: () => openStore('sqlite::memory:'),
+      durableUrl: () => `sqlite:${path.join(temporaryDirectory(), 'nested', 'bot.db')}`,
+    },
+  ],
+];
+
+const BASE_TIME = Date.parse('2025-05-01T10:00:00.123Z');
+const at = (minutes: number) => new Date(BASE_TIME + minutes * 60_000);
+
+function makeRequest(overrides: Partial<CaptureRequest> = {}): CaptureRequest {
+  const id = overrides.id ?? 'C7K2Q9';
+  return {
+    id,
+    requestedBy: 'U_AGENT',
+    channelId: 'C_HELPDESK',
+    devices: [
+      {
+        deviceId: 'dev-aaa-111',
+        name: 'Alice-MacBook',
+        email: 'alice@example.com',
+        platform: 'mac',
+        registrationId: null,
+      },
+      {
+        deviceId: 'dev-bbb-222',
+        name: 'Shared Kiosk',
+        email: 'bob@example.com',
+        platform: 'windows',
+        registrationId: 'reg-bob',
+      },
+    ],
+    types: ['pcap', 'warp-diag'],
+    options: {
+      pcap: { timeLimitMin: 3, maxFileSizeMb: 10, packetSizeBytes: 1500 },
+      warpDiag: { testAllRoutes: false },
+    },
+    state: 'starting',
+    createdAt: at(0),
+    statusMessage: null,
+    startError: null,
+    stoppedBy: null,
+    dedupeKey: `view-${id}:hash-1`,
+    ...overrides,
+  };
+}
+
+function makeCommand(overrides: Partial<TrackedCommand> = {}): TrackedCommand {
+  return {
+    id: 'cmd-1',
+    requestId: 'C7K2Q9',
+    deviceId: 'dev-aaa-111',
+    registrationId: null,
+    type: 'pcap',
+    status: 'PENDING_EXEC',
+    createdAt: at(1),
+    updatedAt: at(1),
+    completedAt: null,
+    filename: null,
+    tracking: true,
+    ...overrides,
+  };
+}
+
+function makeUpload(overrides: Partial<ArtifactUpload> = {}): ArtifactUpload {
+  return {
+    commandId: 'cmd-1',
+    requestId: 'C7K2Q9',
+    step: 'pending',
+    fileName: 'pcap-alice.zip',
+    fileId: null,
+    bytes: null,
+    summary: null,
+    error: null,
+    attempts: 0,
+    updatedAt: at(5),
+    ...overrides,
+  };
+}
+
+describe.each(backends)('%s store', (_name, backend) => {
+  let store: Store;
+
+  beforeEach(async () => {
+    store = await backend.fresh();
+  });
+
+  afterEach(async () => {
+    await store.close();
+  });
+
+  describe('round trips', () => {
+    it('keeps every field of a request, with nulls and with values', async () => {
+      const bare = makeRequest({ id: 'BARE01' });
+      const full = makeRequest({
+        id: 'FULL01',
+        options: DEFAULT_CAPTURE_OPTIONS,
+        types: ['warp-diag'],
+        state: 'stopped',
+        statusMessage: { channelId: 'C_STATUS', ts: '1714557600.000100' },
+        startError: 'Cloudflare refused: device offline',
+        stoppedBy: 'U_ONCALL',
+      });
+      expect(await store.createRequestOnce(bare)).toEqual({ request: bare, created: true });
+      expect(await store.createRequestOnce(full)).toEqual({ request: full, created: true });
+
+      const readBare = await store.getRequest('BARE01');
+      expect(readBare).toEqual(bare);
+      expect(readBare?.createdAt).toBeInstanceOf(Date);
+      expect(readBare?.statusMessage).toBeNull();
+      expect(readBare?.devices[0]?.registrationId).toBeNull();
+      expect(await store.getRequest('FULL01')).toEqual(full);
+    });
+
+    it('returns null for an unknown request', async () => {
+      expect(await store.getRequest('NOPE00')).toBeNull();
+    });
+
+    it('keeps every field of a command, in creation order', async () => {
+      await store.createRequestOnce(makeRequest());
+      const pending = makeCommand({ id: 'cmd-2', createdAt: at(2), updatedAt: at(2) });
+      const finished = makeCommand({
+        id: 'cmd-1',
+        deviceId: 'dev-bbb-222',
+        registrationId: 'reg-bob',
+        type: 'warp-diag',
+        status: 'SUCCESS',
+        updatedAt: at(4),
+        completedAt: at(4),
+        filename: 'https://example.com/downloads/warp-diag.zip',
+        tracking: false,
+      });
+      await store.insertCommands([pending, finished]);
+
+      const commands = await store.commandsForRequest('C7K2Q9');
+      expect(commands).toEqual([finished, pending]);
+      expect(commands[0]?.completedAt).toBeInstanceOf(Date);
+      expect(commands[1]?.completedAt).toBeNull();
+      expect(await store.commandsForRequest('OTHER0')).toEqual([]);
+    });
+
+    it('keeps an unknown command status as it came', async () => {
+      await store.createRequestOnce(makeRequest());
+      await store.insertCommands([makeCommand({ status: 'QUEUED_SOMEWHERE_NEW' })]);
+      expect((await store.commandsForRequest('C7K2Q9'))[0]?.status).toBe('QUEUED_SOMEWHERE_NEW');
+    });
+
+    it('inserts a batch of commands all or nothing', async () => {
+      await store.createRequestOnce(makeRequest());
+      const batch = [makeCommand({ id: 'cmd-1' }), makeCommand({ id: 'cmd-2', requestId: 'UNKNOWN' })];
+      await expect(store.insertCommands(batch)).rejects.toThrow();
+      expect(await store.commandsForRequest('C7K2Q9')).toEqual([]);
+    });
+
+    it('keeps every field of an upload, with nulls and with values', async () => {
+      const bare = makeUpload();
+      const full = makeUpload({
+        commandId: 'cmd-2',
+        step: 'completing',
+        fileName: 'warp-diag-bob.zip',
+        fileId: 'F0123456',
+        bytes: 7_340_032,
+        summary: 'default interface ✓, tunnel ✗',
+        error: 'slack said ratelimited',
+        attempts: 2,
+        updatedAt: at(9),
+      });
+      expect(await store.ensureUpload(bare)).toEqual(bare);
+      expect(await store.ensureUpload(full)).toEqual(full);
+      const uploads = await store.uploadsForRequest('C7K2Q9');
+      expect(uploads).toEqual([bare, full]);
+      expect(uploads[0]?.updatedAt).toBeInstanceOf(Date);
+    });
+
+    it('ensureUpload returns the first row unchanged when called again', async () => {
+      const first = makeUpload();
+      await store.ensureUpload(first);
+      const again = await store.ensureUpload(makeUpload({ step: 'done', fileName: 'other.zip', attempts: 7 }));
+      expect(again).toEqual(first);
+      expect(await store.uploadsForRequest('C7K2Q9')).toEqual([first]);
+    });
+  });
+
+  describe('createRequestOnce', () => {
+    it('creates once and hands a retry the stored request', async () => {
+      const original = makeRequest();
+      const retry = makeRequest({
+        id: 'RETRY1',
+        requestedBy: 'U_SOMEONE',
+        createdAt: at(1),
+        dedupeKey: original.dedupeKey,
+      });
+
+      expect(await store.createRequestOnce(original)).toEqual({ request: original, created: true });
+      expect(await store.createRequestOnce(retry)).toEqual({ request: original, created: false });
+      expect(await store.getRequest('RETRY1')).toBeNull();
+    });
+
+    it('creates exactly once when two calls race', async () => {
+      const results = await Promise.all([
+        store.createRequestOnce(makeRequest({ id: 'RACE01', dedupeKey: 'view-9:hash' })),
+        store.createRequestOnce(makeRequest({ id: 'RACE02', dedupeKey: 'view-9:hash' })),
+      ]);
+      expect(results.filter((result) => result.created)).toHaveLength(1);
+      expect(new Set(results.map((result) => result.request.id)).size).toBe(1);
+      expect(await store.listRequests()).toHaveLength(1);
+    });
+
+    it('creates exactly once when two connections to one database race', async () => {
+      const url = backend.durableUrl();
+      const [first, second] = await Promise.all([openStore(url), openStore(url)]);
+      try {
+        const results = await Promise.all([
+          first.createRequestOnce(makeRequest({ id: 'RACE01', dedupeKey: 'view-9:hash' })),
+          second.createRequestOnce(makeRequest({ id: 'RACE02', dedupeKey: 'view-9:hash' })),
+        ]);
+        expect(results.filter((result) => result.created)).toHaveLength(1);
+        expect(results[0]?.request).toEqual(results[1]?.request);
+      } finally {
+        await first.close();
+        await second.close();
+      }
+    });
+  });
+
+  describe('patches change only what they name', () => {
+    beforeEach(async () => {
+      await store.createRequestOnce(makeRequest());
+      await store.insertCommands([makeCommand()]);
+      await store.ensureUpload(makeUpload());
+    });
+
+    it('updateRequest', async () => {
+      const original = makeRequest();
+      await store.updateRequest('C7K2Q9', { state: 'running' });
+      expect(await store.getRequest('C7K2Q9')).toEqual({ ...original, state: 'running' });
+
+      const statusMessage = { channelId: 'C_STATUS', ts: '1714557600.000100' };
+      await store.updateRequest('C7K2Q9', { statusMessage });
+      expect(await store.getRequest('C7K2Q9')).toEqual({ ...original, state: 'running', statusMessage });
+
+      await store.updateRequest('C7K2Q9', { state: 'stopped', stoppedBy: 'U_ONCALL', startError: 'none really' });
+      const stopped = {
+        ...original,
+        state: 'stopped',
+        statusMessage,
+        stoppedBy: 'U_ONCALL',
+        startError: 'none really',
+      };
+      expect(await store.getRequest('C7K2Q9')).toEqual(stopped);
+
+      // An explicit null clears a field; an empty patch changes nothing.
+      await store.updateRequest('C7K2Q9', { statusMessage: null, startError: null });
+      await store.updateRequest('C7K2Q9', {});
+      expect(await store.getRequest('C7K2Q9')).toEqual({ ...stopped, statusMessage: null, startError: null });
+    });
+
+    it('updateCommand', async () => {
+      const original = makeCommand();
+      await store.updateCommand('cmd-1', { status: 'PENDING_UPLOAD', updatedAt: at(3) });
+      const uploading = { ...original, status: 'PENDING_UPLOAD', updatedAt: at(3) };
+      expect(await store.commandsForRequest('C7K2Q9')).toEqual([uploading]);
+
+      await store.updateCommand('cmd-1', { completedAt: at(4), filename: 'pcap.zip', tracking: false });
+      const done = { ...uploading, completedAt: at(4), filename: 'pcap.zip', tracking: false };
+      expect(await store.commandsForRequest('C7K2Q9')).toEqual([done]);
+
+      await store.updateCommand('cmd-1', { completedAt: null, filename: null, tracking: true });
+      expect(await store.commandsForRequest('C7K2Q9')).toEqual([uploading]);
+    });
+
+    it('updateUpload', async () => {
+      const original = makeUpload();
+      await store.updateUpload('cmd-1', { step: 'uploading', fileId: 'F0123', attempts: 1 });
+      const uploading = { ...original, step: 'uploading', fileId: 'F0123', attempts: 1 } as const;
+      expect(await store.uploadsForRequest('C7K2Q9')).toEqual([uploading]);
+
+      const finished = {
+        ...uploading,
+        step: 'done',
+        fileName: 'renamed.zip',
+        bytes: 1024,
+        summary: 'tunnel ✓',
+        error: 'transient, retried',
+        updatedAt: at(8),
+      } as const;
+      await store.updateUpload('cmd-1', {
+        step: 'done',
+        fileName: 'renamed.zip',
+        bytes: 1024,
+        summary: 'tunnel ✓',
+        error: 'transient, retried',
+        updatedAt: at(8),
+      });
+      expect(await store.uploadsForRequest('C7K2Q9')).toEqual([finished]);
+
+      await store.updateUpload('cmd-1', { error: null, bytes: null });
+      expect(await store.uploadsForRequest('C7K2Q9')).toEqual([{ ...finished, error: null, bytes: null }]);
+    });
+
+    it('ignores unknown ids', async () => {
+      await expect(store.updateRequest('NOPE00', { state: 'finished' })).resolves.toBeUndefined();
+      await expect(store.updateCommand('cmd-404', { tracking: false })).resolves.toBeUndefined();
+      await expect(store.updateUpload('cmd-404', { step: 'done' })).resolves.toBeUndefined();
+      expect(await store.getRequest('NOPE00')).toBeNull();
+      expect(await store.getRequest('C7K2Q9')).toEqual(makeRequest());
+    });
+  });
+
+  describe('queries', () => {
+    const carol = {
+      deviceId: 'dev-ccc-333',
+      name: 'CAROL-THINKPAD',
+      email: 'carol@corp.example',
+      platform: 'linux',
+      registrationId: null,
+    };
+
+    it('listRequests: newest first, default limit 10, filters by user', async () => {
+      for (let minute = 0; minute < 12; minute++) {
+        const requestedBy = minute % 2 === 0 ? 'U_EVEN' : 'U_ODD';
+        await store.createRequestOnce(makeRequest({ id: `REQ${minute}`, requestedBy, createdAt: at(minute) }));
+      }
+      const newestFirst = ['REQ11', 'REQ10', 'REQ9', 'REQ8', 'REQ7', 'REQ6', 'REQ5', 'REQ4', 'REQ3', 'REQ2'];
+      expect((await store.listRequests()).map((request) => request.id)).toEqual(newestFirst);
+      expect((await store.listRequests({ limit: 3 })).map((request) => request.id)).toEqual(['REQ11', 'REQ10', 'REQ9']);
+      expect((await store.listRequests({ limit: 50 })).length).toBe(12);
+
+      const odd = await store.listRequests({ requestedBy: 'U_ODD', limit: 3 });
+      expect(odd.map((request) => request.id)).toEqual(['REQ11', 'REQ9', 'REQ7']);
+      expect(await store.listRequests({ requestedBy: 'U_NOBODY' })).toEqual([]);
+    });
+
+    it('listRequests: filters by device name, email or id, case-insensitive substring', async () => {
+      await store.createRequestOnce(makeRequest({ id: 'ALICE1', createdAt: at(0) }));
+      await store.createRequestOnce(makeRequest({ id: 'CAROL1', devices: [carol], createdAt: at(1) }));
+      await store.createRequestOnce(
+        makeRequest({ id: 'CAROL2', requestedBy: 'U_OTHER', devices: [carol], createdAt: at(2) }),
+      );
+      const ids = async (device: string, requestedBy?: string) =>
+        (await store.listRequests({ device, requestedBy })).map((request) => request.id);
+
+      expect(await ids('thinkpad')).toEqual(['CAROL2', 'CAROL1']);
+      expect(await ids('CORP.EXAMPLE')).toEqual(['CAROL2', 'CAROL1']);
+      expect(await ids('ccc-3')).toEqual(['CAROL2', 'CAROL1']);
+      expect(await ids('kiosk')).toEqual(['ALICE1']);
+      expect(await ids('BOB@')).toEqual(['ALICE1']);
+      expect(await ids('dev-')).toEqual(['CAROL2', 'CAROL1', 'ALICE1']);
+      expect(await ids('carol', 'U_AGENT')).toEqual(['CAROL1']);
+      expect(await ids('nobody')).toEqual([]);
+      // Matched literally, not as LIKE wildcards.
+      expect(await ids('dev_')).toEqual([]);
+      expect(await ids('%')).toEqual([]);
+    });
+
+    it('activeRequests: only starting and running', async () => {
+      const states = ['starting', 'running', 'finished', 'failed-to-start', 'stopped'] as const;
+      for (const [index, state] of states.entries()) {
+        await store.createRequestOnce(makeRequest({ id: `S${index}`, state, createdAt: at(index) }));
+      }
+      expect((await store.activeRequests()).map((request) => request.state).sort()).toEqual(['running', 'starting']);
+      await store.updateRequest('S1', { state: 'finished' });
+      expect((await store.activeRequests()).map((request) => request.id)).toEqual(['S0']);
+    });
+
+    it('trackedCommands: tracking only, oldest first', async () => {
+      await store.createRequestOnce(makeRequest());
+      await store.insertCommands([
+        makeCommand({ id: 'late', createdAt: at(3) }),
+        makeCommand({ id: 'untracked', createdAt: at(1), tracking: false }),
+        makeCommand({ id: 'early', createdAt: at(2) }),
+      ]);
+      expect((await store.trackedCommands()).map((command) => command.id)).toEqual(['early', 'late']);
+      await store.updateCommand('early', { tracking: false, status: 'TIMED_OUT' });
+      expect((await store.trackedCommands()).map((command) => command.id)).toEqual(['late']);
+    });
+
+    it('unfinishedUploads: not done or failed, oldest first', async () => {
+      const steps = ['completing', 'done', 'pending', 'failed', 'uploading'] as const;
+      for (const [index, step] of steps.entries()) {
+        await store.ensureUpload(makeUpload({ commandId: `cmd-${step}`, step, updatedAt: at(10 - index) }));
+      }
+      const unfinished = await store.unfinishedUploads();
+      expect(unfinished.map((upload) => upload.step)).toEqual(['uploading', 'pending', 'completing']);
+      await store.updateUpload('cmd-pending', { step: 'done' });
+      expect((await store.unfinishedUploads()).map((upload) => upload.step)).toEqual(['uploading', 'completing']);
+    });
+  });
+
+  it('claimThreadPost: true the first time only, per request and key', async () => {
+    expect(await store.claimThreadPost('C7K2Q9', 'options')).toBe(true);
+    expect(await store.claimThreadPost('C7K2Q9', 'options')).toBe(false);
+    expect(await store.claimThreadPost('C7K2Q9', 'failed:cmd-1')).toBe(true);
+    expect(await store.claimThreadPost('OTHER0', 'options')).toBe(true);
+    expect(await store.claimThreadPost('C7K2Q9', 'failed:cmd-1')).toBe(false);
+  });
+
+  it('keeps everything across close and reopen', async () => {
+    const url = backend.durableUrl();
+    const request = makeRequest({
+      state: 'running',
+      statusMessage: { channelId: 'C_STATUS', ts: '1714557600.000100' },
+    });
+    const commands = [
+      makeCommand(),
+      makeCommand({ id: 'cmd-2', completedAt: at(3), filename: 'x.zip', tracking: false }),
+    ];
+    const upload = makeUpload({ step: 'uploading', fileId: 'F01', bytes: 42, attempts: 1 });
+
+    const writer = await openStore(url);
+    await writer.createRequestOnce(request);
+    await writer.insertCommands(commands);
+    await writer.ensureUpload(upload);
+    await writer.claimThreadPost(request.id, 'options');
+    await writer.close();
+
+    const reader = await openStore(url);
+    try {
+      expect(await reader.getRequest(request.id)).toEqual(request);
+      expect(await reader.activeRequests()).toEqual([request]);
+      expect(await reader.listRequests({ device: 'alice' })).toEqual([request]);
+      expect(await reader.commandsForRequest(request.id)).toEqual(commands);
+      expect(await reader.trackedCommands()).toEqual([commands[0]]);
+      expect(await reader.uploadsForRequest(request.id)).toEqual([upload]);
+      expect(await reader.unfinishedUploads()).toEqual([upload]);
+      expect(await reader.claimThreadPost(request.id, 'options')).toBe(false);
+      expect(await reader.createRequestOnce(makeRequest({ id: 'RETRY1', dedupeKey: request.dedupeKey }))).toEqual({
+        request,
+        created: false,
+      });
+    } finally {
+      await reader.close();
+    }
+  });
+});
+
+describe('SqliteStore', () => {
+  it('turns on WAL, NORMAL sync, a busy timeout and foreign keys, and closes the database', () => {
+    const file = path.join(temporaryDirectory(), 'pragmas.db');
+    const database = new Database(file);
+    const store = new SqliteStore(database);
+    expect(database.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(database.pragma('synchronous', { simple: true })).toBe(1);
+    expect(database.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0);
+    expect(database.pragma('foreign_keys', { simple: true })).toBe(1);
+    return store.close().then(() => expect(database.open).toBe(false));
+  });
+
+  it('records each migration once, however often the file is opened', async () => {
+    const file = path.join(temporaryDirectory(), 'migrations.db');
+    for (let opening = 0; opening < 3; opening++) {
+      const store = await openStore(`sqlite:${file}`);
+      await store.claimThreadPost('C7K2Q9', `opening-${opening}`);
+      await store.close();
+    }
+    const database = new Database(file, { readonly: true });
+    try {
+      const versions = database.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+      expect(versions).toEqual([1]);
+      const tables = database
+        .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+        .pluck()
+        .all();
+      expect(tables).toEqual([
+        'artifact_uploads',
+        'capture_commands',
+        'capture_requests',
+        'schema_migrations',
+        'thread_posts',
+      ]);
+      expect(database.prepare('SELECT count(*) FROM thread_posts').pluck().get()).toBe(3);
+    } finally {
+      database.close();
+    }
+  });
+
+  it('accepts a path string', async () => {
+    const store = new SqliteStore(path.join(temporaryDirectory(), 'by-path.db'));
+    expect(await store.claimThreadPost('C7K2Q9', 'options')).toBe(true);
+    await store.close();
+  });
+});
+
+describe('openStore', () => {
+  it('creates the parent folder of a relative path', async () => {
+    const file = path.join(temporaryDirectory(), 'deeper', 'still', 'bot.db');
+    const store = await openStore(`sqlite:${path.relative(process.cwd(), file)}`);
+    await store.close();
+    expect(fs.existsSync(file)).toBe(true);
+  });
+
+  it.each([
+    'postgres://bot:s3cret-pw@db.internal:5432/captures',
+    'postgresql://bot:s3cret-pw@db.internal/captures?sslmode=require',
+    'POSTGRES://bot:s3cret-pw@db.internal/captures',
+  ])('refuses PostgreSQL for now without echoing the password: %s', async (url) => {
+    const error = await openStore(url).then(
+      () => null,
+      (reason: unknown) => reason as Error,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect(error?.message).toMatch(/PostgreSQL support is not available yet/);
+    expect(error?.message).toContain('sqlite:<path>');
+    expect(error?.message).not.toContain('s3cret-pw');
+  });
+
+  it.each(['mysql://root:s3cret-pw@db/x', 'bot:s3cret-pw@db.internal', 's3cret-pw', './data/bot.db', '', 'sqlite:'])(
+    'refuses an unknown form, naming the accepted ones: %j',
+    async (url) => {
+      const error = await openStore(url).then(
+        () => null,
+        (reason: unknown) => reason as Error,
+      );
+      expect(error).toBeInstanceOf(Error);
+      expect(error?.message).toContain('sqlite:<path>');
+      expect(error?.message).toContain('sqlite::memory:');
+      expect(error?.message).not.toContain('s3cret-pw');
+    },
+  );
+});
