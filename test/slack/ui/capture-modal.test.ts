@@ -1,0 +1,413 @@
+import type { InputBlock, KnownBlock, ModalView } from '@slack/types';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CAPTURE_OPTIONS } from '../../../src/captures/model.js';
+import { type CaptureModalInput, captureModal, readCaptureSubmission } from '../../../src/slack/ui/capture-modal.js';
+import { deviceOptionValue } from '../../../src/slack/ui/device-option.js';
+import {
+  CAPTURE_MODAL,
+  CHANNEL_ACTION,
+  CHANNEL_BLOCK,
+  DEVICES_ACTION,
+  DEVICES_BLOCK,
+  PCAP_PACKET_ACTION,
+  PCAP_PACKET_BLOCK,
+  PCAP_SIZE_ACTION,
+  PCAP_SIZE_BLOCK,
+  PCAP_TIME_ACTION,
+  PCAP_TIME_BLOCK,
+  QUOTA_BLOCK,
+  TEST_ALL_ROUTES_VALUE,
+  TYPES_ACTION,
+  TYPES_BLOCK,
+  WARP_ROUTES_ACTION,
+  WARP_ROUTES_BLOCK,
+} from '../../../src/slack/ui/ids.js';
+import { blockKitProblems, target, uuid } from './fixtures.js';
+
+const RESETS = new Date('2026-11-26T00:00:00Z');
+
+function input(overrides: Partial<CaptureModalInput> = {}): CaptureModalInput {
+  return {
+    channelId: 'C0HELPDESK',
+    quota: { total: 800, used: 12, remaining: 788, resetsAt: RESETS },
+    preselected: [],
+    types: ['pcap', 'warp-diag'],
+    options: DEFAULT_CAPTURE_OPTIONS,
+    privateMetadata: '{"channel":"C0HELPDESK"}',
+    ...overrides,
+  };
+}
+
+function modal(overrides: Partial<CaptureModalInput> = {}): ModalView {
+  const view = captureModal(input(overrides));
+  if (view.type !== 'modal') throw new Error('expected a modal');
+  return view;
+}
+
+function block<T extends KnownBlock>(view: ModalView, blockId: string): T {
+  const found = view.blocks.find((b) => b.block_id === blockId);
+  if (!found) throw new Error(`no block ${blockId}`);
+  return found as T;
+}
+
+function contextText(view: ModalView, blockId: string): string {
+  const b = block<KnownBlock & { elements: Array<{ text: string }> }>(view, blockId);
+  return b.elements.map((e) => e.text).join(' ');
+}
+
+describe('captureModal', () => {
+  it('has the ids, title, buttons and metadata listeners rely on, within Slack limits', () => {
+    const view = modal();
+    expect(view.callback_id).toBe(CAPTURE_MODAL);
+    expect(view.title).toEqual({ type: 'plain_text', text: 'DEX remote capture' });
+    expect(view.title.text.length).toBeLessThanOrEqual(24);
+    expect(view.submit?.text).toBe('Start capture');
+    expect(view.close?.text).toBe('Cancel');
+    expect(view.private_metadata).toBe('{"channel":"C0HELPDESK"}');
+    expect(view.blocks.length).toBeLessThanOrEqual(100);
+    expect(blockKitProblems(view.blocks, 100)).toEqual([]);
+    const ids = view.blocks.map((b) => b.block_id);
+    for (const id of [DEVICES_BLOCK, TYPES_BLOCK, PCAP_TIME_BLOCK, PCAP_SIZE_BLOCK, PCAP_PACKET_BLOCK]) {
+      expect(ids).toContain(id);
+    }
+    expect(ids).toContain(WARP_ROUTES_BLOCK);
+    expect(ids).toContain(CHANNEL_BLOCK);
+  });
+
+  it('warns that captures are privacy-sensitive', () => {
+    expect(JSON.stringify(modal().blocks[0])).toContain("Captures can include the person's network traffic.");
+  });
+
+  it('has a device search that answers from the first letter, up to 10 devices', () => {
+    const devices = block<InputBlock>(modal(), DEVICES_BLOCK);
+    expect(devices.optional).toBeFalsy();
+    expect(devices.element).toMatchObject({
+      type: 'multi_external_select',
+      action_id: DEVICES_ACTION,
+      min_query_length: 1,
+      max_selected_items: 10,
+      placeholder: { type: 'plain_text', text: 'Search by device name or email' },
+    });
+    expect(devices.element).not.toHaveProperty('initial_options');
+  });
+
+  it('prefills devices, types and options (Run again, /capture @alice)', () => {
+    const alice = target(42, { name: 'LAPTOP-42', email: 'alice@example.com', registrationId: uuid(9) });
+    const view = modal({
+      preselected: [alice],
+      types: ['warp-diag'],
+      options: {
+        pcap: { timeLimitMin: 3, maxFileSizeMb: 20, packetSizeBytes: 1500 },
+        warpDiag: { testAllRoutes: false },
+      },
+    });
+    expect(block<InputBlock>(view, DEVICES_BLOCK).element).toMatchObject({
+      initial_options: [
+        {
+          text: { type: 'plain_text', text: 'LAPTOP-42 · alice@example.com · windows' },
+          value: `${uuid(42)}:${uuid(9)}`,
+        },
+      ],
+    });
+    const types = block<InputBlock>(view, TYPES_BLOCK).element as { initial_options?: Array<{ value: string }> };
+    expect(types.initial_options?.map((o) => o.value)).toEqual(['warp-diag']);
+    expect(block<InputBlock>(view, PCAP_TIME_BLOCK).element).toMatchObject({ initial_value: '3' });
+    expect(block<InputBlock>(view, PCAP_SIZE_BLOCK).element).toMatchObject({ initial_value: '20' });
+    expect(block<InputBlock>(view, PCAP_PACKET_BLOCK).element).toMatchObject({ initial_value: '1500' });
+    expect(block<InputBlock>(view, WARP_ROUTES_BLOCK).element).not.toHaveProperty('initial_options');
+  });
+
+  it('never preselects more than 10 devices', () => {
+    const view = modal({ preselected: Array.from({ length: 12 }, (_, i) => target(i)) });
+    const element = block<InputBlock>(view, DEVICES_BLOCK).element as { initial_options: unknown[] };
+    expect(element.initial_options).toHaveLength(10);
+  });
+
+  it('offers both capture types with their descriptions', () => {
+    const view = modal({ types: ['pcap', 'warp-diag'] });
+    const element = block<InputBlock>(view, TYPES_BLOCK).element;
+    expect(element).toMatchObject({
+      type: 'checkboxes',
+      action_id: TYPES_ACTION,
+      options: [
+        {
+          text: { text: 'Packet capture (PCAP)' },
+          description: { text: 'Default interface and WARP tunnel' },
+          value: 'pcap',
+        },
+        {
+          text: { text: 'WARP diagnostics' },
+          description: { text: 'Logs from the past 96 hours' },
+          value: 'warp-diag',
+        },
+      ],
+    });
+    expect((element as { initial_options: unknown[] }).initial_options).toHaveLength(2);
+  });
+
+  it('bounds the PCAP numbers to the documented limits, with hints', () => {
+    const view = modal();
+    const cases = [
+      [PCAP_TIME_BLOCK, PCAP_TIME_ACTION, '1', '10', '5', 'Used for packet captures. 1–10 minutes, default 5.'],
+      [PCAP_SIZE_BLOCK, PCAP_SIZE_ACTION, '1', '50', '5', 'Used for packet captures. 1–50 MB, default 5.'],
+      [
+        PCAP_PACKET_BLOCK,
+        PCAP_PACKET_ACTION,
+        '1',
+        '1500',
+        '160',
+        'Used for packet captures. 1–1500 bytes, default 160.',
+      ],
+    ] as const;
+    for (const [blockId, actionId, min, max, initial, hint] of cases) {
+      const b = block<InputBlock>(view, blockId);
+      expect(b.optional).toBe(true);
+      expect(b.hint?.text).toBe(hint);
+      expect(b.element).toEqual({
+        type: 'number_input',
+        action_id: actionId,
+        is_decimal_allowed: false,
+        min_value: min,
+        max_value: max,
+        initial_value: initial,
+      });
+    }
+  });
+
+  it('has "Test all routes" on by default with a hint that it takes longer', () => {
+    const b = block<InputBlock>(modal(), WARP_ROUTES_BLOCK);
+    expect(b.optional).toBe(true);
+    expect(b.hint?.text).toMatch(/longer/);
+    expect(b.element).toMatchObject({
+      type: 'checkboxes',
+      action_id: WARP_ROUTES_ACTION,
+      initial_options: [{ text: { text: 'Test all routes' }, value: TEST_ALL_ROUTES_VALUE }],
+    });
+  });
+
+  it('posts the status where /capture was typed unless the agent picks another conversation', () => {
+    const b = block<InputBlock>(modal(), CHANNEL_BLOCK);
+    expect(b.label.text).toBe('Post status in');
+    expect(b.element).toEqual({
+      type: 'conversations_select',
+      action_id: CHANNEL_ACTION,
+      default_to_current_conversation: true,
+      initial_conversation: 'C0HELPDESK',
+      filter: { include: ['public', 'private', 'im', 'mpim'], exclude_bot_users: true },
+      response_url_enabled: false,
+    });
+    expect(block<InputBlock>(modal({ channelId: null }), CHANNEL_BLOCK).element).not.toHaveProperty(
+      'initial_conversation',
+    );
+  });
+
+  it('shows the quota with a time-zone-correct reset time', () => {
+    const epoch = RESETS.getTime() / 1000;
+    expect(contextText(modal(), QUOTA_BLOCK)).toBe(
+      `Quota: 788 of 800 captures left today · resets <!date^${epoch}^{date_short_pretty} at {time}|2026-11-26 00:00 UTC> · each device × capture type uses 1`,
+    );
+    expect(contextText(modal({ loading: true, quota: null }), QUOTA_BLOCK)).toBe('Quota: loading…');
+    expect(contextText(modal({ quota: null, quotaError: "Couldn't read the quota right now." }), QUOTA_BLOCK)).toBe(
+      "Couldn't read the quota right now.",
+    );
+  });
+
+  it('keeps the same blocks while loading, so views.update only swaps the quota line', () => {
+    const loading = modal({ loading: true, quota: null });
+    const loaded = modal();
+    expect(loading.blocks.map((b) => b.block_id)).toEqual(loaded.blocks.map((b) => b.block_id));
+    expect(loading.blocks.filter((b) => b.block_id !== QUOTA_BLOCK)).toEqual(
+      loaded.blocks.filter((b) => b.block_id !== QUOTA_BLOCK),
+    );
+  });
+
+  it('shows a notice when given', () => {
+    const view = modal({ notice: '<@U0ALICE> (alice@example.com) has no devices that can be captured.' });
+    expect(JSON.stringify(view.blocks)).toContain(
+      '<@U0ALICE> (alice@example.com) has no devices that can be captured.',
+    );
+    expect(view.blocks.length).toBe(modal().blocks.length + 1);
+  });
+
+  it('refuses private_metadata over 3000 characters', () => {
+    expect(() => modal({ privateMetadata: 'x'.repeat(3000) })).not.toThrow();
+    expect(() => modal({ privateMetadata: 'x'.repeat(3001) })).toThrow(RangeError);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+
+function deviceState(options: Array<{ value: string; text: string }>) {
+  return {
+    type: 'multi_external_select',
+    selected_options: options.map((o) => ({ text: { type: 'plain_text', text: o.text, emoji: true }, value: o.value })),
+  };
+}
+
+function state(overrides: Record<string, Record<string, unknown>> = {}): Record<string, Record<string, unknown>> {
+  return {
+    [DEVICES_BLOCK]: {
+      [DEVICES_ACTION]: deviceState([
+        { value: `${uuid(42)}:${uuid(9)}`, text: 'LAPTOP-42 · alice@example.com · windows' },
+        { value: uuid(43), text: 'MAC-43 · bob@example.com · macos' },
+      ]),
+    },
+    [TYPES_BLOCK]: {
+      [TYPES_ACTION]: {
+        type: 'checkboxes',
+        selected_options: [
+          { text: { type: 'plain_text', text: 'WARP diagnostics' }, value: 'warp-diag' },
+          { text: { type: 'plain_text', text: 'Packet capture (PCAP)' }, value: 'pcap' },
+        ],
+      },
+    },
+    [PCAP_TIME_BLOCK]: { [PCAP_TIME_ACTION]: { type: 'number_input', value: '3' } },
+    [PCAP_SIZE_BLOCK]: { [PCAP_SIZE_ACTION]: { type: 'number_input', value: '50' } },
+    [PCAP_PACKET_BLOCK]: { [PCAP_PACKET_ACTION]: { type: 'number_input', value: '1500' } },
+    [WARP_ROUTES_BLOCK]: { [WARP_ROUTES_ACTION]: { type: 'checkboxes', selected_options: [] } },
+    [CHANNEL_BLOCK]: { [CHANNEL_ACTION]: { type: 'conversations_select', selected_conversation: 'C0OTHER' } },
+    ...overrides,
+  };
+}
+
+function errorsOf(values: Record<string, Record<string, unknown>>): Record<string, string> {
+  const result = readCaptureSubmission(values);
+  if (result.ok) throw new Error('expected errors');
+  return result.errors;
+}
+
+const number = (blockId: string, actionId: string, value: string | null) => ({
+  [blockId]: { [actionId]: { type: 'number_input', value } },
+});
+
+describe('readCaptureSubmission', () => {
+  it('reads a valid submission', () => {
+    expect(readCaptureSubmission(state())).toEqual({
+      ok: true,
+      value: {
+        devices: [
+          {
+            deviceId: uuid(42),
+            registrationId: uuid(9),
+            eligible: true,
+            text: 'LAPTOP-42 · alice@example.com · windows',
+          },
+          { deviceId: uuid(43), registrationId: null, eligible: true, text: 'MAC-43 · bob@example.com · macos' },
+        ],
+        types: ['pcap', 'warp-diag'],
+        options: {
+          pcap: { timeLimitMin: 3, maxFileSizeMb: 50, packetSizeBytes: 1500 },
+          warpDiag: { testAllRoutes: false },
+        },
+        channelId: 'C0OTHER',
+      },
+    });
+  });
+
+  it('uses the defaults for empty number fields and reads "Test all routes"', () => {
+    const result = readCaptureSubmission(
+      state({
+        ...number(PCAP_TIME_BLOCK, PCAP_TIME_ACTION, null),
+        ...number(PCAP_SIZE_BLOCK, PCAP_SIZE_ACTION, ''),
+        ...number(PCAP_PACKET_BLOCK, PCAP_PACKET_ACTION, '  '),
+        [WARP_ROUTES_BLOCK]: {
+          [WARP_ROUTES_ACTION]: {
+            selected_options: [{ text: { text: 'Test all routes' }, value: TEST_ALL_ROUTES_VALUE }],
+          },
+        },
+        [CHANNEL_BLOCK]: { [CHANNEL_ACTION]: { type: 'conversations_select', selected_conversation: null } },
+      }),
+    );
+    expect(result.ok && result.value.options).toEqual(DEFAULT_CAPTURE_OPTIONS);
+    expect(result.ok && result.value.channelId).toBeNull();
+  });
+
+  it('asks for at least one device', () => {
+    expect(errorsOf(state({ [DEVICES_BLOCK]: { [DEVICES_ACTION]: deviceState([]) } }))).toEqual({
+      [DEVICES_BLOCK]: 'Pick at least one device.',
+    });
+  });
+
+  it('refuses 11 devices', () => {
+    const eleven = Array.from({ length: 11 }, (_, i) => ({ value: uuid(i), text: `LAPTOP-${i} · u@x.io · windows` }));
+    expect(errorsOf(state({ [DEVICES_BLOCK]: { [DEVICES_ACTION]: deviceState(eleven) } }))).toEqual({
+      [DEVICES_BLOCK]: 'Pick at most 10 devices.',
+    });
+  });
+
+  it('refuses an ineligible device with the reason it was listed with', () => {
+    const phone = deviceOptionValue({ deviceId: uuid(7), registrationId: uuid(8), eligible: false });
+    const values = state({
+      [DEVICES_BLOCK]: {
+        [DEVICES_ACTION]: deviceState([
+          { value: uuid(42), text: 'LAPTOP-42 · alice@example.com · windows' },
+          { value: phone, text: 'iPhone-7 · bob@example.com — Platform not supported' },
+        ]),
+      },
+    });
+    expect(errorsOf(values)).toEqual({ [DEVICES_BLOCK]: "iPhone-7 can't be captured: Platform not supported." });
+  });
+
+  it('asks for at least one capture type', () => {
+    expect(
+      errorsOf(state({ [TYPES_BLOCK]: { [TYPES_ACTION]: { type: 'checkboxes', selected_options: [] } } })),
+    ).toEqual({ [TYPES_BLOCK]: 'Pick at least one capture type.' });
+  });
+
+  it('refuses numbers out of range or not whole, on the right field', () => {
+    const cases: Array<[string, string, string, string]> = [
+      [PCAP_TIME_BLOCK, PCAP_TIME_ACTION, '0', 'Enter a whole number from 1 to 10.'],
+      [PCAP_TIME_BLOCK, PCAP_TIME_ACTION, '11', 'Enter a whole number from 1 to 10.'],
+      [PCAP_TIME_BLOCK, PCAP_TIME_ACTION, '2.5', 'Enter a whole number from 1 to 10.'],
+      [PCAP_SIZE_BLOCK, PCAP_SIZE_ACTION, '51', 'Enter a whole number from 1 to 50.'],
+      [PCAP_SIZE_BLOCK, PCAP_SIZE_ACTION, '-1', 'Enter a whole number from 1 to 50.'],
+      [PCAP_PACKET_BLOCK, PCAP_PACKET_ACTION, '1501', 'Enter a whole number from 1 to 1500.'],
+      [PCAP_PACKET_BLOCK, PCAP_PACKET_ACTION, 'abc', 'Enter a whole number from 1 to 1500.'],
+      [PCAP_PACKET_BLOCK, PCAP_PACKET_ACTION, '1e3', 'Enter a whole number from 1 to 1500.'],
+    ];
+    for (const [blockId, actionId, value, message] of cases) {
+      expect(errorsOf(state(number(blockId, actionId, value))), value).toEqual({ [blockId]: message });
+    }
+    const ok = readCaptureSubmission(state(number(PCAP_TIME_BLOCK, PCAP_TIME_ACTION, ' 10 ')));
+    expect(ok.ok && ok.value.options.pcap.timeLimitMin).toBe(10);
+  });
+
+  it('reports every problem at once', () => {
+    const errors = errorsOf(
+      state({
+        [DEVICES_BLOCK]: { [DEVICES_ACTION]: deviceState([]) },
+        [TYPES_BLOCK]: { [TYPES_ACTION]: { selected_options: [] } },
+        ...number(PCAP_TIME_BLOCK, PCAP_TIME_ACTION, '99'),
+        ...number(PCAP_PACKET_BLOCK, PCAP_PACKET_ACTION, '0'),
+      }),
+    );
+    expect(Object.keys(errors).sort()).toEqual([DEVICES_BLOCK, PCAP_PACKET_BLOCK, PCAP_TIME_BLOCK, TYPES_BLOCK].sort());
+  });
+
+  it('gives a clear error on each block of a malformed payload, never a crash', () => {
+    const malformed = errorsOf(
+      state({
+        [DEVICES_BLOCK]: { [DEVICES_ACTION]: { selected_options: [{ value: 'not a device id!' }] } },
+        [TYPES_BLOCK]: { [TYPES_ACTION]: { selected_options: [{ value: 'speed-test' }] } },
+        [PCAP_TIME_BLOCK]: { [PCAP_TIME_ACTION]: { value: 5 } },
+        [PCAP_SIZE_BLOCK]: {},
+        [WARP_ROUTES_BLOCK]: { [WARP_ROUTES_ACTION]: { selected_options: 'yes' } },
+        [CHANNEL_BLOCK]: { [CHANNEL_ACTION]: { selected_conversation: '<script>' } },
+      }),
+    );
+    expect(malformed).toEqual({
+      [DEVICES_BLOCK]: "Couldn't read the devices you picked. Pick them again.",
+      [TYPES_BLOCK]: "Couldn't read the capture types. Pick them again.",
+      [PCAP_TIME_BLOCK]: "Couldn't read this number. Enter a whole number from 1 to 10.",
+      [PCAP_SIZE_BLOCK]: "Couldn't read this number. Enter a whole number from 1 to 50.",
+      [WARP_ROUTES_BLOCK]: "Couldn't read this choice. Tick or untick it again.",
+      [CHANNEL_BLOCK]: "Couldn't read the conversation. Pick it again.",
+    });
+
+    const empty = errorsOf({});
+    expect(Object.keys(empty)).toHaveLength(7);
+    for (const junk of [null, 'values', 42, []]) {
+      expect(readCaptureSubmission(junk as never).ok).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CAPTURE_OPTIONS } from '../../../src/captures/model.js';
+import { humanBytes } from '../../../src/slack/ui/format.js';
+import {
+  artifactComment,
+  artifactFileName,
+  commandFailedMessage,
+  commandTimedOutMessage,
+  optionsMessage,
+  uploadFailedMessage,
+} from '../../../src/slack/ui/thread-messages.js';
+import { command, target } from './fixtures.js';
+
+const laptop = target(42, { name: 'LAPTOP-42', email: 'alice@example.com', platform: 'windows' });
+
+describe('thread messages', () => {
+  it('lists the options used', () => {
+    expect(optionsMessage({ types: ['pcap', 'warp-diag'], options: DEFAULT_CAPTURE_OPTIONS })).toBe(
+      'Packet capture: 5 min, 5 MB max, 160-byte packets · WARP diagnostics: test all routes on',
+    );
+    expect(
+      optionsMessage({
+        types: ['warp-diag'],
+        options: { ...DEFAULT_CAPTURE_OPTIONS, warpDiag: { testAllRoutes: false } },
+      }),
+    ).toBe('WARP diagnostics: test all routes off');
+  });
+
+  it('explains a failure, with a helpful default when Cloudflare gives no reason', () => {
+    expect(commandFailedMessage(laptop, command(laptop, 'pcap', 'FAILED'))).toBe(
+      '❌ PCAP on LAPTOP-42 (alice@example.com) failed: Cloudflare reported FAILED. Check the WARP client version and that the device is online, then run again.',
+    );
+    expect(commandFailedMessage(laptop, command(laptop, 'warp-diag', 'FAILED'), 'Another capture is running')).toBe(
+      '❌ WARP diagnostics on LAPTOP-42 (alice@example.com) failed: Another capture is running.',
+    );
+  });
+
+  it('says what a time-out means', () => {
+    const text = commandTimedOutMessage(laptop, command(laptop, 'pcap', 'TIMED_OUT'));
+    expect(text).toMatch(/^⌛ PCAP on LAPTOP-42 \(alice@example\.com\) timed out: no result after 30 minutes\./);
+    expect(text).toContain('dashboard');
+  });
+
+  it('describes an artifact with human sizes and the interfaces that worked', () => {
+    expect(artifactComment({ device: laptop, type: 'pcap', bytes: 5_033_165, summary: 'default ✓, tunnel ✗' })).toBe(
+      'PCAP from LAPTOP-42 · alice@example.com · windows · 4.8 MB\nInterfaces: default ✓, tunnel ✗',
+    );
+    expect(artifactComment({ device: laptop, type: 'warp-diag', bytes: null, summary: null })).toBe(
+      'WARP diagnostics from LAPTOP-42 · alice@example.com · windows',
+    );
+  });
+
+  it('formats sizes as people read them', () => {
+    expect(humanBytes(0)).toBe('0 bytes');
+    expect(humanBytes(1)).toBe('1 byte');
+    expect(humanBytes(1023)).toBe('1023 bytes');
+    expect(humanBytes(1024)).toBe('1 KB');
+    expect(humanBytes(1536)).toBe('1.5 KB');
+    expect(humanBytes(1024 * 1024 - 1)).toBe('1 MB');
+    expect(humanBytes(100 * 1024 * 1024)).toBe('100 MB');
+    expect(humanBytes(3 * 1024 ** 3)).toBe('3 GB');
+  });
+
+  it('names artifact files by device, type and UTC time', () => {
+    const createdAt = new Date('2026-11-25T14:02:59Z');
+    expect(artifactFileName({ device: laptop, type: 'pcap', createdAt })).toBe('LAPTOP-42-pcap-20261125-1402.zip');
+    expect(artifactFileName({ device: { name: 'Zoë’s MacBook Pro (2)' }, type: 'warp-diag', createdAt })).toBe(
+      'Zoe-s-MacBook-Pro-2-warp-diag-20261125-1402.zip',
+    );
+    expect(artifactFileName({ device: { name: '../../etc/passwd' }, type: 'pcap', createdAt })).toBe(
+      'etc-passwd-pcap-20261125-1402.zip',
+    );
+    expect(artifactFileName({ device: { name: '😀' }, type: 'pcap', createdAt })).toBe('device-pcap-20261125-1402.zip');
+    for (const name of ['a'.repeat(500), 'x y/z\\w:"q"', '']) {
+      expect(artifactFileName({ device: { name }, type: 'pcap', createdAt })).toMatch(/^[A-Za-z0-9_-]+\.zip$/);
+    }
+  });
+
+  it('says where to find a file that could not be posted', () => {
+    const text = uploadFailedMessage(laptop, 'pcap', 'https://dash.cloudflare.com/acc/dex', 'the file is too big');
+    expect(text).toBe(
+      "⚠️ Couldn't post the PCAP from LAPTOP-42 (alice@example.com) here: the file is too big. Download it from the <https://dash.cloudflare.com/acc/dex|Cloudflare dashboard> instead.",
+    );
+  });
+});
