@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const valid = {
+  SLACK_BOT_TOKEN: 'xoxb-1-abc',
+  SLACK_SIGNING_SECRET: 'a1b2c3d4e5f6a7b8c9d0',
+  CLOUDFLARE_API_TOKEN: 'cf-token-value',
+  CLOUDFLARE_ACCOUNT_ID: '023e105f4ecef8ad9ca31a8372d0c353',
+};
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('loadConfig', () => {
+  it('fills the documented defaults', () => {
+    expect(loadConfig(valid)).toEqual({
+      slack: {
+        botToken: 'xoxb-1-abc',
+        signingSecret: 'a1b2c3d4e5f6a7b8c9d0',
+        appToken: null,
+        apiUrl: 'https://slack.com/api/',
+        mode: 'http',
+      },
+      port: 3000,
+      cloudflare: {
+        apiToken: 'cf-token-value',
+        accountId: '023e105f4ecef8ad9ca31a8372d0c353',
+        apiUrl: 'https://api.cloudflare.com/client/v4',
+      },
+      databaseUrl: 'sqlite:./data/dex-capture-bot.db',
+      pollIntervalSeconds: 15,
+    });
+  });
+
+  it('runs in Socket Mode when SLACK_APP_TOKEN is set, without a signing secret', () => {
+    const config = loadConfig({ ...valid, SLACK_SIGNING_SECRET: '', SLACK_APP_TOKEN: 'xapp-1-abc' });
+    expect(config.slack.mode).toBe('socket');
+  });
+
+  it('names every problem at once, and never a value', () => {
+    const found = problems({ SLACK_BOT_TOKEN: 'not-a-token', PORT: 'eighty', POLL_INTERVAL_SECONDS: '0' });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'SLACK_BOT_TOKEN must start with xoxb-',
+        'PORT must be a port number',
+        'POLL_INTERVAL_SECONDS must be from 1 to 300',
+        'CLOUDFLARE_API_TOKEN is required (an API token with "Cloudflare DEX Write")',
+        'CLOUDFLARE_ACCOUNT_ID is required (the Zero Trust account id)',
+        'SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
+      ]),
+    );
+    expect(found.join(' ')).not.toContain('not-a-token');
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { parseCaptureCommand } from '../../../src/slack/listeners/commands/parse-capture-command.js';
+
+describe('parseCaptureCommand', () => {
+  it.each([
+    ['', { kind: 'open', target: null }],
+    ['   ', { kind: 'open', target: null }],
+    ['<@U0123ABC|alice>', { kind: 'open', target: { userId: 'U0123ABC' } }],
+    ['<@W0123ABC>', { kind: 'open', target: { userId: 'W0123ABC' } }],
+    ['Alice@Example.com', { kind: 'open', target: { email: 'alice@example.com' } }],
+    ['<mailto:alice@example.com|alice@example.com>', { kind: 'open', target: { email: 'alice@example.com' } }],
+    ['quota', { kind: 'quota' }],
+    ['QUOTA', { kind: 'quota' }],
+    ['help', { kind: 'help' }],
+    ['status c7k2q9', { kind: 'status', requestId: 'C7K2Q9' }],
+    ['list', { kind: 'list', filter: { kind: 'all' } }],
+    ['list mine', { kind: 'list', filter: { kind: 'mine' } }],
+    ['list <@U0123ABC|alice>', { kind: 'list', filter: { kind: 'user', userId: 'U0123ABC' } }],
+    ['list LAPTOP-42', { kind: 'list', filter: { kind: 'device', query: 'LAPTOP-42' } }],
+  ])('reads %j', (text, expected) => {
+    expect(parseCaptureCommand(text)).toEqual(expected);
+  });
+
+  it.each([
+    'quota now',
+    'status',
+    'status a b',
+    'status <script>',
+    'frobnicate',
+    'alice',
+    '@alice',
+    'list a b',
+    'help me',
+  ])('does not guess at %j', (text) => {
+    expect(parseCaptureCommand(text).kind).toBe('unknown');
+  });
+
+  it('never throws and always answers, whatever the text', () => {
+    const alphabet = 'ab@.<>|:/ \t\nUW0123-_mailtoquotastatuslisthelp😀';
+    for (let i = 0; i < 5000; i++) {
+      const length = (i * 7919) % 80;
+      let text = '';
+      for (let j = 0; j < length; j++) text += alphabet[(i * 31 + j * 17) % alphabet.length];
+      const parsed = parseCaptureCommand(text);
+      expect(['open', 'quota', 'status', 'list', 'help', 'unknown']).toContain(parsed.kind);
+    }
+    expect(parseCaptureCommand('x'.repeat(10_000)).kind).toBe('unknown');
+  });
+});
