@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /** Capture types this product starts. The API also knows `speed-test`; listed commands keep any type as a string. */
 export const CAPTURE_TYPES = ['pcap', 'warp-diag'] as const;
 export type CaptureType = (typeof CAPTURE_TYPES)[number];
@@ -112,7 +114,7 @@ export interface Quota {
 
 export interface Download {
   /** The zip bytes as they arrive; consume or destroy it. */
-  stream: NodeJS.ReadableStream & AsyncIterable<Buffer>;
+  stream: Readable;
   fileName: string;
   contentType: string;
   /** Bytes in this response (from `Content-Length`), when the server says. */

@@ -11,7 +11,7 @@ export type CaptureCommand =
   | { kind: 'unknown'; text: string };
 
 // Slack escapes mentions (manifest `should_escape: true`) as <@U123> or <@U123|name>.
-const USER_MENTION = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$/;
+const USER_MENTION = /^<@([UW][A-Z0-9_]{2,})(?:\|[^>]*)?>$/;
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 // Slack escapes an email as <mailto:a@b.c|a@b.c>.
 const MAILTO = /^<mailto:([^|>]+)(?:\|[^>]*)?>$/;

@@ -1,0 +1,253 @@
+import type { Button, KnownBlock } from '@slack/types';
+import {
+  type CaptureRequest,
+  type CommandStatus,
+  isFinal,
+  type RequestState,
+  type TargetDevice,
+  type TrackedCommand,
+} from '../../captures/model.js';
+import { MAX_DEVICES_PER_CREATE } from '../../dex/types.js';
+import {
+  CAPTURE_TYPE_LABEL,
+  escapeMrkdwn,
+  link,
+  MESSAGE_BLOCKS_MAX,
+  mention,
+  plural,
+  SECTION_TEXT_MAX,
+  shortDuration,
+  slackDate,
+  truncate,
+} from './format.js';
+import {
+  RUN_AGAIN_ACTION,
+  STATUS_ACTIONS_BLOCK,
+  STATUS_FOOTER_BLOCK,
+  STATUS_HEADER_BLOCK,
+  STATUS_NOTE_BLOCK,
+  STOP_WATCHING_ACTION,
+} from './ids.js';
+
+export interface StatusMessageInput {
+  request: CaptureRequest;
+  commands: TrackedCommand[];
+  now: Date;
+  dashboardUrl: string;
+}
+
+export interface SlackMessage {
+  /** Plain fallback for notifications and screen readers. */
+  text: string;
+  blocks: KnownBlock[];
+}
+
+export const REQUEST_STATE_WORDS: Record<RequestState, string> = {
+  starting: 'Starting',
+  running: 'Running',
+  finished: 'Finished',
+  'failed-to-start': 'Could not start',
+  stopped: 'Stopped watching',
+};
+
+const STATUS_WORDS: Record<string, string> = {
+  PENDING_EXEC: '⏳ Running on the device',
+  PENDING_UPLOAD: '📤 Uploading from the device',
+  SUCCESS: '✅ Done',
+  FAILED: '❌ Failed',
+  TIMED_OUT: '⌛ Timed out (no result after 30 min)',
+};
+const NOT_WATCHED = '⏸ Not watched';
+
+/** A device's line for one capture type's command (or its absence). */
+export function commandStatusWords(command: TrackedCommand | undefined, requestState: RequestState): string {
+  if (!command) {
+    if (requestState === 'starting' || requestState === 'running') return '⏳ Starting';
+    if (requestState === 'stopped') return NOT_WATCHED;
+    return '✖️ Not started';
+  }
+  if (!isFinal(command.status) && !command.tracking) return NOT_WATCHED;
+  return STATUS_WORDS[command.status] ?? `❔ ${escapeMrkdwn(truncate(command.status, 100))}`;
+}
+
+type Bucket = 'done' | 'failed' | 'timed out' | 'running' | 'not watched';
+const BUCKET_ORDER: Bucket[] = ['done', 'failed', 'timed out', 'running', 'not watched'];
+
+function bucketOf(status: CommandStatus, tracking: boolean): Bucket {
+  if (status === 'SUCCESS') return 'done';
+  if (status === 'FAILED') return 'failed';
+  if (status === 'TIMED_OUT') return 'timed out';
+  return tracking ? 'running' : 'not watched';
+}
+
+/** "2 done, 1 failed" — counts of the commands by outcome; empty when there are none. */
+export function commandSummary(commands: TrackedCommand[]): string {
+  const counts = new Map<Bucket, number>();
+  for (const command of commands) {
+    const bucket = bucketOf(command.status, command.tracking);
+    counts.set(bucket, (counts.get(bucket) ?? 0) + 1);
+  }
+  return BUCKET_ORDER.filter((bucket) => counts.has(bucket))
+    .map((bucket) => `${counts.get(bucket)} ${bucket}`)
+    .join(', ');
+}
+
+function sameTarget(command: TrackedCommand, device: TargetDevice): boolean {
+  if (command.deviceId !== device.deviceId) return false;
+  return command.registrationId === null || device.registrationId === null
+    ? true
+    : command.registrationId === device.registrationId;
+}
+
+/** The latest command for a device and type (a request has one; keep the newest if ever more). */
+function commandFor(commands: TrackedCommand[], device: TargetDevice, type: string): TrackedCommand | undefined {
+  let found: TrackedCommand | undefined;
+  for (const command of commands) {
+    if (command.type !== type || !sameTarget(command, device)) continue;
+    if (!found || command.createdAt.getTime() >= found.createdAt.getTime()) found = command;
+  }
+  return found;
+}
+
+/** `*LAPTOP-42* · alice@example.com · windows` */
+export function deviceHeading(device: TargetDevice): string {
+  const name = escapeMrkdwn(truncate(device.name || 'Unnamed device', 150));
+  const email = escapeMrkdwn(truncate(device.email || 'no email', 200));
+  const platform = escapeMrkdwn(truncate(device.platform || 'unknown platform', 50));
+  return `*${name}* · ${email} · ${platform}`;
+}
+
+/** One section per device (at most 10), each capture type with its state. Shared with `/capture status`. */
+export function deviceSections(request: CaptureRequest, commands: TrackedCommand[]): KnownBlock[] {
+  const blocks: KnownBlock[] = request.devices.slice(0, MAX_DEVICES_PER_CREATE).map((device, index) => {
+    const lines = request.types.map(
+      (type) => `${CAPTURE_TYPE_LABEL[type]}: ${commandStatusWords(commandFor(commands, device, type), request.state)}`,
+    );
+    return {
+      type: 'section',
+      block_id: `capture_status_device_${index}`,
+      text: { type: 'mrkdwn', text: truncate([deviceHeading(device), ...lines].join('\n'), SECTION_TEXT_MAX) },
+    };
+  });
+  const hidden = request.devices.length - MAX_DEVICES_PER_CREATE;
+  if (hidden > 0) {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `…and ${plural(hidden, 'more device')}.` }],
+    });
+  }
+  return blocks;
+}
+
+/** When the last command reached a final state (for how long a finished request ran). */
+function finishedAt(request: CaptureRequest, commands: TrackedCommand[]): Date | null {
+  let last: Date | null = null;
+  for (const command of commands) {
+    const at = command.completedAt ?? command.updatedAt;
+    if (!last || at.getTime() > last.getTime()) last = at;
+  }
+  return last && last.getTime() >= request.createdAt.getTime() ? last : null;
+}
+
+/** "for 4 min" while running, "in 12 min" once finished, or nothing when time says nothing useful. */
+function elapsed(request: CaptureRequest, commands: TrackedCommand[], now: Date): string | null {
+  if (request.state === 'starting' || request.state === 'running') {
+    return `for ${shortDuration(request.createdAt, now)}`;
+  }
+  if (request.state === 'finished') {
+    const end = finishedAt(request, commands);
+    return end ? `took ${shortDuration(request.createdAt, end)}` : null;
+  }
+  return null;
+}
+
+/**
+ * `*Running* · capture `C7K2Q9` · asked by <@U1> · for 4 min · started <date>` and, when commands exist, their
+ * summary. Shared with `/capture status` and `/capture list`.
+ */
+export function requestHeadline(request: CaptureRequest, commands: TrackedCommand[], now: Date): string {
+  const parts = [
+    `*${REQUEST_STATE_WORDS[request.state]}*`,
+    `capture \`${escapeMrkdwn(request.id)}\``,
+    `asked by ${mention(request.requestedBy)}`,
+  ];
+  const time = elapsed(request, commands, now);
+  if (time) parts.push(time);
+  parts.push(`started ${slackDate(request.createdAt)}`);
+  const summary = commandSummary(commands);
+  if (summary) parts.push(summary);
+  return parts.join(' · ');
+}
+
+/** Why nothing runs (failed-to-start) or what "stopped" means; null in the other states. */
+export function statusNote(request: CaptureRequest): string | null {
+  if (request.state === 'failed-to-start') {
+    const reason = request.startError?.trim() || 'Cloudflare did not accept the request. Nothing was started.';
+    return truncate(`❌ ${escapeMrkdwn(reason)}`, SECTION_TEXT_MAX);
+  }
+  if (request.state === 'stopped') {
+    const by = request.stoppedBy ? ` by ${mention(request.stoppedBy)}` : '';
+    return `⏸ Stopped watching${by}. The API has no cancel: captures may still complete on the device; find them in the dashboard.`;
+  }
+  return null;
+}
+
+function stopConfirmButton(requestId: string): Button {
+  return {
+    type: 'button',
+    action_id: STOP_WATCHING_ACTION,
+    text: { type: 'plain_text', text: 'Stop watching' },
+    value: requestId,
+    confirm: {
+      title: { type: 'plain_text', text: 'Stop watching?' },
+      text: {
+        type: 'plain_text',
+        text: "Stop watching this capture? It keeps running on the device; the bot stops following it and won't post its files.",
+      },
+      confirm: { type: 'plain_text', text: 'Stop watching' },
+      deny: { type: 'plain_text', text: 'Keep watching' },
+    },
+  };
+}
+
+function fallbackText(request: CaptureRequest, commands: TrackedCommand[]): string {
+  const devices = plural(request.devices.length, 'device');
+  const summary = commandSummary(commands);
+  const state = REQUEST_STATE_WORDS[request.state];
+  return `DEX capture ${request.id} by ${mention(request.requestedBy)} on ${devices}: ${state}${summary ? ` (${summary})` : ''}`;
+}
+
+/**
+ * The one status message of a request, updated in place. Pure: the same input gives a deep-equal output, so the
+ * caller can compare to decide whether `chat.update` is needed. At most 10 devices shown, well under 50 blocks.
+ */
+export function statusMessage(input: StatusMessageInput): SlackMessage {
+  const { request, commands, now, dashboardUrl } = input;
+  const blocks: KnownBlock[] = [
+    {
+      type: 'section',
+      block_id: STATUS_HEADER_BLOCK,
+      text: { type: 'mrkdwn', text: truncate(requestHeadline(request, commands, now), SECTION_TEXT_MAX) },
+    },
+  ];
+
+  const note = statusNote(request);
+  if (note) blocks.push({ type: 'section', block_id: STATUS_NOTE_BLOCK, text: { type: 'mrkdwn', text: note } });
+
+  blocks.push(...deviceSections(request, commands));
+
+  const dashboard = link(dashboardUrl, 'Open in Cloudflare dashboard');
+  const footer =
+    request.state === 'failed-to-start' || request.state === 'stopped'
+      ? dashboard
+      : `Artifacts are posted in the thread as they finish. ${dashboard}`;
+  blocks.push({ type: 'context', block_id: STATUS_FOOTER_BLOCK, elements: [{ type: 'mrkdwn', text: footer }] });
+
+  const buttons: Button[] = [
+    { type: 'button', action_id: RUN_AGAIN_ACTION, text: { type: 'plain_text', text: 'Run again' }, value: request.id },
+  ];
+  if (request.state === 'starting' || request.state === 'running') buttons.push(stopConfirmButton(request.id));
+  blocks.push({ type: 'actions', block_id: STATUS_ACTIONS_BLOCK, elements: buttons });
+
+  return { text: fallbackText(request, commands), blocks: blocks.slice(0, MESSAGE_BLOCKS_MAX) };
+}

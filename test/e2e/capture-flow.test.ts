@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DexClient } from '../../src/dex/index.js';
+import type { FakeFileShare, FakeMessage } from '../../src/fake-slack/index.js';
+import { openModal, pickDevices, type Stack, startStack, statusMessageIn, visibleText } from './stack.js';
+
+let stack: Stack;
+
+beforeEach(async () => {
+  stack = await startStack();
+});
+
+afterEach(async () => {
+  await stack.close();
+});
+
+function addLaptops(count: number, behaviour: 'normal' | 'fails' | 'offline' = 'normal', prefix = 'LAPTOP') {
+  return Array.from({ length: count }, (_, i) =>
+    stack.sim.addDevice({
+      deviceName: `${prefix}-${40 + i}`,
+      personEmail: `person${i}@example.com`,
+      platform: i % 2 ? 'macos' : 'windows',
+      behaviour,
+    }),
+  );
+}
+
+/** Artifacts straight from the simulator, to compare with what reached Slack. */
+async function artifactHashes(commandIds: string[]): Promise<Map<string, { bytes: number; sha256: string }>> {
+  const dex = new DexClient({ baseUrl: stack.sim.baseUrl, accountId: stack.sim.accountId, token: stack.sim.token });
+  const out = new Map<string, { bytes: number; sha256: string }>();
+  for (const id of commandIds) {
+    const download = await dex.download({ id, filename: null });
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of download.stream) {
+      bytes += chunk.length;
+      hash.update(chunk);
+    }
+    out.set(id, { bytes, sha256: hash.digest('hex') });
+  }
+  await dex.close();
+  return out;
+}
+
+const filesIn = (thread: ReturnType<Stack['slack']['thread']>) =>
+  thread.filter((entry): entry is FakeFileShare => entry.kind === 'file');
+const textsIn = (thread: ReturnType<Stack['slack']['thread']>) =>
+  thread.filter((entry): entry is FakeMessage => entry.kind === 'message').map((m) => m.text ?? '');
+
+async function submitAndStart(names: string[]) {
+  const viewId = await openModal(stack);
+  const result = await stack.user.submitView(viewId, await pickDevices(stack, viewId, names));
+  expect(result.body ?? null).toBe(null);
+  expect(result.outcome).toBe('closed');
+  const created = await stack.slack.waitFor(() => stack.sim.commands.length === names.length * 2 && stack.sim.commands);
+  await stack.slack.waitFor(() => statusMessageIn(stack).updates >= 1);
+  return { viewId, created };
+}
+
+describe('/capture end to end over HTTP', () => {
+  it('one device, both types: status message, options in the thread, both zips streamed into the thread', async () => {
+    const [laptop] = addLaptops(1);
+    const { created } = await submitAndStart(['LAPTOP-40']);
+    expect(created.map((c) => [c.type, c.deviceId])).toEqual([
+      ['pcap', laptop?.deviceId],
+      ['warp-diag', laptop?.deviceId],
+    ]);
+
+    const status = statusMessageIn(stack);
+    const running = visibleText(status);
+    expect(running).toContain('<@U_ALICE>');
+    expect(running).toContain('LAPTOP-40');
+    expect(running).toContain('person0@example.com');
+    expect(running).toContain('windows');
+    expect(running).toMatch(/Running on the device/);
+    expect(running).toContain('dash.cloudflare.com');
+
+    stack.sim.advance(15 * 60_000);
+    await stack.bot.poll();
+    await stack.bot.idle();
+
+    const finished = statusMessageIn(stack);
+    expect(visibleText(finished)).toMatch(/Finished/);
+    expect(visibleText(finished)).not.toMatch(/Running on the device/);
+    // One update when the captures started, one when they finished: only real changes.
+    expect(finished.updates).toBe(2);
+    await stack.bot.poll();
+    expect(statusMessageIn(stack).updates).toBe(2);
+
+    const thread = stack.slack.thread('C_HELPDESK', finished.ts);
+    expect(textsIn(thread)).toEqual([expect.stringMatching(/Packet capture: 5 min, 5 MB max, 160-byte packets/)]);
+    const files = filesIn(thread);
+    expect(files.map((f) => f.name).sort()).toEqual([
+      expect.stringMatching(/^LAPTOP-40-pcap-\d{8}-\d{4}\.zip$/),
+      expect.stringMatching(/^LAPTOP-40-warp-diag-\d{8}-\d{4}\.zip$/),
+    ]);
+    const expected = await artifactHashes(created.map((c) => c.id));
+    expect(new Set(files.map((f) => f.sha256))).toEqual(new Set([...expected.values()].map((a) => a.sha256)));
+    const pcap = files.find((f) => f.name.includes('-pcap-'));
+    expect(pcap?.comment).toMatch(/LAPTOP-40 · person0@example.com · windows/);
+    expect(pcap?.comment).toMatch(/Interfaces: default ✓, tunnel ✓/);
+  });
+
+  it('ten devices with both types: twenty commands in one create, twenty files, one status message', async () => {
+    addLaptops(10);
+    const names = Array.from({ length: 10 }, (_, i) => `LAPTOP-${40 + i}`);
+    await submitAndStart(names);
+    expect(stack.sim.requests.filter((r) => r.endpoint === 'create')).toHaveLength(1);
+
+    stack.sim.advance(15 * 60_000);
+    stack.sim.clearRequests();
+    await stack.bot.poll();
+    // All twenty tracked commands read with one list call (one page of 50).
+    expect(stack.sim.requests.filter((r) => r.endpoint === 'list')).toHaveLength(1);
+    await stack.bot.idle();
+
+    const status = statusMessageIn(stack);
+    expect(status.blocks?.length).toBeLessThanOrEqual(50);
+    const files = filesIn(stack.slack.thread('C_HELPDESK', status.ts));
+    expect(files).toHaveLength(20);
+    expect(new Set(files.map((f) => f.name)).size).toBe(20);
+  });
+
+  it('failures and time-outs are told once in the thread, and the status message ends true', async () => {
+    stack.sim.addDevice({
+      deviceName: 'BROKEN-1',
+      personEmail: 'broken@example.com',
+      platform: 'linux',
+      behaviour: 'fails',
+    });
+    stack.sim.addDevice({
+      deviceName: 'QUIET-1',
+      personEmail: 'quiet@example.com',
+      platform: 'linux',
+      behaviour: 'normal',
+    });
+    await submitAndStart(['BROKEN-1', 'QUIET-1']);
+
+    // BROKEN-1 fails quickly; QUIET-1 never gets a chance: the bot's clock passes 30 minutes first.
+    stack.sim.advance(60_000);
+    await stack.bot.poll();
+    stack.clock.advance(31 * 60_000);
+    await stack.bot.poll();
+    await stack.bot.poll();
+
+    const status = statusMessageIn(stack);
+    const text = visibleText(status);
+    expect(text).toMatch(/Failed/);
+    expect(text).toMatch(/Timed out/);
+    const said = textsIn(stack.slack.thread('C_HELPDESK', status.ts));
+    expect(said.filter((t) => /BROKEN-1.*failed/.test(t))).toHaveLength(2);
+    expect(said.filter((t) => /QUIET-1.*timed out/.test(t))).toHaveLength(2);
+    expect(filesIn(stack.slack.thread('C_HELPDESK', status.ts))).toHaveLength(0);
+  });
+});

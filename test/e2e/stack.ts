@@ -1,0 +1,130 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Bot, createBot } from '../../src/bot.js';
+import { loadConfig } from '../../src/config.js';
+import {
+  type FakeMessage,
+  type FakeSlack,
+  type SlackDriver,
+  startFakeSlack,
+  values,
+} from '../../src/fake-slack/index.js';
+import { createLogger } from '../../src/logger.js';
+import { type DexSimulator, startDexSimulator } from '../../src/simulator/index.js';
+import { DEVICES_ACTION, DEVICES_BLOCK } from '../../src/slack/ui/ids.js';
+
+export interface Stack {
+  sim: DexSimulator;
+  slack: FakeSlack;
+  bot: Bot;
+  user: SlackDriver;
+  /** Every log line the bot wrote. */
+  logs: string[];
+  /** The bot's clock: tests move it to reach time-outs. */
+  clock: { advance(ms: number): void };
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  mode?: 'http' | 'socket';
+  fleetSize?: number;
+  databaseUrl?: string;
+}
+
+/** The simulator, the fake Slack and the whole bot, in this process, on 127.0.0.1. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const sim = await startDexSimulator({ fleetSize: options.fleetSize ?? 120, seed: 5 });
+  const slack = await startFakeSlack();
+  const databaseUrl = options.databaseUrl ?? `sqlite:${join(mkdtempSync(join(tmpdir(), 'dex-bot-')), 'bot.db')}`;
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: slack.signingSecret,
+    ...(options.mode === 'socket' ? { SLACK_APP_TOKEN: slack.appToken } : {}),
+    SLACK_API_URL: slack.apiUrl,
+    PORT: '0',
+    CLOUDFLARE_API_TOKEN: sim.token,
+    CLOUDFLARE_ACCOUNT_ID: sim.accountId,
+    CLOUDFLARE_API_URL: sim.baseUrl,
+    DATABASE_URL: databaseUrl,
+    // Tests poll by hand (bot.poll()); the timer must not race them.
+    POLL_INTERVAL_SECONDS: '300',
+  });
+  const logs: string[] = [];
+  let offset = 0;
+  const now = () => new Date(Date.now() + offset);
+  const bot = await createBot(config, {
+    logger: createLogger({ write: (line) => logs.push(line), level: 'debug' }),
+    host: '127.0.0.1',
+    now,
+  });
+  const { port } = await bot.start();
+  const user =
+    options.mode === 'socket'
+      ? slack.driver({ mode: 'socket', userId: 'U_ALICE', channelId: 'C_HELPDESK' })
+      : slack.driver({ botUrl: `http://127.0.0.1:${port}/slack/events`, userId: 'U_ALICE', channelId: 'C_HELPDESK' });
+  return {
+    sim,
+    slack,
+    bot,
+    user,
+    logs,
+    databaseUrl,
+    clock: { advance: (ms) => (offset += ms) },
+    async close() {
+      await bot.stop();
+      await slack.close();
+      await sim.close();
+    },
+  };
+}
+
+/** `/capture [text]` and wait for the modal to be filled in (opened at once, then updated). */
+export async function openModal(stack: Stack, text = ''): Promise<string> {
+  const updatesBefore = stack.slack.callsTo('views.update').length;
+  const result = await stack.user.slashCommand(text);
+  if (result.status !== 200) throw new Error(`slash command answered ${result.status}`);
+  const update = await stack.slack.waitFor(
+    () => stack.slack.callsTo('views.update').filter((c) => c.ok)[updatesBefore],
+  );
+  return String(update.args.view_id);
+}
+
+/** Types each device's name into the device picker and picks the matching option, as a person would. */
+export async function pickDevices(stack: Stack, viewId: string, names: string[]) {
+  const picked = [];
+  for (const name of names) {
+    const answer = await stack.user.searchOptions(viewId, DEVICES_ACTION, DEVICES_BLOCK, name);
+    const options = (answer.option_groups ?? [{ options: answer.options ?? [] }]).flatMap(
+      (group) => (group as { options: Array<{ text: { text: string }; value: string }> }).options,
+    );
+    const option = options.find((o) => o.text.text.startsWith(`${name} ·`));
+    if (!option) throw new Error(`no option for ${name} in ${JSON.stringify(answer)}`);
+    picked.push({ text: option.text.text, value: option.value });
+  }
+  return values.multiExternal(DEVICES_BLOCK, DEVICES_ACTION, picked);
+}
+
+/** The one status message the bot posted in a channel. */
+export function statusMessageIn(stack: Stack, channelId = 'C_HELPDESK'): FakeMessage {
+  const messages = stack.slack.messages(channelId).filter((m): m is FakeMessage => m.kind === 'message');
+  if (messages.length !== 1) throw new Error(`expected one status message in ${channelId}, found ${messages.length}`);
+  return messages[0] as FakeMessage;
+}
+
+/** All the text a person sees in a message: fallback text and every text in its blocks. */
+export function visibleText(message: { text?: string | undefined; blocks?: unknown }): string {
+  const texts: string[] = [message.text ?? ''];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'text' && typeof value === 'string') texts.push(value);
+        else walk(value);
+      }
+    }
+  };
+  walk(message.blocks);
+  return texts.join('\n');
+}
