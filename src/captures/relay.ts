@@ -158,7 +158,7 @@ export class ArtifactRelay {
     const summary = reader ? summarizePcapResults(reader.results) : null;
     await store.updateUpload(upload.commandId, { step: 'completing', summary, updatedAt: this.#now() });
 
-    await notifier.artifacts.publish(reserved.fileId, { ...info, fileName: reserved.fileName, summary });
+    await notifier.artifacts.publish(reserved.fileId, { ...info, bytes, fileName: reserved.fileName, summary });
     await store.updateUpload(upload.commandId, { step: 'done', updatedAt: this.#now() });
     return { ...upload, step: 'done', fileId: reserved.fileId, fileName: reserved.fileName, bytes, summary };
   }

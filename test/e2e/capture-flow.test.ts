@@ -98,7 +98,7 @@ describe('/capture end to end over HTTP', () => {
     const expected = await artifactHashes(created.map((c) => c.id));
     expect(new Set(files.map((f) => f.sha256))).toEqual(new Set([...expected.values()].map((a) => a.sha256)));
     const pcap = files.find((f) => f.name.includes('-pcap-'));
-    expect(pcap?.comment).toMatch(/LAPTOP-40 · person0@example.com · windows/);
+    expect(pcap?.comment).toMatch(/LAPTOP-40 · person0@example.com · windows · \d+(\.\d+)? ?(KB|MB)/);
     expect(pcap?.comment).toMatch(/Interfaces: default ✓, tunnel ✓/);
   });
 

@@ -1,0 +1,190 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createBot } from '../bot.js';
+import { loadConfig } from '../config.js';
+import { type FakeCall, type FakeFileShare, startFakeSlack, values } from '../fake-slack/index.js';
+import { createLogger } from '../logger.js';
+import { startDexSimulator } from '../simulator/index.js';
+import { DEVICES_ACTION, DEVICES_BLOCK } from '../slack/ui/ids.js';
+import { humanSize, messageLines, readable } from './render.js';
+
+/*
+ * `npm run demo`: a whole /capture run with no tokens and no network. A DEX API simulator and a local Slack
+ * stand-in run on 127.0.0.1; the real bot talks to both; a scripted agent types and clicks as a person would;
+ * the conversation is printed as it would read in Slack.
+ */
+
+const TIME_SCALE = 120; // simulated ms per real ms: a 1-minute packet capture takes half a second
+const DEADLINE_MS = 60_000;
+
+async function main(): Promise<void> {
+  const out = (line = '') => process.stdout.write(`${line}\n`);
+  const workDir = mkdtempSync(join(tmpdir(), 'dex-capture-demo-'));
+  out('dex-capture-bot demo: a DEX API simulator and a local Slack stand-in on 127.0.0.1, no tokens needed.');
+  out();
+
+  const sim = await startDexSimulator({ fleetSize: 500, timeScale: TIME_SCALE, seed: 42 });
+  sim.addDevice({
+    deviceName: 'LAPTOP-42',
+    personEmail: 'alice@example.com',
+    platform: 'windows',
+    behaviour: 'normal',
+  });
+  sim.addDevice({
+    deviceName: 'MBP-ALICE',
+    personEmail: 'alice@example.com',
+    platform: 'macos',
+    behaviour: 'partial-pcap',
+  });
+  const slack = await startFakeSlack();
+  const logLines: string[] = [];
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: slack.signingSecret,
+    SLACK_API_URL: slack.apiUrl,
+    PORT: '0',
+    CLOUDFLARE_API_TOKEN: sim.token,
+    CLOUDFLARE_ACCOUNT_ID: sim.accountId,
+    CLOUDFLARE_API_URL: sim.baseUrl,
+    DATABASE_URL: `sqlite:${join(workDir, 'demo.db')}`,
+    POLL_INTERVAL_SECONDS: '1',
+  });
+  const bot = await createBot(config, { logger: createLogger({ write: (l) => logLines.push(l) }), host: '127.0.0.1' });
+  const { port } = await bot.start();
+  const agent = slack.driver({
+    botUrl: `http://127.0.0.1:${port}/slack/events`,
+    userId: 'U_ALICE',
+    channelId: 'C_HELPDESK',
+  });
+  const names = (id: string) => ({ U_ALICE: 'alice', U_BOB: 'bob', U_ADMIN: 'admin' })[id] ?? id;
+
+  let actor = 'alice';
+  let seen = 0;
+  const narrate = () => {
+    for (const call of slack.calls.slice(seen)) if (call.ok) describeCall(call);
+    seen = slack.calls.length;
+  };
+  const describeCall = (call: FakeCall) => {
+    const args = call.args as Record<string, unknown>;
+    const blocks = typeof args.blocks === 'string' ? JSON.parse(args.blocks) : args.blocks;
+    const body = (indent: string) =>
+      messageLines({ text: args.text as string | undefined, blocks }, names).forEach((l) => out(`${indent}${l}`));
+    switch (call.method) {
+      case 'views.open':
+      case 'views.update': {
+        const view = (typeof args.view === 'string' ? JSON.parse(args.view) : args.view) as { blocks: unknown[] };
+        out(
+          call.method === 'views.open'
+            ? '🪟  A modal opens at once ("DEX remote capture"):'
+            : '🪟  The modal fills in:',
+        );
+        for (const line of modalSummary(view.blocks)) out(`      ${readable(line, names)}`);
+        break;
+      }
+      case 'chat.postMessage':
+        if (args.thread_ts) {
+          out('   ↳ in the thread:');
+          body('       ');
+        } else {
+          out('💬 #helpdesk — dex-capture posts the status message:');
+          body('      ');
+        }
+        break;
+      case 'chat.update':
+        out('✏️  The status message is updated in place:');
+        body('      ');
+        break;
+      case 'files.completeUploadExternal': {
+        const files = (typeof args.files === 'string' ? JSON.parse(args.files) : args.files) as Array<{ id: string }>;
+        const thread = slack.thread(String(args.channel_id), String(args.thread_ts));
+        for (const { id } of files) {
+          const file = thread.find((e): e is FakeFileShare => e.kind === 'file' && e.fileId === id);
+          if (!file) continue;
+          out(`   ↳ 📎 ${file.name} (${humanSize(file.bytes)}) in the thread`);
+          for (const line of (file.comment ?? '').split('\n')) out(`        ${readable(line, names)}`);
+        }
+        break;
+      }
+      case 'respond': {
+        const text = (args.text as string | undefined) ?? '';
+        out(`🔒 Only ${actor} sees:`);
+        for (const line of text.split('\n')) out(`      ${readable(line, names)}`);
+        break;
+      }
+    }
+  };
+
+  try {
+    out('alice types in #helpdesk:  /capture alice@example.com');
+    await agent.slashCommand('alice@example.com');
+    const filled = await slack.waitForCall('views.update');
+    narrate();
+    const viewId = String(filled.args.view_id);
+
+    out();
+    out('alice also searches for "ubuntu" and picks nothing more; she keeps both of her devices and submits.');
+    await agent.searchOptions(viewId, DEVICES_ACTION, DEVICES_BLOCK, 'ubuntu');
+    const result = await agent.submitView(viewId, {});
+    out(
+      result.outcome === 'closed' ? '🪟  The modal closes.' : `🪟  The modal answered: ${JSON.stringify(result.body)}`,
+    );
+    if (result.outcome !== 'closed') throw new Error('the capture request was not accepted');
+    out();
+
+    const started = Date.now();
+    let finished = false;
+    while (!finished) {
+      if (Date.now() - started > DEADLINE_MS) throw new Error('the captures did not finish within a minute');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      narrate();
+      const status = slack.messages('C_HELPDESK')[0];
+      const files = status ? slack.thread('C_HELPDESK', status.ts).filter((e) => e.kind === 'file') : [];
+      finished = files.length === 4 && status?.kind === 'message' && /Finished/.test(status.text ?? '');
+    }
+    await bot.idle();
+    narrate();
+
+    out();
+    actor = 'bob';
+    out('bob, on call, types:  /capture quota');
+    await slack
+      .driver({ botUrl: `http://127.0.0.1:${port}/slack/events`, userId: 'U_BOB', channelId: 'C_ONCALL' })
+      .slashCommand('quota');
+    await slack.waitForCall('respond');
+    narrate();
+    out();
+    out(`Done: 4 captures ran on 2 devices and every zip is in the thread. (Simulated time ran ×${TIME_SCALE}.)`);
+    out('Next: put the bot in your workspace — see README.md, "Run it in Slack".');
+  } finally {
+    await bot.stop();
+    await slack.close();
+    await sim.close();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** The modal's lines worth showing: labels, preselected devices, the quota line. */
+function modalSummary(blocks: unknown[]): string[] {
+  const lines: string[] = [];
+  for (const block of blocks as Array<Record<string, any>>) {
+    if (block.type === 'input') {
+      const initial = block.element?.initial_options?.map((o: { text: { text: string } }) => o.text.text) ?? [];
+      const value =
+        block.element?.initial_value ??
+        (block.element?.initial_conversation ? `<#${block.element.initial_conversation}>` : '');
+      lines.push(`${block.label?.text}${initial.length ? `: ${initial.join(', ')}` : value ? `: ${value}` : ''}`);
+    } else if (block.type === 'context') {
+      lines.push(block.elements.map((e: { text?: string }) => e.text ?? '').join(' '));
+    }
+  }
+  return lines;
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
