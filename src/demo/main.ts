@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBot } from '../bot.js';
 import { loadConfig } from '../config.js';
-import { type FakeCall, type FakeFileShare, startFakeSlack, values } from '../fake-slack/index.js';
+import { type FakeCall, type FakeFileShare, startFakeSlack } from '../fake-slack/index.js';
 import { createLogger } from '../logger.js';
 import { startDexSimulator } from '../simulator/index.js';
 import { DEVICES_ACTION, DEVICES_BLOCK } from '../slack/ui/ids.js';
@@ -68,8 +68,10 @@ async function main(): Promise<void> {
   const describeCall = (call: FakeCall) => {
     const args = call.args as Record<string, unknown>;
     const blocks = typeof args.blocks === 'string' ? JSON.parse(args.blocks) : args.blocks;
-    const body = (indent: string) =>
-      messageLines({ text: args.text as string | undefined, blocks }, names).forEach((l) => out(`${indent}${l}`));
+    const body = (indent: string) => {
+      for (const line of messageLines({ text: args.text as string | undefined, blocks }, names))
+        out(`${indent}${line}`);
+    };
     switch (call.method) {
       case 'views.open':
       case 'views.update': {
@@ -164,18 +166,29 @@ async function main(): Promise<void> {
   }
 }
 
+interface ModalBlock {
+  type: string;
+  label?: { text: string };
+  element?: {
+    initial_options?: Array<{ text: { text: string } }>;
+    initial_value?: string;
+    initial_conversation?: string;
+  };
+  elements?: Array<{ text?: string }>;
+}
+
 /** The modal's lines worth showing: labels, preselected devices, the quota line. */
 function modalSummary(blocks: unknown[]): string[] {
   const lines: string[] = [];
-  for (const block of blocks as Array<Record<string, any>>) {
+  for (const block of blocks as ModalBlock[]) {
     if (block.type === 'input') {
-      const initial = block.element?.initial_options?.map((o: { text: { text: string } }) => o.text.text) ?? [];
+      const initial = block.element?.initial_options?.map((o) => o.text.text) ?? [];
       const value =
         block.element?.initial_value ??
         (block.element?.initial_conversation ? `<#${block.element.initial_conversation}>` : '');
       lines.push(`${block.label?.text}${initial.length ? `: ${initial.join(', ')}` : value ? `: ${value}` : ''}`);
     } else if (block.type === 'context') {
-      lines.push(block.elements.map((e: { text?: string }) => e.text ?? '').join(' '));
+      lines.push((block.elements ?? []).map((e) => e.text ?? '').join(' '));
     }
   }
   return lines;
