@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DexClient } from '../../src/dex/index.js';
 import type { FakeFileShare, FakeMessage } from '../../src/fake-slack/index.js';
-import { openModal, pickDevices, type Stack, startStack, statusMessageIn, visibleText } from './stack.js';
+import {
+  openModal,
+  pickDevices,
+  type Stack,
+  startStack,
+  statusMessageIn,
+  visibleText,
+  waitForStatus,
+} from './stack.js';
 
 let stack: Stack;
 
@@ -14,7 +22,7 @@ afterEach(async () => {
   await stack.close();
 });
 
-function addLaptops(count: number, behaviour: 'normal' | 'fails' | 'offline' = 'normal', prefix = 'LAPTOP') {
+function addLaptops(count: number, behaviour: 'normal' | 'fails' | 'offline' = 'normal', prefix = 'E2E-LAPTOP') {
   return Array.from({ length: count }, (_, i) =>
     stack.sim.addDevice({
       deviceName: `${prefix}-${40 + i}`,
@@ -54,14 +62,14 @@ async function submitAndStart(names: string[]) {
   expect(result.body ?? null).toBe(null);
   expect(result.outcome).toBe('closed');
   const created = await stack.slack.waitFor(() => stack.sim.commands.length === names.length * 2 && stack.sim.commands);
-  await stack.slack.waitFor(() => statusMessageIn(stack).updates >= 1);
+  await waitForStatus(stack);
   return { viewId, created };
 }
 
 describe('/capture end to end over HTTP', () => {
   it('one device, both types: status message, options in the thread, both zips streamed into the thread', async () => {
     const [laptop] = addLaptops(1);
-    const { created } = await submitAndStart(['LAPTOP-40']);
+    const { created } = await submitAndStart(['E2E-LAPTOP-40']);
     expect(created.map((c) => [c.type, c.deviceId])).toEqual([
       ['pcap', laptop?.deviceId],
       ['warp-diag', laptop?.deviceId],
@@ -70,7 +78,7 @@ describe('/capture end to end over HTTP', () => {
     const status = statusMessageIn(stack);
     const running = visibleText(status);
     expect(running).toContain('<@U_ALICE>');
-    expect(running).toContain('LAPTOP-40');
+    expect(running).toContain('E2E-LAPTOP-40');
     expect(running).toContain('person0@example.com');
     expect(running).toContain('windows');
     expect(running).toMatch(/Running on the device/);
@@ -92,19 +100,19 @@ describe('/capture end to end over HTTP', () => {
     expect(textsIn(thread)).toEqual([expect.stringMatching(/Packet capture: 5 min, 5 MB max, 160-byte packets/)]);
     const files = filesIn(thread);
     expect(files.map((f) => f.name).sort()).toEqual([
-      expect.stringMatching(/^LAPTOP-40-pcap-\d{8}-\d{4}\.zip$/),
-      expect.stringMatching(/^LAPTOP-40-warp-diag-\d{8}-\d{4}\.zip$/),
+      expect.stringMatching(/^E2E-LAPTOP-40-pcap-\d{8}-\d{4}\.zip$/),
+      expect.stringMatching(/^E2E-LAPTOP-40-warp-diag-\d{8}-\d{4}\.zip$/),
     ]);
     const expected = await artifactHashes(created.map((c) => c.id));
     expect(new Set(files.map((f) => f.sha256))).toEqual(new Set([...expected.values()].map((a) => a.sha256)));
     const pcap = files.find((f) => f.name.includes('-pcap-'));
-    expect(pcap?.comment).toMatch(/LAPTOP-40 · person0@example.com · windows · \d+(\.\d+)? ?(KB|MB)/);
+    expect(pcap?.comment).toMatch(/E2E-LAPTOP-40 · person0@example.com · windows · \d+(\.\d+)? ?(KB|MB)/);
     expect(pcap?.comment).toMatch(/Interfaces: default ✓, tunnel ✓/);
   });
 
   it('ten devices with both types: twenty commands in one create, twenty files, one status message', async () => {
     addLaptops(10);
-    const names = Array.from({ length: 10 }, (_, i) => `LAPTOP-${40 + i}`);
+    const names = Array.from({ length: 10 }, (_, i) => `E2E-LAPTOP-${40 + i}`);
     await submitAndStart(names);
     expect(stack.sim.requests.filter((r) => r.endpoint === 'create')).toHaveLength(1);
 

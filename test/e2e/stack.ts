@@ -128,3 +128,12 @@ export function visibleText(message: { text?: string | undefined; blocks?: unkno
   walk(message.blocks);
   return texts.join('\n');
 }
+
+/** Waits until the status message exists and `ready` holds for it (the bot works after it acks). */
+export function waitForStatus(stack: Stack, ready: (status: FakeMessage) => boolean = (s) => s.updates >= 1) {
+  return stack.slack.waitFor(() => {
+    const messages = stack.slack.messages('C_HELPDESK').filter((m): m is FakeMessage => m.kind === 'message');
+    const status = messages.length === 1 ? messages[0] : undefined;
+    return status && ready(status) ? status : undefined;
+  });
+}

@@ -1,0 +1,217 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type FakeMessage, values } from '../../src/fake-slack/index.js';
+import {
+  DEVICES_ACTION,
+  DEVICES_BLOCK,
+  PCAP_PACKET_ACTION,
+  PCAP_PACKET_BLOCK,
+  PCAP_TIME_ACTION,
+  PCAP_TIME_BLOCK,
+  RUN_AGAIN_ACTION,
+  STOP_WATCHING_ACTION,
+  TYPES_ACTION,
+  TYPES_BLOCK,
+} from '../../src/slack/ui/ids.js';
+import {
+  openModal,
+  pickDevices,
+  type Stack,
+  startStack,
+  statusMessageIn,
+  visibleText,
+  waitForStatus,
+} from './stack.js';
+
+let stack: Stack;
+
+beforeEach(async () => {
+  stack = await startStack();
+  stack.sim.addDevice({
+    deviceName: 'ZED-LAPTOP-42',
+    personEmail: 'alice@example.com',
+    platform: 'windows',
+    behaviour: 'normal',
+  });
+  stack.sim.addDevice({
+    deviceName: 'ZED-MBP-ALICE',
+    personEmail: 'alice@example.com',
+    platform: 'macos',
+    behaviour: 'normal',
+  });
+});
+
+afterEach(async () => {
+  await stack.close();
+});
+
+const creates = () => stack.sim.requests.filter((r) => r.endpoint === 'create');
+
+async function submitErrors(submitted: Parameters<Stack['user']['submitView']>[1], viewId?: string) {
+  const id = viewId ?? (await openModal(stack));
+  const result = await stack.user.submitView(id, submitted);
+  expect(result.outcome).toBe('errors');
+  return (result.body as { errors: Record<string, string> }).errors;
+}
+
+describe('the modal refuses bad requests inline, and nothing reaches Cloudflare', () => {
+  it('no device', async () => {
+    expect(await submitErrors({})).toEqual({ [DEVICES_BLOCK]: 'Pick at least one device.' });
+    expect(creates()).toHaveLength(0);
+  });
+
+  it('more than 10 devices (a forged payload: the picker allows 10)', async () => {
+    for (let i = 0; i < 11; i++) {
+      stack.sim.addDevice({ deviceName: `BULK-${i}`, personEmail: `bulk${i}@example.com`, platform: 'linux' });
+    }
+    const viewId = await openModal(stack);
+    const picked = await pickDevices(
+      stack,
+      viewId,
+      Array.from({ length: 11 }, (_, i) => `BULK-${i}`),
+    );
+    expect((await submitErrors(picked, viewId))[DEVICES_BLOCK]).toBe('Pick at most 10 devices.');
+    expect(creates()).toHaveLength(0);
+  });
+
+  it('an ineligible device, with its reason', async () => {
+    const phone = stack.sim.addDevice({ deviceName: 'IPHONE-7', personEmail: 'bob@example.com', platform: 'ios' });
+    const viewId = await openModal(stack);
+    const errors = await submitErrors(await pickDevices(stack, viewId, ['IPHONE-7']), viewId);
+    expect(errors[DEVICES_BLOCK]).toContain('IPHONE-7');
+    expect(errors[DEVICES_BLOCK]).toContain(phone.ineligibleReason);
+    expect(creates()).toHaveLength(0);
+  });
+
+  it('no capture type, and numbers out of range, all at once', async () => {
+    const viewId = await openModal(stack);
+    const errors = await submitErrors(
+      values.merge(
+        await pickDevices(stack, viewId, ['ZED-LAPTOP-42']),
+        values.checkboxes(TYPES_BLOCK, TYPES_ACTION, []),
+        values.number(PCAP_TIME_BLOCK, PCAP_TIME_ACTION, 11),
+        values.number(PCAP_PACKET_BLOCK, PCAP_PACKET_ACTION, '2.5'),
+      ),
+      viewId,
+    );
+    expect(Object.keys(errors).sort()).toEqual([PCAP_PACKET_BLOCK, PCAP_TIME_BLOCK, TYPES_BLOCK].sort());
+    expect(errors[TYPES_BLOCK]).toBe('Pick at least one capture type.');
+    expect(errors[PCAP_TIME_BLOCK]).toMatch(/from 1 to 10/);
+    expect(creates()).toHaveLength(0);
+  });
+
+  it('not enough quota left', async () => {
+    stack.sim.setQuota({ total: 800, used: 799 });
+    const viewId = await openModal(stack);
+    const errors = await submitErrors(await pickDevices(stack, viewId, ['ZED-LAPTOP-42']), viewId);
+    expect(errors[DEVICES_BLOCK]).toMatch(/Not enough quota: this needs 2 captures and 1 are left today/);
+    expect(creates()).toHaveLength(0);
+  });
+});
+
+describe('the modal', () => {
+  it('opens at once, then shows the quota left and what a request uses', async () => {
+    const viewId = await openModal(stack);
+    const opened = stack.slack.callsTo('views.open')[0];
+    expect(opened?.ok).toBe(true);
+    const view = stack.slack.view(viewId);
+    expect(visibleText(view?.view as { blocks?: unknown })).toMatch(/800 of 800 captures left today/);
+  });
+
+  it('`/capture alice@example.com` preselects her eligible devices', async () => {
+    const viewId = await openModal(stack, 'alice@example.com');
+    const devicesBlock = (stack.slack.view(viewId)?.view.blocks as Array<Record<string, any>>).find(
+      (b) => b.block_id === DEVICES_BLOCK,
+    );
+    expect(devicesBlock?.element.initial_options.map((o: { text: { text: string } }) => o.text.text).sort()).toEqual([
+      'ZED-LAPTOP-42 · alice@example.com · windows',
+      'ZED-MBP-ALICE · alice@example.com · macos',
+    ]);
+  });
+
+  it('`/capture @alice` does the same through her Slack profile', async () => {
+    const viewId = await openModal(stack, '<@U_ALICE|alice>');
+    expect(visibleText(stack.slack.view(viewId)?.view as { blocks?: unknown })).toContain(
+      'ZED-LAPTOP-42 · alice@example.com',
+    );
+  });
+});
+
+describe('buttons on the status message', () => {
+  async function startOne() {
+    const viewId = await openModal(stack);
+    await stack.user.submitView(viewId, await pickDevices(stack, viewId, ['ZED-LAPTOP-42']));
+    await waitForStatus(stack);
+    return statusMessageIn(stack);
+  }
+
+  it('"Run again" opens the modal prefilled with the same devices and options', async () => {
+    const status = await startOne();
+    const requestId = JSON.stringify(status.blocks).match(/"value":"([A-Z0-9]{6})"/)?.[1];
+    const opensBefore = stack.slack.callsTo('views.update').length;
+    await stack.user.clickButton({ channelId: 'C_HELPDESK', ts: status.ts }, RUN_AGAIN_ACTION, requestId);
+    const update = await stack.slack.waitFor(
+      () => stack.slack.callsTo('views.update').filter((c) => c.ok)[opensBefore],
+    );
+    const view = stack.slack.view(String(update.args.view_id));
+    expect(visibleText(view?.view as { blocks?: unknown })).toContain('ZED-LAPTOP-42 · alice@example.com · windows');
+  });
+
+  it('"Stop watching" stops tracking and says exactly what that means', async () => {
+    const status = await startOne();
+    const requestId = JSON.stringify(status.blocks).match(/"value":"([A-Z0-9]{6})"/)?.[1];
+    await stack.user.clickButton({ channelId: 'C_HELPDESK', ts: status.ts }, STOP_WATCHING_ACTION, requestId);
+    await waitForStatus(stack, (s) => /Stopped watching/.test(visibleText(s)));
+
+    stack.sim.advance(15 * 60_000);
+    stack.sim.clearRequests();
+    await stack.bot.poll();
+    await stack.bot.idle();
+    // Nothing is followed any more: no list call, no files.
+    expect(stack.sim.requests).toHaveLength(0);
+    const thread = stack.slack.thread('C_HELPDESK', status.ts);
+    expect(thread.filter((e) => e.kind === 'file')).toHaveLength(0);
+    const said = thread.filter((e): e is FakeMessage => e.kind === 'message').map((m) => m.text ?? '');
+    expect(said.some((t) => /may still complete on the device/.test(t))).toBe(true);
+  });
+});
+
+describe('quick answers', () => {
+  const lastResponse = () => stack.slack.responses.at(-1) as { body?: { text?: string } } | undefined;
+
+  it('`/capture quota` says used, total, and when it resets', async () => {
+    stack.sim.setQuota({ used: 12 });
+    await stack.user.slashCommand('quota');
+    const response = await stack.slack.waitFor(() => lastResponse());
+    expect(JSON.stringify(response)).toMatch(/788 of 800/);
+    expect(JSON.stringify(response)).toMatch(/Resets in/);
+    expect(JSON.stringify(response)).toMatch(/<!date\^\d+\^/);
+  });
+
+  it('`/capture help` and anything not understood get short help, never silence', async () => {
+    const help = await stack.user.slashCommand('help');
+    expect(JSON.stringify(help.body)).toContain('/capture quota');
+    const unknown = await stack.user.slashCommand('reboot everything');
+    expect(JSON.stringify(unknown.body)).toMatch(/didn.t understand/i);
+    expect(JSON.stringify(unknown.body)).toContain('/capture list');
+  });
+
+  it('`/capture list mine` and `/capture status <id>` read the bot’s own records', async () => {
+    const viewId = await openModal(stack);
+    await stack.user.submitView(viewId, await pickDevices(stack, viewId, ['ZED-LAPTOP-42']));
+    await waitForStatus(stack);
+    const requestId = JSON.stringify(statusMessageIn(stack).blocks).match(/"value":"([A-Z0-9]{6})"/)?.[1] ?? '';
+
+    await stack.user.slashCommand('list mine');
+    const list = JSON.stringify(await stack.slack.waitFor(() => lastResponse()));
+    expect(list).toContain(requestId);
+    expect(list).toContain('ZED-LAPTOP-42');
+
+    await stack.user.slashCommand(`status ${requestId.toLowerCase()}`);
+    await stack.slack.waitFor(() => stack.slack.responses.length === 2);
+    expect(JSON.stringify(lastResponse())).toContain('ZED-LAPTOP-42');
+
+    await stack.user.slashCommand('status ZZZZZZ');
+    await stack.slack.waitFor(() => stack.slack.responses.length === 3);
+    expect(JSON.stringify(lastResponse())).toMatch(/No capture `ZZZZZZ`/);
+  });
+});
