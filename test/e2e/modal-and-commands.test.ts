@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeMessage, values } from '../../src/fake-slack/index.js';
 import {
-  DEVICES_ACTION,
   DEVICES_BLOCK,
   PCAP_PACKET_ACTION,
   PCAP_PACKET_BLOCK,
@@ -119,10 +118,10 @@ describe('the modal', () => {
 
   it('`/capture alice@example.com` preselects her eligible devices', async () => {
     const viewId = await openModal(stack, 'alice@example.com');
-    const devicesBlock = (stack.slack.view(viewId)?.view.blocks as Array<Record<string, any>>).find(
-      (b) => b.block_id === DEVICES_BLOCK,
-    );
-    expect(devicesBlock?.element.initial_options.map((o: { text: { text: string } }) => o.text.text).sort()).toEqual([
+    type InputBlock = { block_id?: string; element?: { initial_options?: Array<{ text: { text: string } }> } };
+    const blocks = (stack.slack.view(viewId)?.view.blocks ?? []) as InputBlock[];
+    const devicesBlock = blocks.find((b) => b.block_id === DEVICES_BLOCK);
+    expect(devicesBlock?.element?.initial_options?.map((o) => o.text.text).sort()).toEqual([
       'ZED-LAPTOP-42 · alice@example.com · windows',
       'ZED-MBP-ALICE · alice@example.com · macos',
     ]);
