@@ -58,6 +58,7 @@ export async function createBot(config: Config, { logger, host, now = () => new 
     async start() {
       const port = await slack.start();
       await service.resume();
+      await tracker.resume();
       tracker.start();
       logger.info({ port, mode: config.slack.mode }, 'dex-capture-bot is ready');
       return { port };

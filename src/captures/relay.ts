@@ -36,10 +36,10 @@ export class ArtifactRelay {
   }
 
   /** Records that this command's artifact must reach Slack (before anything is done about it) and queues it. */
-  async enqueue(request: CaptureRequest, command: TrackedCommand): Promise<void> {
+  async enqueue(command: TrackedCommand): Promise<void> {
     const upload = await this.deps.store.ensureUpload({
       commandId: command.id,
-      requestId: request.id,
+      requestId: command.requestId,
       step: 'pending',
       fileName: '',
       fileId: null,

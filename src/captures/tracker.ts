@@ -47,6 +47,13 @@ export class CaptureTracker {
     await this.#ticking;
   }
 
+  /** After a restart: bring every running request's status message up to date with what is stored. */
+  async resume(): Promise<void> {
+    for (const request of await this.deps.store.activeRequests()) {
+      if (request.state === 'running') await this.#announce(request.id);
+    }
+  }
+
   /** One poll. Overlapping calls share the poll in flight. */
   tick(): Promise<void> {
     this.#ticking ??= this.#poll()
@@ -67,6 +74,9 @@ export class CaptureTracker {
     for (const command of tracked) {
       const update = nextState(command, listed.get(command.id), now);
       if (!update) continue;
+      // The artifact's trip to Slack is recorded before the command stops being tracked, so a crash in
+      // between cannot lose it.
+      if (update.status === 'SUCCESS') await this.deps.relay.enqueue({ ...command, ...update });
       await this.deps.store.updateCommand(command.id, update);
       changedRequests.add(command.requestId);
     }
@@ -87,14 +97,13 @@ export class CaptureTracker {
 
   /** Tells the thread what happened to a request's commands and rewrites its status message. */
   async #announce(requestId: string): Promise<void> {
-    const { store, notifier, relay } = this.deps;
-    let request = await store.getRequest(requestId);
+    const { store, notifier } = this.deps;
+    const request = await store.getRequest(requestId);
     if (!request) return;
     const commands = await store.commandsForRequest(requestId);
     for (const command of commands) {
       const device = request.devices.find((d) => d.deviceId === command.deviceId);
       if (!device) continue;
-      if (command.status === 'SUCCESS') await relay.enqueue(request, command);
       if (command.status === 'FAILED' && (await store.claimThreadPost(requestId, `failed:${command.id}`))) {
         await notifier.postInThread(request, { kind: 'command-failed', device, command });
       }
@@ -103,8 +112,12 @@ export class CaptureTracker {
       }
     }
     if (request.state === 'running' && commands.every((c) => isFinal(c.status))) {
+      // Slack first, then the store: after a crash in between the request is still running, and resuming
+      // rewrites its message, which is harmless; the other order could leave a stale message for good.
+      const finished: CaptureRequest = { ...request, state: 'finished' };
+      await notifier.updateStatus(finished, commands);
       await store.updateRequest(requestId, { state: 'finished' });
-      request = { ...request, state: 'finished' } satisfies CaptureRequest;
+      return;
     }
     await notifier.updateStatus(request, commands);
   }

@@ -81,7 +81,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /** `/capture [text]` and wait for the modal to be filled in (opened at once, then updated). */
-export async function openModal(stack: Stack, text = ''): Promise<string> {
+export async function openModal(stack: Pick<Stack, 'slack' | 'user'>, text = ''): Promise<string> {
   const updatesBefore = stack.slack.callsTo('views.update').length;
   const result = await stack.user.slashCommand(text);
   if (result.status !== 200) throw new Error(`slash command answered ${result.status}`);
@@ -92,7 +92,7 @@ export async function openModal(stack: Stack, text = ''): Promise<string> {
 }
 
 /** Types each device's name into the device picker and picks the matching option, as a person would. */
-export async function pickDevices(stack: Stack, viewId: string, names: string[]) {
+export async function pickDevices(stack: Pick<Stack, 'slack' | 'user'>, viewId: string, names: string[]) {
   const picked = [];
   for (const name of names) {
     const answer = await stack.user.searchOptions(viewId, DEVICES_ACTION, DEVICES_BLOCK, name);
@@ -107,7 +107,7 @@ export async function pickDevices(stack: Stack, viewId: string, names: string[])
 }
 
 /** The one status message the bot posted in a channel. */
-export function statusMessageIn(stack: Stack, channelId = 'C_HELPDESK'): FakeMessage {
+export function statusMessageIn(stack: Pick<Stack, 'slack'>, channelId = 'C_HELPDESK'): FakeMessage {
   const messages = stack.slack.messages(channelId).filter((m): m is FakeMessage => m.kind === 'message');
   if (messages.length !== 1) throw new Error(`expected one status message in ${channelId}, found ${messages.length}`);
   return messages[0] as FakeMessage;
@@ -130,7 +130,10 @@ export function visibleText(message: { text?: string | undefined; blocks?: unkno
 }
 
 /** Waits until the status message exists and `ready` holds for it (the bot works after it acks). */
-export function waitForStatus(stack: Stack, ready: (status: FakeMessage) => boolean = (s) => s.updates >= 1) {
+export function waitForStatus(
+  stack: Pick<Stack, 'slack'>,
+  ready: (status: FakeMessage) => boolean = (s) => s.updates >= 1,
+) {
   return stack.slack.waitFor(() => {
     const messages = stack.slack.messages('C_HELPDESK').filter((m): m is FakeMessage => m.kind === 'message');
     const status = messages.length === 1 ? messages[0] : undefined;

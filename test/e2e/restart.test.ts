@@ -1,0 +1,124 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DexClient } from '../../src/dex/index.js';
+import { type FakeFileShare, type FakeMessage, type FakeSlack, startFakeSlack } from '../../src/fake-slack/index.js';
+import { type DexSimulator, startDexSimulator } from '../../src/simulator/index.js';
+import { openModal, pickDevices, statusMessageIn, visibleText, waitForStatus } from './stack.js';
+
+// The bot as it really runs (`node dist/main.js`), killed with SIGKILL in the middle of its uploads and
+// started again on the same database.
+
+const ARTIFACT_BYTES = 24 * 1024 * 1024;
+let sim: DexSimulator;
+let slack: FakeSlack;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  // ×600: a one-minute capture takes a tenth of a second.
+  sim = await startDexSimulator({
+    fleetSize: 50,
+    timeScale: 600,
+    artifactSizeBytes: { pcap: ARTIFACT_BYTES, 'warp-diag': ARTIFACT_BYTES },
+  });
+  slack = await startFakeSlack();
+}, 120_000);
+
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await slack.close();
+  await sim.close();
+});
+
+/** Starts `node dist/main.js` and resolves with its port once it says it is ready. */
+function startBot(databaseUrl: string): Promise<{ child: ChildProcess; port: number; output: string[] }> {
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    env: {
+      PATH: process.env.PATH,
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_SIGNING_SECRET: slack.signingSecret,
+      SLACK_API_URL: slack.apiUrl,
+      PORT: '0',
+      CLOUDFLARE_API_TOKEN: sim.token,
+      CLOUDFLARE_ACCOUNT_ID: sim.accountId,
+      CLOUDFLARE_API_URL: sim.baseUrl,
+      DATABASE_URL: databaseUrl,
+      POLL_INTERVAL_SECONDS: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const output: string[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`bot did not start:\n${output.join('')}`)), 15_000);
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output.push(chunk.toString());
+      const ready = /"msg":"dex-capture-bot is ready"/.test(chunk.toString()) && chunk.toString().match(/"port":(\d+)/);
+      if (ready?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(ready[1]), output });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`bot exited with ${code}:\n${output.join('')}`)));
+  });
+}
+
+async function hashOf(commandId: string): Promise<string> {
+  const dex = new DexClient({ baseUrl: sim.baseUrl, accountId: sim.accountId, token: sim.token });
+  const hash = createHash('sha256');
+  for await (const chunk of (await dex.download({ id: commandId, filename: null })).stream) hash.update(chunk);
+  await dex.close();
+  return hash.digest('hex');
+}
+
+describe('a restart in the middle of uploads', () => {
+  it('resumes from the database: every artifact lands in its thread exactly once, and the status ends true', async () => {
+    const databaseUrl = `sqlite:${join(mkdtempSync(join(tmpdir(), 'dex-bot-restart-')), 'bot.db')}`;
+    const names = ['RESTART-1', 'RESTART-2', 'RESTART-3'];
+    for (const name of names) {
+      sim.addDevice({ deviceName: name, personEmail: `${name.toLowerCase()}@example.com`, platform: 'linux' });
+    }
+
+    const first = await startBot(databaseUrl);
+    const user = slack.driver({ botUrl: `http://127.0.0.1:${first.port}/slack/events`, userId: 'U_ALICE' });
+    const viewId = await openModal({ slack, user });
+    expect((await user.submitView(viewId, await pickDevices({ slack, user }, viewId, names))).outcome).toBe('closed');
+
+    // Kill it hard once the first artifact's bytes are on their way to Slack.
+    await slack.waitFor(() => slack.callsTo('files.getUploadURLExternal').some((c) => c.ok), 20_000);
+    first.child.kill('SIGKILL');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+    const sharedBeforeRestart = slack.callsTo('files.completeUploadExternal').filter((c) => c.ok).length;
+    expect(sharedBeforeRestart).toBeLessThan(6);
+
+    await startBot(databaseUrl);
+    const status = await waitForStatus({ slack }, (s) => {
+      const files = slack.thread('C_HELPDESK', s.ts).filter((e) => e.kind === 'file');
+      return files.length >= 6 && /Finished/.test(visibleText(s));
+    });
+    // Give a duplicate, if there were one, the time to show up.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+
+    const thread = slack.thread('C_HELPDESK', status.ts);
+    const files = thread.filter((e): e is FakeFileShare => e.kind === 'file');
+    expect(files).toHaveLength(6);
+    expect(new Set(files.map((f) => f.name)).size).toBe(6);
+    const commands = sim.commands.filter((c) => names.includes(c.device.deviceName));
+    expect(commands).toHaveLength(6);
+    const expected = await Promise.all(commands.map((c) => hashOf(c.id)));
+    expect(new Set(files.map((f) => f.sha256))).toEqual(new Set(expected));
+    expect(files.every((f) => f.bytes >= ARTIFACT_BYTES * 0.9)).toBe(true);
+
+    // The story is told once: one options message, no repeated lines.
+    const said = thread.filter((e): e is FakeMessage => e.kind === 'message').map((m) => m.text);
+    expect(said.filter((t) => /Packet capture: /.test(t ?? ''))).toHaveLength(1);
+    expect(visibleText(statusMessageIn({ slack }))).toMatch(/Finished/);
+    // Nothing was created twice.
+    expect(sim.requests.filter((r) => r.endpoint === 'create')).toHaveLength(1);
+  }, 90_000);
+});
