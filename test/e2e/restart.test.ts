@@ -58,7 +58,8 @@ function startBot(databaseUrl: string): Promise<{ child: ChildProcess; port: num
     child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     child.stdout?.on('data', (chunk: Buffer) => {
       output.push(chunk.toString());
-      const ready = /"msg":"dex-capture-bot is ready"/.test(chunk.toString()) && chunk.toString().match(/"port":(\d+)/);
+      const text = chunk.toString();
+      const ready = text.includes('"msg":"dex-capture-bot is ready"') ? text.match(/"port":(\d+)/) : null;
       if (ready?.[1]) {
         clearTimeout(timer);
         resolve({ child, port: Number(ready[1]), output });
