@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
 import { createBot } from './bot.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 
 /** `npm start`: read the configuration, build the bot, run until SIGTERM/SIGINT. */
 async function main(): Promise<void> {
+  // A .env file in the working directory is read too; variables already set win.
+  if (existsSync('.env')) process.loadEnvFile('.env');
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(process.env);
