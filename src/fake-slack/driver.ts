@@ -6,6 +6,7 @@ import {
   slashCommandFields,
   viewBlockActionsPayload,
   viewClosedPayload,
+  viewInputActionPayload,
   viewSubmissionPayload,
 } from './payloads.js';
 import type { Services } from './services.js';
@@ -172,6 +173,28 @@ export class SlackDriver {
       responseUrl,
     });
     return { ...(await this.transport.send('interactive', payload, false, options)), triggerId, responseUrl };
+  }
+
+  /**
+   * Changing an input of an open modal whose block has `dispatch_action: true` (picking devices, ticking a
+   * box): Slack sends the bot a block_actions payload with the changed element and the whole current state.
+   */
+  async changeInput(
+    viewRef: ViewRef,
+    blockId: string,
+    actionId: string,
+    values: StateValues,
+    options: SendOptions = {},
+  ) {
+    const view = this.openView(viewIdOf(viewRef));
+    const block = (view.view.blocks as JsonObject[] | undefined)?.find((b) => b.block_id === blockId);
+    if (!block || block.dispatch_action !== true) {
+      throw new Error(`fake-slack: block ${blockId} of view ${view.id} does not dispatch actions; Slack sends nothing`);
+    }
+    const state = buildState(view.view.blocks, values);
+    const triggerId = this.services.views.issueTrigger(this.actor.userId, view.id);
+    const payload = viewInputActionPayload(this.services, this.actor, view, state, { blockId, actionId, triggerId });
+    return { ...(await this.transport.send('interactive', payload, false, options)), triggerId };
   }
 
   /** Sends exactly the same request again (same body, timestamp and signature), as Slack's retries do. */

@@ -153,6 +153,31 @@ export function viewBlockActionsPayload(
   };
 }
 
+/** A change to an input element with `dispatch_action` in an open modal: its new state is the action. */
+export function viewInputActionPayload(
+  services: Services,
+  actor: Actor,
+  view: FakeView,
+  state: StateValues,
+  changed: { blockId: string; actionId: string; triggerId: string },
+): JsonObject {
+  return {
+    type: 'block_actions',
+    ...common(services, actor),
+    container: { type: 'view', view_id: view.id },
+    trigger_id: changed.triggerId,
+    view: viewJson(view, services.identity, state),
+    actions: [
+      {
+        ...state[changed.blockId]?.[changed.actionId],
+        action_id: changed.actionId,
+        block_id: changed.blockId,
+        action_ts: `${(Date.now() / 1000).toFixed(6)}`,
+      },
+    ],
+  };
+}
+
 function buttonAction({ actionId, blockId, element }: ClickedButton): JsonObject {
   return {
     type: 'button',

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeMessage, values } from '../../src/fake-slack/index.js';
 import {
+  DEVICES_ACTION,
   DEVICES_BLOCK,
   PCAP_PACKET_ACTION,
   PCAP_PACKET_BLOCK,
@@ -114,6 +115,29 @@ describe('the modal', () => {
     expect(opened?.ok).toBe(true);
     const view = stack.slack.view(viewId);
     expect(visibleText(view?.view as { blocks?: unknown })).toMatch(/800 of 800 captures left today/);
+  });
+
+  it('says what the request will use as devices and types are picked', async () => {
+    const viewId = await openModal(stack);
+    const quotaText = () => visibleText(stack.slack.view(viewId)?.view as { blocks?: unknown });
+    expect(quotaText()).toMatch(/each device × capture type uses 1/);
+
+    const picked = await pickDevices(stack, viewId, ['ZED-LAPTOP-42', 'ZED-MBP-ALICE']);
+    const updates = stack.slack.callsTo('views.update').length;
+    await stack.user.changeInput(viewId, DEVICES_BLOCK, DEVICES_ACTION, picked);
+    await stack.slack.waitFor(() => stack.slack.callsTo('views.update').filter((c) => c.ok).length > updates);
+    expect(quotaText()).toMatch(/800 of 800 captures left today .* this request uses 4 \(2 devices × 2 types\)/);
+
+    await stack.user.changeInput(
+      viewId,
+      TYPES_BLOCK,
+      TYPES_ACTION,
+      values.merge(
+        picked,
+        values.checkboxes(TYPES_BLOCK, TYPES_ACTION, [{ text: 'Packet capture (PCAP)', value: 'pcap' }]),
+      ),
+    );
+    await stack.slack.waitFor(() => /uses 2 \(2 devices × 1 type\)/.test(quotaText()));
   });
 
   it('`/capture alice@example.com` preselects her eligible devices', async () => {

@@ -1,5 +1,6 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { CAPTURE_MODAL, DEVICES_ACTION, RUN_AGAIN_ACTION, STOP_WATCHING_ACTION } from '../ui/ids.js';
+import { CAPTURE_MODAL, DEVICES_ACTION, RUN_AGAIN_ACTION, STOP_WATCHING_ACTION, TYPES_ACTION } from '../ui/ids.js';
+import { selectionChanged } from './actions/selection-changed.js';
 import { runAgain, stopWatching } from './actions/status-buttons.js';
 import { captureCommand } from './commands/capture.js';
 import type { ListenerDeps } from './deps.js';
@@ -10,6 +11,8 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   app.command('/capture', captureCommand(deps));
   app.options({ action_id: DEVICES_ACTION }, deviceSearch(deps));
   app.view(CAPTURE_MODAL, captureSubmit(deps));
+  app.action(DEVICES_ACTION, selectionChanged(deps));
+  app.action(TYPES_ACTION, selectionChanged(deps));
   app.action<BlockAction<ButtonAction>>(RUN_AGAIN_ACTION, runAgain(deps));
   app.action<BlockAction<ButtonAction>>(STOP_WATCHING_ACTION, stopWatching(deps));
 }

@@ -8,7 +8,7 @@ import {
 } from '../../captures/model.js';
 import { CAPTURE_TYPES, MAX_DEVICES_PER_CREATE, PCAP_LIMITS, type Quota } from '../../dex/types.js';
 import { deviceOption, ineligibleFromOptionText, parseDeviceOptionValue } from './device-option.js';
-import { CAPTURE_TYPE_LABEL, slackDate, truncate } from './format.js';
+import { CAPTURE_TYPE_LABEL, plural, slackDate, truncate } from './format.js';
 import {
   CAPTURE_MODAL,
   CHANNEL_ACTION,
@@ -124,13 +124,51 @@ function numberBlock(field: NumberField, value: number): InputBlock {
   };
 }
 
-/** The quota context line (also what `views.update` changes once the quota is read). */
-export function quotaLine(input: Pick<CaptureModalInput, 'quota' | 'quotaError' | 'loading'>): string {
+/** What a request will use: each device × each capture type is one capture. */
+export interface QuotaUsage {
+  devices: number;
+  types: number;
+}
+
+/** The quota context line (also what `views.update` changes once the quota is read or the selection changes). */
+export function quotaLine(
+  input: Pick<CaptureModalInput, 'quota' | 'quotaError' | 'loading'> & { usage?: QuotaUsage },
+): string {
   if (input.loading) return 'Quota: loading…';
-  if (input.quotaError) return truncate(input.quotaError, 500);
-  if (!input.quota) return 'Quota: not known right now.';
+  const usage = input.usage && input.usage.devices > 0 && input.usage.types > 0 ? input.usage : null;
+  const uses = usage
+    ? `this request uses ${usage.devices * usage.types} (${plural(usage.devices, 'device')} × ${plural(usage.types, 'type')})`
+    : 'each device × capture type uses 1';
+  if (input.quotaError) return `${truncate(input.quotaError, 500)} · ${uses}`;
+  if (!input.quota) return `Quota: not known right now · ${uses}`;
   const { remaining, total, resetsAt } = input.quota;
-  return `Quota: ${remaining} of ${total} captures left today · resets ${slackDate(resetsAt)} · each device × capture type uses 1`;
+  return `Quota: ${remaining} of ${total} captures left today · resets ${slackDate(resetsAt)} · ${uses}`;
+}
+
+/**
+ * The modal as it is now (from an interaction payload) with a new quota line, ready for `views.update`.
+ * Only the fields a view may be updated with are kept; block ids stay, so Slack keeps what was typed.
+ */
+export function withQuotaLine(view: unknown, line: string): View | null {
+  const current = view as Partial<View> & { blocks?: Array<{ block_id?: string }> };
+  if (!current || current.type !== 'modal' || !Array.isArray(current.blocks)) return null;
+  const blocks = current.blocks.map((block) =>
+    block.block_id === QUOTA_BLOCK
+      ? { type: 'context', block_id: QUOTA_BLOCK, elements: [{ type: 'mrkdwn', text: line }] }
+      : block,
+  ) as KnownBlock[];
+  const { type, callback_id, title, submit, close, private_metadata } = current as View & { type: 'modal' };
+  return { type, callback_id, title, submit, close, private_metadata, blocks };
+}
+
+/** How many devices and capture types are picked right now, read leniently from `view.state.values`. */
+export function selectionCounts(values: unknown): QuotaUsage {
+  const state = (values ?? {}) as Record<string, Record<string, { selected_options?: unknown }>>;
+  const count = (block: string, action: string) => {
+    const selected = state[block]?.[action]?.selected_options;
+    return Array.isArray(selected) ? selected.length : 0;
+  };
+  return { devices: count(DEVICES_BLOCK, DEVICES_ACTION), types: count(TYPES_BLOCK, TYPES_ACTION) };
 }
 
 /** The capture modal. Pure: the same input gives the same view. Throws when `privateMetadata` is over 3000. */
@@ -167,6 +205,8 @@ export function captureModal(input: CaptureModalInput): View {
   blocks.push({
     type: 'input',
     block_id: DEVICES_BLOCK,
+    // Selection changes come to the bot, so the quota line can say what this request will use.
+    dispatch_action: true,
     label: plain('Devices'),
     hint: plain(`Up to ${MAX_DEVICES_PER_CREATE} devices. Devices that can't be captured are listed apart.`),
     element: {
@@ -186,7 +226,13 @@ export function captureModal(input: CaptureModalInput): View {
     options: TYPE_OPTIONS,
     ...(initialTypes.length > 0 ? { initial_options: initialTypes } : {}),
   };
-  blocks.push({ type: 'input', block_id: TYPES_BLOCK, label: plain('Capture types'), element: typesElement });
+  blocks.push({
+    type: 'input',
+    block_id: TYPES_BLOCK,
+    dispatch_action: true,
+    label: plain('Capture types'),
+    element: typesElement,
+  });
 
   blocks.push(
     numberBlock(TIME_FIELD, input.options.pcap.timeLimitMin),
@@ -222,7 +268,12 @@ export function captureModal(input: CaptureModalInput): View {
     },
   });
 
-  blocks.push({ type: 'context', block_id: QUOTA_BLOCK, elements: [{ type: 'mrkdwn', text: quotaLine(input) }] });
+  const usage = { devices: preselected.length, types: initialTypes.length };
+  blocks.push({
+    type: 'context',
+    block_id: QUOTA_BLOCK,
+    elements: [{ type: 'mrkdwn', text: quotaLine({ ...input, usage }) }],
+  });
 
   return {
     type: 'modal',

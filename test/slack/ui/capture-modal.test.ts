@@ -1,7 +1,14 @@
 import type { InputBlock, KnownBlock, ModalView } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CAPTURE_OPTIONS } from '../../../src/captures/model.js';
-import { type CaptureModalInput, captureModal, readCaptureSubmission } from '../../../src/slack/ui/capture-modal.js';
+import {
+  type CaptureModalInput,
+  captureModal,
+  quotaLine,
+  readCaptureSubmission,
+  selectionCounts,
+  withQuotaLine,
+} from '../../../src/slack/ui/capture-modal.js';
 import { deviceOptionValue } from '../../../src/slack/ui/device-option.js';
 import {
   CAPTURE_MODAL,
@@ -208,8 +215,39 @@ describe('captureModal', () => {
     );
     expect(contextText(modal({ loading: true, quota: null }), QUOTA_BLOCK)).toBe('Quota: loading…');
     expect(contextText(modal({ quota: null, quotaError: "Couldn't read the quota right now." }), QUOTA_BLOCK)).toBe(
-      "Couldn't read the quota right now.",
+      "Couldn't read the quota right now. · each device × capture type uses 1",
     );
+  });
+
+  it('says what the request will use: devices × capture types', () => {
+    expect(quotaLine({ quota: null, usage: { devices: 3, types: 2 } })).toBe(
+      'Quota: not known right now · this request uses 6 (3 devices × 2 types)',
+    );
+    expect(quotaLine({ quota: null, usage: { devices: 1, types: 1 } })).toMatch(/uses 1 \(1 device × 1 type\)$/);
+    expect(quotaLine({ quota: null, usage: { devices: 0, types: 2 } })).toMatch(/each device × capture type uses 1$/);
+  });
+
+  it('rewrites only the quota line of a modal as Slack sends it back, keeping block ids', () => {
+    const current = { ...modal(), id: 'V1', hash: 'h', state: { values: {} }, team_id: 'T1' };
+    const updated = withQuotaLine(current, 'Quota: 5 left · this request uses 2 (1 device × 2 types)');
+    expect(updated && Object.keys(updated).sort()).toEqual(
+      ['blocks', 'callback_id', 'close', 'private_metadata', 'submit', 'title', 'type'].sort(),
+    );
+    expect(updated?.blocks.map((b) => b.block_id)).toEqual(current.blocks.map((b) => b.block_id));
+    expect(contextText(updated as ModalView, QUOTA_BLOCK)).toBe(
+      'Quota: 5 left · this request uses 2 (1 device × 2 types)',
+    );
+    expect(withQuotaLine({ type: 'home', blocks: [] }, 'x')).toBeNull();
+  });
+
+  it('counts the picked devices and types from the modal state, whatever its shape', () => {
+    const state = {
+      [DEVICES_BLOCK]: { [DEVICES_ACTION]: { type: 'multi_external_select', selected_options: [{}, {}, {}] } },
+      [TYPES_BLOCK]: { [TYPES_ACTION]: { type: 'checkboxes', selected_options: [{}] } },
+    };
+    expect(selectionCounts(state)).toEqual({ devices: 3, types: 1 });
+    expect(selectionCounts(undefined)).toEqual({ devices: 0, types: 0 });
+    expect(selectionCounts({ [DEVICES_BLOCK]: 'garbage' })).toEqual({ devices: 0, types: 0 });
   });
 
   it('keeps the same blocks while loading, so views.update only swaps the quota line', () => {
