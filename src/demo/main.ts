@@ -7,6 +7,7 @@ import { type FakeCall, type FakeFileShare, startFakeSlack } from '../fake-slack
 import { createLogger } from '../logger.js';
 import { startDexSimulator } from '../simulator/index.js';
 import { DEVICES_ACTION, DEVICES_BLOCK } from '../slack/ui/ids.js';
+import { localEnvironment } from './local-environment.js';
 import { humanSize, messageLines, readable } from './render.js';
 
 /*
@@ -39,17 +40,9 @@ async function main(): Promise<void> {
   });
   const slack = await startFakeSlack();
   const logLines: string[] = [];
-  const config = loadConfig({
-    SLACK_BOT_TOKEN: slack.botToken,
-    SLACK_SIGNING_SECRET: slack.signingSecret,
-    SLACK_API_URL: slack.apiUrl,
-    PORT: '0',
-    CLOUDFLARE_API_TOKEN: sim.token,
-    CLOUDFLARE_ACCOUNT_ID: sim.accountId,
-    CLOUDFLARE_API_URL: sim.baseUrl,
-    DATABASE_URL: `sqlite:${join(workDir, 'demo.db')}`,
-    POLL_INTERVAL_SECONDS: '1',
-  });
+  const config = loadConfig(
+    localEnvironment(slack, sim, { databaseUrl: `sqlite:${join(workDir, 'demo.db')}`, pollIntervalSeconds: 1 }),
+  );
   const bot = await createBot(config, { logger: createLogger({ write: (l) => logLines.push(l) }), host: '127.0.0.1' });
   const { port } = await bot.start();
   const agent = slack.driver({

@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localEnvironment } from '../../src/demo/local-environment.js';
 import { DexClient } from '../../src/dex/index.js';
 import { type FakeFileShare, type FakeMessage, type FakeSlack, startFakeSlack } from '../../src/fake-slack/index.js';
 import { type DexSimulator, startDexSimulator } from '../../src/simulator/index.js';
@@ -37,18 +38,7 @@ afterAll(async () => {
 /** Starts `node dist/main.js` and resolves with its port once it says it is ready. */
 function startBot(databaseUrl: string): Promise<{ child: ChildProcess; port: number; output: string[] }> {
   const child = spawn(process.execPath, ['dist/main.js'], {
-    env: {
-      PATH: process.env.PATH,
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: slack.signingSecret,
-      SLACK_API_URL: slack.apiUrl,
-      PORT: '0',
-      CLOUDFLARE_API_TOKEN: sim.token,
-      CLOUDFLARE_ACCOUNT_ID: sim.accountId,
-      CLOUDFLARE_API_URL: sim.baseUrl,
-      DATABASE_URL: databaseUrl,
-      POLL_INTERVAL_SECONDS: '1',
-    },
+    env: { PATH: process.env.PATH, ...localEnvironment(slack, sim, { databaseUrl, pollIntervalSeconds: 1 }) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

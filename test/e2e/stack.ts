@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Bot, createBot } from '../../src/bot.js';
 import { loadConfig } from '../../src/config.js';
+import { localEnvironment } from '../../src/demo/local-environment.js';
 import {
   type FakeMessage,
   type FakeSlack,
@@ -38,19 +39,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sim = await startDexSimulator({ fleetSize: options.fleetSize ?? 120, seed: 5 });
   const slack = await startFakeSlack();
   const databaseUrl = options.databaseUrl ?? `sqlite:${join(mkdtempSync(join(tmpdir(), 'dex-bot-')), 'bot.db')}`;
-  const config = loadConfig({
-    SLACK_BOT_TOKEN: slack.botToken,
-    SLACK_SIGNING_SECRET: slack.signingSecret,
-    ...(options.mode === 'socket' ? { SLACK_APP_TOKEN: slack.appToken } : {}),
-    SLACK_API_URL: slack.apiUrl,
-    PORT: '0',
-    CLOUDFLARE_API_TOKEN: sim.token,
-    CLOUDFLARE_ACCOUNT_ID: sim.accountId,
-    CLOUDFLARE_API_URL: sim.baseUrl,
-    DATABASE_URL: databaseUrl,
-    // Tests poll by hand (bot.poll()); the timer must not race them.
-    POLL_INTERVAL_SECONDS: '300',
-  });
+  // Tests poll by hand (bot.poll()): a long interval keeps the timer from racing them.
+  const config = loadConfig(
+    localEnvironment(slack, sim, { databaseUrl, pollIntervalSeconds: 300, socketMode: options.mode === 'socket' }),
+  );
   const logs: string[] = [];
   let offset = 0;
   const now = () => new Date(Date.now() + offset);

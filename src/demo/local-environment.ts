@@ -1,0 +1,24 @@
+import type { FakeSlack } from '../fake-slack/index.js';
+import type { DexSimulator } from '../simulator/index.js';
+
+/**
+ * The bot's environment variables pointed at a local Slack stand-in and a DEX simulator: what the demo and
+ * the end-to-end tests start the bot with (in process, or as `node dist/main.js`).
+ */
+export function localEnvironment(
+  slack: FakeSlack,
+  sim: DexSimulator,
+  options: { databaseUrl: string; pollIntervalSeconds: number; socketMode?: boolean },
+): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: slack.botToken,
+    ...(options.socketMode ? { SLACK_APP_TOKEN: slack.appToken } : { SLACK_SIGNING_SECRET: slack.signingSecret }),
+    SLACK_API_URL: slack.apiUrl,
+    PORT: '0',
+    CLOUDFLARE_API_TOKEN: sim.token,
+    CLOUDFLARE_ACCOUNT_ID: sim.accountId,
+    CLOUDFLARE_API_URL: sim.baseUrl,
+    DATABASE_URL: options.databaseUrl,
+    POLL_INTERVAL_SECONDS: String(options.pollIntervalSeconds),
+  };
+}
