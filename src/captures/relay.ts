@@ -1,4 +1,5 @@
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { DexClient } from '../dex/client.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
@@ -7,6 +8,8 @@ import type { ArtifactInfo, Notifier } from './notifier.js';
 import { PcapResultsReader, summarizePcapResults } from './pcap-results.js';
 
 const MAX_ATTEMPTS = 3;
+/** Grows with each attempt: a fault on either side often needs a moment to clear. */
+const RETRY_DELAY_MS = 1_000;
 
 export interface RelayDeps {
   store: Store;
@@ -121,6 +124,7 @@ export class ArtifactRelay {
         }
         await store.updateUpload(commandId, { attempts, error: reason, updatedAt: this.#now() });
         upload = { ...upload, attempts };
+        await delay(RETRY_DELAY_MS * attempts);
       }
     }
   }
@@ -133,24 +137,25 @@ export class ArtifactRelay {
       download.stream.destroy();
       throw new Error('Cloudflare did not say how large the artifact is');
     }
-    const reserved = await notifier.artifacts.reserve({ ...info, bytes });
-    await store.updateUpload(upload.commandId, {
-      step: 'uploading',
-      fileId: reserved.fileId,
-      fileName: reserved.fileName,
-      bytes,
-      updatedAt: this.#now(),
-    });
-
+    const source = download.stream;
     // For PCAP, results.json is read from the zip as it streams past (it says which interfaces were captured).
     const reader = info.command.type === 'pcap' ? new PcapResultsReader() : null;
-    const source = download.stream;
+    let reserved: Awaited<ReturnType<typeof notifier.artifacts.reserve>>;
     try {
+      reserved = await notifier.artifacts.reserve({ ...info, bytes });
+      await store.updateUpload(upload.commandId, {
+        step: 'uploading',
+        fileId: reserved.fileId,
+        fileName: reserved.fileName,
+        bytes,
+        updatedAt: this.#now(),
+      });
       await Promise.all([
         notifier.artifacts.send(reserved.uploadUrl, reader ?? source, bytes),
         reader ? pipeline(source, reader) : undefined,
       ]);
     } catch (error) {
+      // An unread download holds a connection to Cloudflare: let it go.
       source.destroy();
       reader?.destroy();
       throw error;

@@ -161,4 +161,21 @@ describe('/capture end to end over HTTP', () => {
     expect(said.filter((t) => /QUIET-1.*timed out/.test(t))).toHaveLength(2);
     expect(filesIn(stack.slack.thread('C_HELPDESK', status.ts))).toHaveLength(0);
   });
+
+  it('a file Slack keeps refusing is retried, then the thread says so and links to the dashboard', async () => {
+    addLaptops(1);
+    await submitAndStart(['E2E-LAPTOP-40']);
+    stack.slack.failNext('files.getUploadURLExternal', { error: 'file_upload_size_restricted', times: 6 });
+    stack.sim.advance(15 * 60_000);
+    await stack.bot.poll();
+    await stack.bot.idle();
+
+    const status = statusMessageIn(stack);
+    const thread = stack.slack.thread('C_HELPDESK', status.ts);
+    expect(filesIn(thread)).toHaveLength(0);
+    const said = textsIn(thread).filter((t) => /Couldn.t post the/.test(t));
+    expect(said).toHaveLength(2);
+    expect(said[0]).toContain('dash.cloudflare.com');
+    expect(stack.slack.callsTo('files.getUploadURLExternal')).toHaveLength(6);
+  });
 });
