@@ -118,7 +118,7 @@ export class CaptureService {
     dedupeKey: string,
   ): Promise<{ request: CaptureRequest; created: boolean; started: Promise<void> }> {
     const { request, created } = await this.deps.store.createRequestOnce({
-      id: newRequestId(),
+      id: await this.#unusedRequestId(),
       requestedBy,
       channelId: submission.channelId,
       devices: submission.devices,
@@ -173,6 +173,14 @@ export class CaptureService {
 
   listRequests(query: RequestQuery): Promise<CaptureRequest[]> {
     return this.deps.store.listRequests(query);
+  }
+
+  /** Short ids are typed by people; with many requests a random one can repeat, so make sure it is free. */
+  async #unusedRequestId(): Promise<string> {
+    for (;;) {
+      const id = newRequestId();
+      if (!(await this.deps.store.getRequest(id))) return id;
+    }
   }
 
   async #launch(request: CaptureRequest, { resumed = false } = {}): Promise<void> {

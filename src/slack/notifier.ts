@@ -13,6 +13,9 @@ import {
 } from './ui/thread-messages.js';
 import { StreamedUpload } from './upload.js';
 
+/** Slack errors that mean "not in this conversation", where a DM is the right fallback. */
+const CANNOT_POST_THERE = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action']);
+
 export interface SlackNotifierOptions {
   client: webApi.WebClient;
   dashboardUrl: string;
@@ -37,9 +40,26 @@ export class SlackNotifier implements Notifier {
 
   async postStatus(request: CaptureRequest, commands: TrackedCommand[]): Promise<StatusMessageRef> {
     const message = this.#render(request, commands);
-    const response = await this.#client.chat.postMessage({ channel: request.channelId, ...message });
+    let response: Awaited<ReturnType<webApi.WebClient['chat']['postMessage']>>;
+    let movedFrom: string | null = null;
+    try {
+      response = await this.#client.chat.postMessage({ channel: request.channelId, ...message });
+    } catch (error) {
+      // The bot cannot post there (a private channel it was not invited to, say): the captures still run,
+      // and the status goes to the requester's DM with the bot instead, saying why.
+      if (!CANNOT_POST_THERE.has((error as { data?: { error?: string } }).data?.error ?? '')) throw error;
+      movedFrom = request.channelId;
+      response = await this.#client.chat.postMessage({ channel: request.requestedBy, ...message });
+    }
     if (!response.ts || !response.channel) throw new Error('Slack did not say where the status message went');
     this.#remember(response.ts, message);
+    if (movedFrom) {
+      await this.#client.chat.postMessage({
+        channel: response.channel,
+        thread_ts: response.ts,
+        text: `I can't post in <#${movedFrom}>, so this capture's status is here. To get it there next time, invite me: \`/invite @dex-capture\`.`,
+      });
+    }
     return { channelId: response.channel, ts: response.ts };
   }
 

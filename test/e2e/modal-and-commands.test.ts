@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeMessage, values } from '../../src/fake-slack/index.js';
+import { type FakeMessage, imIdFor, values } from '../../src/fake-slack/index.js';
 import {
+  CHANNEL_ACTION,
+  CHANNEL_BLOCK,
   DEVICES_ACTION,
   DEVICES_BLOCK,
   PCAP_PACKET_ACTION,
@@ -195,6 +197,29 @@ describe('buttons on the status message', () => {
     expect(thread.filter((e) => e.kind === 'file')).toHaveLength(0);
     const said = thread.filter((e): e is FakeMessage => e.kind === 'message').map((m) => m.text ?? '');
     expect(said.some((t) => /may still complete on the device/.test(t))).toBe(true);
+  });
+});
+
+describe('where the status goes', () => {
+  it('to the requester’s DM, saying why, when the bot cannot post in the chosen conversation', async () => {
+    const viewId = await openModal(stack);
+    const picked = await pickDevices(stack, viewId, ['ZED-LAPTOP-42']);
+    const result = await stack.user.submitView(
+      viewId,
+      values.merge(picked, values.conversation(CHANNEL_BLOCK, CHANNEL_ACTION, 'C_NOT_INVITED')),
+    );
+    expect(result.outcome).toBe('closed');
+    const dm = imIdFor('U_ALICE');
+    const status = await stack.slack.waitFor(() => stack.slack.messages(dm).find((m) => m.kind === 'message'));
+    expect(visibleText(status as FakeMessage)).toContain('ZED-LAPTOP-42');
+    await stack.slack.waitFor(() =>
+      stack.slack
+        .thread(dm, status.ts)
+        .some(
+          (e) => e.kind === 'message' && /can't post in <#C_NOT_INVITED>.*\/invite @dex-capture/.test(e.text ?? ''),
+        ),
+    );
+    await stack.slack.waitFor(() => creates().length === 1);
   });
 });
 
