@@ -200,6 +200,20 @@ describe('buttons on the status message', () => {
   });
 });
 
+describe('Slack retries', () => {
+  it('the same submission delivered twice starts the captures once', async () => {
+    const viewId = await openModal(stack);
+    const first = await stack.user.submitView(viewId, await pickDevices(stack, viewId, ['ZED-LAPTOP-42']));
+    expect(first.outcome).toBe('closed');
+    const retry = await stack.user.resend(first.request, { retryNum: 1, retryReason: 'http_timeout' });
+    expect(retry.status).toBe(200);
+    await waitForStatus(stack);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(creates()).toHaveLength(1);
+    expect(stack.slack.messages('C_HELPDESK').filter((m) => m.kind === 'message')).toHaveLength(1);
+  });
+});
+
 describe('where the status goes', () => {
   it('to the requester’s DM, saying why, when the bot cannot post in the chosen conversation', async () => {
     const viewId = await openModal(stack);
