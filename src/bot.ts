@@ -1,3 +1,5 @@
+import { AccessPolicy } from './captures/access.js';
+import { AuditTrail } from './captures/audit.js';
 import { DeviceDirectory } from './captures/device-directory.js';
 import { ArtifactRelay } from './captures/relay.js';
 import { CaptureService } from './captures/service.js';
@@ -8,6 +10,7 @@ import type { Logger } from './logger.js';
 import { createSlackApp } from './slack/app.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { SlackNotifier } from './slack/notifier.js';
+import { SlackPeople } from './slack/people.js';
 import { openStore } from './store/index.js';
 
 /** Cloudflare's documented deep link to the remote captures page (it asks for the account when needed). */
@@ -51,8 +54,10 @@ export async function createBot(config: Config, { logger, host, now = () => new 
     pollIntervalMs: config.pollIntervalSeconds * 1000,
   });
   const directory = new DeviceDirectory(dex, () => now().getTime());
-  const service = new CaptureService({ store, dex, directory, notifier, relay, logger, now });
-  registerListeners(slack.app, { service, logger, now });
+  const audit = new AuditTrail(store, logger);
+  const access = new AccessPolicy(config.access, new SlackPeople(slack.app.client), () => now().getTime());
+  const service = new CaptureService({ store, dex, directory, notifier, relay, audit, logger, now });
+  registerListeners(slack.app, { service, access, audit, logger, now });
 
   return {
     async start() {

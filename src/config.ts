@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AccessRules } from './captures/access.js';
 
 export interface Config {
   slack: {
@@ -12,6 +13,9 @@ export interface Config {
   cloudflare: { apiToken: string; accountId: string; apiUrl: string };
   databaseUrl: string;
   pollIntervalSeconds: number;
+  access: AccessRules;
+  /** Where finished zips go: the status thread, or the requester's DM with the bot. */
+  artifactDestination: 'thread' | 'dm';
 }
 
 /** Start-up refused: `problems` names every missing or invalid variable, never a value. */
@@ -27,6 +31,14 @@ const optional = <T extends z.ZodType>(schema: T) =>
 
 const httpUrl = (name: string) =>
   z.url({ protocol: /^https?$/, error: `${name} must be an http(s) URL` }).transform((url) => url.replace(/\/+$/, ''));
+
+/** A comma- or space-separated list, each item checked. */
+const list = (name: string, item: RegExp, what: string) =>
+  optional(z.string())
+    .transform((v) => (v ?? '').split(/[\s,]+/).filter(Boolean))
+    .refine((items) => items.every((i) => item.test(i)), {
+      error: `${name} must be a comma-separated list of ${what}`,
+    });
 
 const environment = z.object({
   SLACK_BOT_TOKEN: z
@@ -53,6 +65,12 @@ const environment = z.object({
   )
     .transform((v) => (v === undefined ? 15 : Number(v)))
     .refine((v) => v >= 1 && v <= 300, { error: 'POLL_INTERVAL_SECONDS must be from 1 to 300' }),
+  CAPTURE_ALLOWED_USERGROUPS: list('CAPTURE_ALLOWED_USERGROUPS', /^@?[A-Za-z0-9._-]+$/, 'user group handles or ids'),
+  CAPTURE_ALLOWED_USERS: list('CAPTURE_ALLOWED_USERS', /^[UW][A-Z0-9_]+$/, 'Slack user ids (U…)'),
+  CAPTURE_READERS_RESTRICTED: optional(
+    z.enum(['true', 'false'], { error: 'CAPTURE_READERS_RESTRICTED must be true or false' }),
+  ),
+  ARTIFACT_DESTINATION: optional(z.enum(['thread', 'dm'], { error: 'ARTIFACT_DESTINATION must be thread or dm' })),
 });
 
 /** Reads and checks the environment once. Throws ConfigError naming every problem at once. */
@@ -81,5 +99,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
     databaseUrl: values.DATABASE_URL ?? 'sqlite:./data/dex-capture-bot.db',
     pollIntervalSeconds: values.POLL_INTERVAL_SECONDS,
+    access: {
+      allowedGroups: values.CAPTURE_ALLOWED_USERGROUPS,
+      allowedUsers: values.CAPTURE_ALLOWED_USERS,
+      readersRestricted: values.CAPTURE_READERS_RESTRICTED === 'true',
+    },
+    artifactDestination: values.ARTIFACT_DESTINATION ?? 'thread',
   };
 }

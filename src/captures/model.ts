@@ -103,3 +103,22 @@ export interface ArtifactUpload {
 export function isFinal(status: CommandStatus): boolean {
   return status === 'SUCCESS' || status === 'FAILED' || status === 'TIMED_OUT';
 }
+
+/** What the audit trail records: every start, "run again", "stop watching" and refused attempt. */
+export type AuditAction = 'start' | 'run-again' | 'stop-watching' | 'denied';
+
+export interface AuditEvent {
+  at: Date;
+  /** The Slack user who acted (or tried to). */
+  userId: string;
+  action: AuditAction;
+  /** Where it happened (the conversation of the command, button or status message). */
+  channelId: string | null;
+  requestId: string | null;
+  devices: TargetDevice[];
+  types: CaptureType[];
+  options: CaptureOptions | null;
+  commandIds: string[];
+  /** e.g. "started", "failed to start: …", "denied: not in an allowed group". */
+  outcome: string;
+}

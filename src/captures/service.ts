@@ -4,6 +4,7 @@ import { DexApiError, DexInputError, DexNetworkError, DexRateLimitError, isDexEr
 import type { Command, NewCommand, Quota } from '../dex/types.js';
 import type { Logger } from '../logger.js';
 import type { RequestQuery, Store } from '../store/store.js';
+import type { AuditTrail } from './audit.js';
 import type { DeviceDirectory } from './device-directory.js';
 import type { CaptureOptions, CaptureRequest, CaptureType, TargetDevice, TrackedCommand } from './model.js';
 import type { Notifier } from './notifier.js';
@@ -30,6 +31,7 @@ export interface CaptureSubmission {
 
 export interface ServiceDeps {
   store: Store;
+  audit: AuditTrail;
   dex: Pick<DexClient, 'createCommands' | 'iterateCommands' | 'getQuota'>;
   directory: DeviceDirectory;
   notifier: Notifier;
@@ -156,6 +158,12 @@ export class CaptureService {
     }
     await this.deps.store.updateRequest(requestId, { state: 'stopped', stoppedBy: by });
     const stopped: CaptureRequest = { ...request, state: 'stopped', stoppedBy: by };
+    await this.#audit(
+      stopped,
+      'stop-watching',
+      commands,
+      'stopped watching; the captures may still complete on the devices',
+    );
     await this.deps.notifier.updateStatus(stopped, await this.deps.store.commandsForRequest(requestId));
     if (await this.deps.store.claimThreadPost(requestId, 'stopped')) {
       await this.deps.notifier.postInThread(stopped, { kind: 'stopped', by });
@@ -228,6 +236,8 @@ export class CaptureService {
     if (!stored) await store.insertCommands(commands);
     await store.updateRequest(current.id, { state: 'running' });
     current = { ...current, state: 'running' };
+    if (!stored)
+      await this.#audit(current, 'start', commands, resumed ? 'started (confirmed after a restart)' : 'started');
     await notifier.updateStatus(current, commands);
     if (await store.claimThreadPost(current.id, 'options')) await notifier.postInThread(current, { kind: 'options' });
   }
@@ -253,7 +263,23 @@ export class CaptureService {
 
   async #failToStart(request: CaptureRequest, startError: string): Promise<void> {
     await this.deps.store.updateRequest(request.id, { state: 'failed-to-start', startError });
+    await this.#audit(request, 'start', [], `failed to start: ${startError}`);
     await this.deps.notifier.updateStatus({ ...request, state: 'failed-to-start', startError }, []);
+  }
+
+  #audit(request: CaptureRequest, action: 'start' | 'stop-watching', commands: TrackedCommand[], outcome: string) {
+    return this.deps.audit.record({
+      at: this.#now(),
+      userId: action === 'start' ? request.requestedBy : (request.stoppedBy ?? request.requestedBy),
+      action,
+      channelId: request.statusMessage?.channelId ?? request.channelId,
+      requestId: request.id,
+      devices: request.devices,
+      types: request.types,
+      options: request.options,
+      commandIds: commands.map((c) => c.id),
+      outcome,
+    });
   }
 
   #tracked(

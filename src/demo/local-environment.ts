@@ -1,6 +1,9 @@
 import type { FakeSlack } from '../fake-slack/index.js';
 import type { DexSimulator } from '../simulator/index.js';
 
+/** The user group whose members may start captures in the demo and the tests: Alice is in it, Bob is not. */
+export const HELPDESK_GROUP = { id: 'S0HELPDESK', handle: 'helpdesk', users: ['U_ALICE'] };
+
 /**
  * The bot's environment variables pointed at a local Slack stand-in and a DEX simulator: what the demo and
  * the end-to-end tests start the bot with (in process, or as `node dist/main.js`).
@@ -8,7 +11,7 @@ import type { DexSimulator } from '../simulator/index.js';
 export function localEnvironment(
   slack: FakeSlack,
   sim: DexSimulator,
-  options: { databaseUrl: string; pollIntervalSeconds: number; socketMode?: boolean },
+  options: { databaseUrl: string; pollIntervalSeconds: number; socketMode?: boolean; allowedUsergroups?: string },
 ): Record<string, string> {
   return {
     SLACK_BOT_TOKEN: slack.botToken,
@@ -20,5 +23,6 @@ export function localEnvironment(
     CLOUDFLARE_API_URL: sim.baseUrl,
     DATABASE_URL: options.databaseUrl,
     POLL_INTERVAL_SECONDS: String(options.pollIntervalSeconds),
+    CAPTURE_ALLOWED_USERGROUPS: options.allowedUsergroups ?? HELPDESK_GROUP.handle,
   };
 }

@@ -7,7 +7,7 @@ import { type FakeCall, type FakeFileShare, startFakeSlack } from '../fake-slack
 import { createLogger } from '../logger.js';
 import { startDexSimulator } from '../simulator/index.js';
 import { DEVICES_ACTION, DEVICES_BLOCK } from '../slack/ui/ids.js';
-import { localEnvironment } from './local-environment.js';
+import { HELPDESK_GROUP, localEnvironment } from './local-environment.js';
 import { humanSize, messageLines, readable } from './render.js';
 
 /*
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     platform: 'macos',
     behaviour: 'partial-pcap',
   });
-  const slack = await startFakeSlack();
+  const slack = await startFakeSlack({ usergroups: [HELPDESK_GROUP] });
   const logLines: string[] = [];
   const config = loadConfig(
     localEnvironment(slack, sim, { databaseUrl: `sqlite:${join(workDir, 'demo.db')}`, pollIntervalSeconds: 1 }),

@@ -30,6 +30,11 @@ export const directoryMethods: MethodTable = {
     channel: channelJson(workspace.conversation(requireString(args, 'channel', 'channel_not_found'))),
   })),
 
+  'usergroups.list': botMethod((_args, { workspace }) => ({
+    ok: true,
+    usergroups: workspace.usergroupList().map((g) => ({ id: g.id, handle: g.handle ?? g.id.toLowerCase() })),
+  })),
+
   'usergroups.users.list': botMethod((args, { workspace }) => ({
     ok: true,
     users: [...workspace.usergroup(requireString(args, 'usergroup', 'no_such_subteam')).users],

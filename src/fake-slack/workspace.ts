@@ -83,6 +83,10 @@ export class Workspace {
     throw new SlackApiError('users_not_found');
   }
 
+  usergroupList(): FakeUsergroup[] {
+    return [...this.usergroups.values()];
+  }
+
   usergroup(id: string): FakeUsergroup {
     const group = this.usergroups.get(id);
     if (!group) throw new SlackApiError('no_such_subteam');

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type {
   ArtifactUpload,
+  AuditEvent,
   CaptureOptions,
   CaptureRequest,
   CaptureType,
@@ -73,7 +74,33 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    sql: `
+      CREATE TABLE audit_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        channel_id TEXT,
+        request_id TEXT,
+        details TEXT NOT NULL,
+        outcome TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX audit_events_at ON audit_events (at);
+    `,
+  },
 ];
+
+interface AuditRow {
+  at: string;
+  user_id: string;
+  action: string;
+  channel_id: string | null;
+  request_id: string | null;
+  details: string;
+  outcome: string;
+}
 
 interface RequestRow {
   id: string;
@@ -269,6 +296,13 @@ function prepareStatements(db: Database.Database) {
     claimThreadPost: db.prepare<[string, string]>(
       'INSERT INTO thread_posts (request_id, key) VALUES (?, ?) ON CONFLICT DO NOTHING',
     ),
+    insertAudit: db.prepare(
+      `INSERT INTO audit_events (at, user_id, action, channel_id, request_id, details, outcome)
+       VALUES (@at, @user_id, @action, @channel_id, @request_id, @details, @outcome)`,
+    ),
+    auditSince: db.prepare<[string, number], AuditRow>(
+      'SELECT * FROM audit_events WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?',
+    ),
   };
 }
 
@@ -454,6 +488,34 @@ export class SqliteStore implements Store {
 
   async claimThreadPost(requestId: string, key: string): Promise<boolean> {
     return this.statements.claimThreadPost.run(requestId, key).changes === 1;
+  }
+
+  async recordAudit(event: AuditEvent): Promise<void> {
+    const { devices, types, options, commandIds } = event;
+    this.statements.insertAudit.run({
+      at: iso(event.at),
+      user_id: event.userId,
+      action: event.action,
+      channel_id: event.channelId,
+      request_id: event.requestId,
+      details: JSON.stringify({ devices, types, options, commandIds }),
+      outcome: event.outcome,
+    });
+  }
+
+  async auditSince(since: Date, limit = 200): Promise<AuditEvent[]> {
+    return this.statements.auditSince.all(iso(since), limit).map((row) => {
+      const details = JSON.parse(row.details) as Pick<AuditEvent, 'devices' | 'types' | 'options' | 'commandIds'>;
+      return {
+        at: new Date(row.at),
+        userId: row.user_id,
+        action: row.action as AuditEvent['action'],
+        channelId: row.channel_id,
+        requestId: row.request_id,
+        ...details,
+        outcome: row.outcome,
+      };
+    });
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import type {
   ArtifactUpload,
+  AuditEvent,
   CaptureRequest,
   RequestState,
   StatusMessageRef,
@@ -54,6 +55,11 @@ export interface Store {
    * so the thread tells each part of the story once, even across restarts.
    */
   claimThreadPost(requestId: string, key: string): Promise<boolean>;
+
+  /** Appends to the audit trail. */
+  recordAudit(event: AuditEvent): Promise<void>;
+  /** Audit events since a time, newest first. */
+  auditSince(since: Date, limit?: number): Promise<AuditEvent[]>;
 
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localEnvironment } from '../../src/demo/local-environment.js';
+import { HELPDESK_GROUP, localEnvironment } from '../../src/demo/local-environment.js';
 import { DexClient } from '../../src/dex/index.js';
 import { type FakeFileShare, type FakeMessage, type FakeSlack, startFakeSlack } from '../../src/fake-slack/index.js';
 import { type DexSimulator, startDexSimulator } from '../../src/simulator/index.js';
@@ -26,7 +26,7 @@ beforeAll(async () => {
     timeScale: 600,
     artifactSizeBytes: { pcap: ARTIFACT_BYTES, 'warp-diag': ARTIFACT_BYTES },
   });
-  slack = await startFakeSlack();
+  slack = await startFakeSlack({ usergroups: [HELPDESK_GROUP] });
 }, 120_000);
 
 afterAll(async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Bot, createBot } from '../../src/bot.js';
 import { loadConfig } from '../../src/config.js';
-import { localEnvironment } from '../../src/demo/local-environment.js';
+import { HELPDESK_GROUP, localEnvironment } from '../../src/demo/local-environment.js';
 import {
   type FakeMessage,
   type FakeSlack,
@@ -20,6 +20,8 @@ export interface Stack {
   slack: FakeSlack;
   bot: Bot;
   user: SlackDriver;
+  /** A Slack client for another person, over the same transport. */
+  as(userId: string): SlackDriver;
   /** Every log line the bot wrote. */
   logs: string[];
   /** The bot's clock: tests move it to reach time-outs. */
@@ -30,6 +32,8 @@ export interface Stack {
 
 export interface StackOptions {
   mode?: 'http' | 'socket';
+  /** CAPTURE_ALLOWED_USERGROUPS; default the helpdesk group (Alice in, Bob out). '' means admins only. */
+  allowedUsergroups?: string;
   fleetSize?: number;
   databaseUrl?: string;
 }
@@ -37,11 +41,16 @@ export interface StackOptions {
 /** The simulator, the fake Slack and the whole bot, in this process, on 127.0.0.1. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sim = await startDexSimulator({ fleetSize: options.fleetSize ?? 120, seed: 5 });
-  const slack = await startFakeSlack();
+  const slack = await startFakeSlack({ usergroups: [HELPDESK_GROUP] });
   const databaseUrl = options.databaseUrl ?? `sqlite:${join(mkdtempSync(join(tmpdir(), 'dex-bot-')), 'bot.db')}`;
   // Tests poll by hand (bot.poll()): a long interval keeps the timer from racing them.
   const config = loadConfig(
-    localEnvironment(slack, sim, { databaseUrl, pollIntervalSeconds: 300, socketMode: options.mode === 'socket' }),
+    localEnvironment(slack, sim, {
+      databaseUrl,
+      pollIntervalSeconds: 300,
+      socketMode: options.mode === 'socket',
+      ...(options.allowedUsergroups !== undefined ? { allowedUsergroups: options.allowedUsergroups } : {}),
+    }),
   );
   const logs: string[] = [];
   let offset = 0;
@@ -52,15 +61,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     now,
   });
   const { port } = await bot.start();
-  const user =
+  const as = (userId: string) =>
     options.mode === 'socket'
-      ? slack.driver({ mode: 'socket', userId: 'U_ALICE', channelId: 'C_HELPDESK' })
-      : slack.driver({ botUrl: `http://127.0.0.1:${port}/slack/events`, userId: 'U_ALICE', channelId: 'C_HELPDESK' });
+      ? slack.driver({ mode: 'socket', userId, channelId: 'C_HELPDESK' })
+      : slack.driver({ botUrl: `http://127.0.0.1:${port}/slack/events`, userId, channelId: 'C_HELPDESK' });
+  const user = as('U_ALICE');
   return {
     sim,
     slack,
     bot,
     user,
+    as,
     logs,
     databaseUrl,
     clock: { advance: (ms) => (offset += ms) },

@@ -490,16 +490,18 @@ describe('SqliteStore', () => {
     const database = new Database(file, { readonly: true });
     try {
       const versions = database.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
-      expect(versions).toEqual([1]);
+      expect(versions).toEqual([1, 2]);
       const tables = database
         .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
         .pluck()
         .all();
       expect(tables).toEqual([
         'artifact_uploads',
+        'audit_events',
         'capture_commands',
         'capture_requests',
         'schema_migrations',
+        'sqlite_sequence',
         'thread_posts',
       ]);
       expect(database.prepare('SELECT count(*) FROM thread_posts').pluck().get()).toBe(3);

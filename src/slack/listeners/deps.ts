@@ -1,9 +1,40 @@
+import type { AccessDecision, AccessPolicy } from '../../captures/access.js';
+import type { AuditTrail } from '../../captures/audit.js';
 import type { CaptureService } from '../../captures/service.js';
 import type { Logger } from '../../logger.js';
 
 /** What every listener may use. Listeners stay thin: ack, parse, call the service, answer. */
 export interface ListenerDeps {
   service: CaptureService;
+  access: AccessPolicy;
+  audit: AuditTrail;
   logger: Logger;
   now: () => Date;
+}
+
+/**
+ * May this person start captures? Decided on every request (not only when the modal opened); a refusal is
+ * recorded in the audit trail with what was attempted.
+ */
+export async function authorizeCapture(
+  { access, audit }: Pick<ListenerDeps, 'access' | 'audit'>,
+  who: { userId: string; channelId: string | null },
+  attempted: string,
+): Promise<AccessDecision> {
+  const decision = await access.mayCapture(who.userId);
+  if (!decision.allowed) {
+    await audit.record({
+      at: new Date(),
+      userId: who.userId,
+      action: 'denied',
+      channelId: who.channelId,
+      requestId: null,
+      devices: [],
+      types: [],
+      options: null,
+      commandIds: [],
+      outcome: `denied ${attempted}: ${decision.reason}`,
+    });
+  }
+  return decision;
 }

@@ -1,12 +1,13 @@
 import type { KnownBlock } from '@slack/types';
 import { formatDistanceStrict } from 'date-fns';
-import type { CaptureRequest, TrackedCommand } from '../../captures/model.js';
+import type { AuditEvent, CaptureRequest, TrackedCommand } from '../../captures/model.js';
 import type { Quota } from '../../dex/types.js';
 import {
   escapeMrkdwn,
   link,
   MESSAGE_BLOCKS_MAX,
   mention,
+  plural,
   SECTION_TEXT_MAX,
   shortDuration,
   slackDate,
@@ -31,6 +32,7 @@ const HELP_LINES = [
   '• `/capture list mine` — captures you started',
   '• `/capture list @alice` — captures started by @alice',
   '• `/capture list LAPTOP-42` — captures of a device (name or email)',
+  '• `/capture audit` or `/capture audit 30` — who started, re-ran, stopped or was refused captures (7 days by default)',
   '• `/capture help` — this help',
 ];
 
@@ -146,3 +148,49 @@ export function requestStatusMessage(
   const text = `Capture ${request.id}: ${REQUEST_STATE_WORDS[request.state]}${summary ? ` (${summary})` : ''}`;
   return { text, blocks: blocks.slice(0, MESSAGE_BLOCKS_MAX) };
 }
+
+/** `/capture audit [days]`: the audit trail, newest first. */
+export function auditMessage(events: AuditEvent[], days: number): Reply {
+  const title = `*Audit trail, last ${plural(days, 'day')}*`;
+  if (events.length === 0) {
+    const text = `${title}\nNothing recorded.`;
+    return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  }
+  const lines = events.slice(0, MAX_AUDIT_LINES).map((event) => {
+    const what = [
+      slackDate(event.at, '{date_short_pretty} {time}'),
+      mention(event.userId),
+      AUDIT_ACTION_WORDS[event.action],
+      event.requestId ? `\`${escapeMrkdwn(event.requestId)}\`` : null,
+      event.devices.length ? event.devices.map((d) => escapeMrkdwn(d.name)).join(', ') : null,
+      event.types.length ? event.types.map(typeShort).join(' + ') : null,
+      event.channelId ? `in <#${event.channelId.replace(/[^A-Z0-9_]/gi, '')}>` : null,
+      escapeMrkdwn(truncate(event.outcome, 300)),
+    ];
+    return `• ${what.filter(Boolean).join(' · ')}`;
+  });
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: title } }];
+  // Several lines per section keeps the message well under 50 blocks.
+  for (let i = 0; i < lines.length; i += 10) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncate(lines.slice(i, i + 10).join('\n'), SECTION_TEXT_MAX) },
+    });
+  }
+  if (events.length > MAX_AUDIT_LINES) {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `…and ${events.length - MAX_AUDIT_LINES} more.` }],
+    });
+  }
+  return { text: `Audit trail: ${plural(events.length, 'event')} in the last ${plural(days, 'day')}`, blocks };
+}
+
+const MAX_AUDIT_LINES = 100;
+
+const AUDIT_ACTION_WORDS: Record<AuditEvent['action'], string> = {
+  start: 'started',
+  'run-again': 'ran again',
+  'stop-watching': 'stopped watching',
+  denied: 'was refused',
+};

@@ -1,8 +1,14 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import type { ListenerDeps } from '../deps.js';
+import { authorizeCapture, type ListenerDeps } from '../deps.js';
 import { openCaptureModal } from '../open-capture-modal.js';
 
 type ButtonArgs = AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
+
+const denied = (reason: string) => ({
+  response_type: 'ephemeral' as const,
+  replace_original: false,
+  text: `🚫 ${reason}`,
+});
 
 const gone = {
   response_type: 'ephemeral' as const,
@@ -14,11 +20,32 @@ const gone = {
 export function runAgain(deps: ListenerDeps) {
   return async ({ ack, action, body, client, respond }: ButtonArgs): Promise<void> => {
     await ack();
+    const decision = await authorizeCapture(
+      deps,
+      { userId: body.user.id, channelId: body.channel?.id ?? null },
+      'to run a capture again',
+    );
+    if (!decision.allowed) {
+      await respond(denied(decision.reason));
+      return;
+    }
     const request = await deps.service.getRequest(action.value ?? '');
     if (!request) {
       await respond(gone);
       return;
     }
+    await deps.audit.record({
+      at: new Date(),
+      userId: body.user.id,
+      action: 'run-again',
+      channelId: body.channel?.id ?? null,
+      requestId: request.id,
+      devices: request.devices,
+      types: request.types,
+      options: request.options,
+      commandIds: [],
+      outcome: 'opened the capture form with the same devices and options',
+    });
     await openCaptureModal(
       client,
       body.trigger_id,
@@ -29,9 +56,19 @@ export function runAgain(deps: ListenerDeps) {
 }
 
 /** "Stop watching": the API has no cancel; the bot stops following the request and says exactly that. */
-export function stopWatching({ service, logger }: ListenerDeps) {
+export function stopWatching(deps: ListenerDeps) {
+  const { service, logger } = deps;
   return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
+    const decision = await authorizeCapture(
+      deps,
+      { userId: body.user.id, channelId: body.channel?.id ?? null },
+      'to stop watching a capture',
+    );
+    if (!decision.allowed) {
+      await respond(denied(decision.reason));
+      return;
+    }
     const stopped = await service.stopWatching(action.value ?? '', body.user.id).catch((error: unknown) => {
       logger.error({ err: error }, 'stop watching failed');
       return undefined;

@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import type { CaptureRequest } from '../../../captures/model.js';
 import type { RequestQuery } from '../../../store/store.js';
 import {
+  auditMessage,
   helpMessage,
   quotaMessage,
   type Reply,
@@ -9,7 +10,7 @@ import {
   requestStatusMessage,
   unknownCommandMessage,
 } from '../../ui/replies.js';
-import type { ListenerDeps } from '../deps.js';
+import { authorizeCapture, type ListenerDeps } from '../deps.js';
 import { openCaptureModal } from '../open-capture-modal.js';
 import { parseCaptureCommand } from './parse-capture-command.js';
 
@@ -19,16 +20,19 @@ const ephemeral = (reply: Reply) => ({ response_type: 'ephemeral' as const, ...r
 
 /** `/capture …`: the modal, or a quick ephemeral answer. */
 export function captureCommand(deps: ListenerDeps) {
-  const { service, logger, now } = deps;
+  const { service, access, audit, logger, now } = deps;
 
   return async ({ command, ack, respond, client }: Args): Promise<void> => {
     const parsed = parseCaptureCommand(command.text ?? '');
+    const who = { userId: command.user_id, channelId: command.channel_id };
     switch (parsed.kind) {
       case 'help':
         return ack(ephemeral(helpMessage()));
       case 'unknown':
         return ack(ephemeral(unknownCommandMessage(parsed.text)));
       case 'open': {
+        const decision = await authorizeCapture(deps, who, 'to open the capture form');
+        if (!decision.allowed) return ack(ephemeral({ text: `🚫 ${decision.reason}` }));
         await ack();
         const person = parsed.target ?? undefined;
         await openCaptureModal(
@@ -41,11 +45,20 @@ export function captureCommand(deps: ListenerDeps) {
       }
     }
 
+    const decision =
+      parsed.kind === 'audit'
+        ? await authorizeCapture(deps, who, 'to read the audit trail')
+        : await access.mayRead(command.user_id);
+    if (!decision.allowed) return ack(ephemeral({ text: `🚫 ${decision.reason}` }));
+
     // The rest read Cloudflare or the store: acknowledge first, answer through the response URL.
     await ack();
     try {
       if (parsed.kind === 'quota') {
         await respond(ephemeral(quotaMessage(await service.quota({ fresh: true }), now())));
+      } else if (parsed.kind === 'audit') {
+        const since = new Date(now().getTime() - parsed.days * 86_400_000);
+        await respond(ephemeral(auditMessage(await audit.since(since), parsed.days)));
       } else if (parsed.kind === 'status') {
         const request = await service.getRequest(parsed.requestId);
         if (!request) {
@@ -77,9 +90,9 @@ export function captureCommand(deps: ListenerDeps) {
       }
     } catch (error) {
       logger.error({ err: error, subcommand: parsed.kind }, '/capture answer failed');
-      await respond(
-        ephemeral({ text: 'Sorry, I could not get that from Cloudflare just now. Try again in a minute.' }),
-      ).catch(() => {});
+      await respond(ephemeral({ text: 'Sorry, I could not get that just now. Try again in a minute.' })).catch(
+        () => {},
+      );
     }
   };
 }

@@ -7,6 +7,7 @@ export type CaptureCommand =
       kind: 'list';
       filter: { kind: 'all' } | { kind: 'mine' } | { kind: 'user'; userId: string } | { kind: 'device'; query: string };
     }
+  | { kind: 'audit'; days: number }
   | { kind: 'help' }
   | { kind: 'unknown'; text: string };
 
@@ -36,6 +37,13 @@ export function parseCaptureCommand(raw: string): CaptureCommand {
         : { kind: 'unknown', text };
     case 'list':
       return parseList(argument, text);
+    case 'audit': {
+      if (rest.length === 0) return { kind: 'audit', days: 7 };
+      const days = Number(argument);
+      return rest.length === 1 && Number.isInteger(days) && days >= 1 && days <= 90
+        ? { kind: 'audit', days }
+        : { kind: 'unknown', text };
+    }
   }
   if (rest.length === 0) {
     const mention = USER_MENTION.exec(word);

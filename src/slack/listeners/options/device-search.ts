@@ -6,11 +6,16 @@ import type { ListenerDeps } from '../deps.js';
 const SEARCH_BUDGET_MS = 2_500;
 
 /** The device picker's search (block_suggestion): by device name or email. */
-export function deviceSearch({ service, logger }: ListenerDeps) {
+export function deviceSearch({ service, access, logger }: ListenerDeps) {
   return async ({
     options,
     ack,
   }: AllMiddlewareArgs & SlackOptionsMiddlewareArgs<'block_suggestion'>): Promise<void> => {
+    // The device list names people: only those who may capture can search it.
+    if (!(await access.mayCapture(options.user.id)).allowed) {
+      await ack({ options: [] });
+      return;
+    }
     const query = String(options.value ?? '').slice(0, 100);
     try {
       const devices = await service.searchDevices(query, AbortSignal.timeout(SEARCH_BUDGET_MS));

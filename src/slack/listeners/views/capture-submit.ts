@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { readCaptureSubmission } from '../../ui/capture-modal.js';
 import { ineligibleFromOptionText } from '../../ui/device-option.js';
 import { DEVICES_BLOCK } from '../../ui/ids.js';
-import type { ListenerDeps } from '../deps.js';
+import { authorizeCapture, type ListenerDeps } from '../deps.js';
 
 const metadata = z.object({ channelId: z.string().nullable() }).catch({ channelId: null });
 
@@ -12,8 +12,15 @@ const metadata = z.object({ channelId: z.string().nullable() }).catch({ channelI
  * and the captures are started after the acknowledgement. A Slack retry of the same submission (same view
  * id and hash) starts nothing twice: the service records it once.
  */
-export function captureSubmit({ service, logger }: ListenerDeps) {
+export function captureSubmit(deps: ListenerDeps) {
+  const { service, logger } = deps;
   return async ({ ack, body, view }: AllMiddlewareArgs & SlackViewMiddlewareArgs): Promise<void> => {
+    // Checked again here: the modal may have been opened before the rights changed.
+    const decision = await authorizeCapture(deps, { userId: body.user.id, channelId: null }, 'to start captures');
+    if (!decision.allowed) {
+      await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: decision.reason } });
+      return;
+    }
     const read = readCaptureSubmission(view.state.values as Record<string, Record<string, unknown>>);
     if (!read.ok) {
       await ack({ response_action: 'errors', errors: read.errors });

@@ -1,0 +1,75 @@
+/** What the access rules need to know about people. Implemented with Slack; the domain never imports Slack. */
+export interface PeopleDirectory {
+  /** Workspace admin or owner. */
+  isAdminOrOwner(userId: string): Promise<boolean>;
+  /** User ids in a user group, given by id (`S…`) or handle (`helpdesk`). */
+  groupMembers(group: string): Promise<string[]>;
+}
+
+export interface AccessRules {
+  /** CAPTURE_ALLOWED_USERS: Slack user ids. */
+  allowedUsers: string[];
+  /** CAPTURE_ALLOWED_USERGROUPS: user group ids or handles. */
+  allowedGroups: string[];
+  /** CAPTURE_READERS_RESTRICTED: reading (quota, status, list) needs the same right as capturing. */
+  readersRestricted: boolean;
+}
+
+export type AccessDecision = { allowed: true } | { allowed: false; reason: string };
+
+const CACHE_TTL_MS = 60_000;
+
+/**
+ * Who may start captures (they can hold a person's traffic) and who may read. Decided on every request; a
+ * user group's members and a person's admin flag are cached for a minute. When Slack cannot answer, the answer
+ * is no: this fails closed.
+ */
+export class AccessPolicy {
+  readonly #cache = new Map<string, { at: number; value: Promise<unknown> }>();
+
+  constructor(
+    private readonly rules: AccessRules,
+    private readonly people: PeopleDirectory,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async mayCapture(userId: string): Promise<AccessDecision> {
+    const { allowedUsers, allowedGroups } = this.rules;
+    if (allowedUsers.includes(userId)) return { allowed: true };
+    try {
+      if (allowedGroups.length > 0) {
+        for (const group of allowedGroups) {
+          const members = await this.#cached(`group:${group}`, () => this.people.groupMembers(group));
+          if (members.includes(userId)) return { allowed: true };
+        }
+        const groups = allowedGroups.map((g) => (/^S[A-Z0-9]+$/.test(g) ? `<!subteam^${g}>` : `@${g}`)).join(', ');
+        return { allowed: false, reason: `Only members of ${groups} may start captures. Ask an admin to add you.` };
+      }
+      if (allowedUsers.length > 0) {
+        return { allowed: false, reason: 'Only the people this bot was set up for may start captures. Ask an admin.' };
+      }
+      if (await this.#cached(`admin:${userId}`, () => this.people.isAdminOrOwner(userId))) return { allowed: true };
+      return { allowed: false, reason: 'Only workspace admins and owners may start captures here. Ask an admin.' };
+    } catch {
+      return {
+        allowed: false,
+        reason:
+          'Slack could not confirm that you may start captures just now, so the answer is no. Try again in a minute.',
+      };
+    }
+  }
+
+  async mayRead(userId: string): Promise<AccessDecision> {
+    return this.rules.readersRestricted ? this.mayCapture(userId) : { allowed: true };
+  }
+
+  #cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.#cache.get(key);
+    if (hit && this.now() - hit.at < CACHE_TTL_MS) return hit.value as Promise<T>;
+    const value = load();
+    this.#cache.set(key, { at: this.now(), value });
+    // A failed lookup is not remembered: the next request asks again.
+    value.catch(() => this.#cache.delete(key));
+    return value;
+  }
+}

@@ -1,0 +1,103 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { HELPDESK_GROUP } from '../../src/demo/local-environment.js';
+import { DEVICES_ACTION, DEVICES_BLOCK } from '../../src/slack/ui/ids.js';
+import { openModal, pickDevices, type Stack, startStack, waitForStatus } from './stack.js';
+
+let stack: Stack | undefined;
+
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+});
+
+const as = (s: Stack, userId: string) => s.as(userId);
+const creates = (s: Stack) => s.sim.requests.filter((r) => r.endpoint === 'create');
+const auditLines = (s: Stack) => s.logs.filter((l) => l.includes('"audit"')).map((l) => JSON.parse(l));
+
+describe('who may capture', () => {
+  it('a person outside the allowed user group is told why, nothing opens, and the refusal is audited', async () => {
+    stack = await startStack();
+    const bob = as(stack, 'U_BOB');
+    const answer = await bob.slashCommand('');
+    expect(JSON.stringify(answer.body)).toMatch(/Only members of @helpdesk may start captures/);
+    expect(stack.slack.callsTo('views.open')).toHaveLength(0);
+    expect(auditLines(stack)).toEqual([
+      expect.objectContaining({ audit: expect.objectContaining({ userId: 'U_BOB', action: 'denied' }) }),
+    ]);
+    // Reading stays open to everyone.
+    await bob.slashCommand('quota');
+    await stack.slack.waitFor(() => stack?.slack.responses.length === 1);
+    expect(JSON.stringify(stack.slack.responses[0])).toMatch(/captures left today/);
+  });
+
+  it('is decided again on submit: someone removed from the group after opening the modal starts nothing', async () => {
+    stack = await startStack();
+    const s = stack;
+    s.sim.addDevice({ deviceName: 'ACCESS-1', personEmail: 'access@example.com', platform: 'linux' });
+    const viewId = await openModal(s);
+    const picked = await pickDevices(s, viewId, ['ACCESS-1']);
+    // Alice leaves the group; the bot's one-minute membership cache runs out.
+    s.slack.addUsergroup({ ...HELPDESK_GROUP, users: [] });
+    s.clock.advance(61_000);
+
+    const result = await s.user.submitView(viewId, picked);
+    expect(result.outcome).toBe('errors');
+    expect(JSON.stringify(result.body)).toMatch(/Only members of @helpdesk/);
+    expect(creates(s)).toHaveLength(0);
+    // And the device search (which names people) answers her nothing.
+    const options = await s.user.searchOptions(viewId, DEVICES_ACTION, DEVICES_BLOCK, 'ACCESS');
+    expect(options.options ?? options.option_groups).toEqual([]);
+  });
+
+  it('fails closed when Slack cannot say who is in the group', async () => {
+    stack = await startStack();
+    stack.slack.failNext('usergroups.users.list', { error: 'internal_error', times: 5 });
+    const answer = await stack.user.slashCommand('');
+    expect(JSON.stringify(answer.body)).toMatch(/could not confirm that you may start captures/);
+    expect(stack.slack.callsTo('views.open')).toHaveLength(0);
+  });
+
+  it('with no allowlist, only workspace admins and owners may capture', async () => {
+    stack = await startStack({ allowedUsergroups: '' });
+    const alice = await stack.user.slashCommand('');
+    expect(JSON.stringify(alice.body)).toMatch(/Only workspace admins and owners/);
+    const admin = await as(stack, 'U_ADMIN').slashCommand('');
+    expect(admin.status).toBe(200);
+    await stack.slack.waitForCall('views.open');
+  });
+});
+
+describe('the audit trail', () => {
+  it('records starts, stops and refusals, and `/capture audit` shows them to those allowed to capture', async () => {
+    stack = await startStack();
+    const s = stack;
+    s.sim.addDevice({ deviceName: 'AUDIT-1', personEmail: 'audited@example.com', platform: 'windows' });
+    const viewId = await openModal(s);
+    await s.user.submitView(viewId, await pickDevices(s, viewId, ['AUDIT-1']));
+    await waitForStatus(s);
+    await as(s, 'U_BOB').slashCommand('');
+
+    const start = auditLines(s).find((l) => l.audit.action === 'start');
+    expect(start.audit).toMatchObject({
+      userId: 'U_ALICE',
+      channelId: 'C_HELPDESK',
+      types: ['pcap', 'warp-diag'],
+      outcome: 'started',
+      devices: [expect.objectContaining({ name: 'AUDIT-1', email: 'audited@example.com' })],
+    });
+    expect(start.audit.commandIds).toHaveLength(2);
+    expect(start.audit.options.pcap).toEqual({ timeLimitMin: 5, maxFileSizeMb: 5, packetSizeBytes: 160 });
+
+    await s.user.slashCommand('audit');
+    await s.slack.waitFor(() => s.slack.responses.length === 1);
+    const shown = JSON.stringify(s.slack.responses[0]);
+    expect(shown).toMatch(/Audit trail, last 7 days/);
+    expect(shown).toMatch(/started/);
+    expect(shown).toContain('AUDIT-1');
+    expect(shown).toMatch(/<@U_BOB> · was refused/);
+
+    // Bob may not read it.
+    const refused = await as(s, 'U_BOB').slashCommand('audit 30');
+    expect(JSON.stringify(refused.body)).toMatch(/Only members of @helpdesk/);
+  });
+});
