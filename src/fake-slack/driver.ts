@@ -188,7 +188,7 @@ export class SlackDriver {
   ) {
     const view = this.openView(viewIdOf(viewRef));
     const block = (view.view.blocks as JsonObject[] | undefined)?.find((b) => b.block_id === blockId);
-    if (!block || block.dispatch_action !== true) {
+    if (block?.dispatch_action !== true) {
       throw new Error(`fake-slack: block ${blockId} of view ${view.id} does not dispatch actions; Slack sends nothing`);
     }
     const state = buildState(view.view.blocks, values);
