@@ -14,8 +14,6 @@ export interface Config {
   databaseUrl: string;
   pollIntervalSeconds: number;
   access: AccessRules;
-  /** Where finished zips go: the status thread, or the requester's DM with the bot. */
-  artifactDestination: 'thread' | 'dm';
 }
 
 /** Start-up refused: `problems` names every missing or invalid variable, never a value. */
@@ -70,7 +68,6 @@ const environment = z.object({
   CAPTURE_READERS_RESTRICTED: optional(
     z.enum(['true', 'false'], { error: 'CAPTURE_READERS_RESTRICTED must be true or false' }),
   ),
-  ARTIFACT_DESTINATION: optional(z.enum(['thread', 'dm'], { error: 'ARTIFACT_DESTINATION must be thread or dm' })),
 });
 
 /** Reads and checks the environment once. Throws ConfigError naming every problem at once. */
@@ -104,6 +101,5 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       allowedUsers: values.CAPTURE_ALLOWED_USERS,
       readersRestricted: values.CAPTURE_READERS_RESTRICTED === 'true',
     },
-    artifactDestination: values.ARTIFACT_DESTINATION ?? 'thread',
   };
 }

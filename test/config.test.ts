@@ -37,24 +37,21 @@ describe('loadConfig', () => {
       databaseUrl: 'sqlite:./data/dex-capture-bot.db',
       pollIntervalSeconds: 15,
       access: { allowedGroups: [], allowedUsers: [], readersRestricted: false },
-      artifactDestination: 'thread',
     });
   });
 
-  it('reads who may capture and where the files go', () => {
+  it('reads who may capture', () => {
     const config = loadConfig({
       ...valid,
       CAPTURE_ALLOWED_USERGROUPS: '@helpdesk, S0SECOPS',
       CAPTURE_ALLOWED_USERS: 'U0ALICE U0BOB',
       CAPTURE_READERS_RESTRICTED: 'true',
-      ARTIFACT_DESTINATION: 'dm',
     });
     expect(config.access).toEqual({
       allowedGroups: ['@helpdesk', 'S0SECOPS'],
       allowedUsers: ['U0ALICE', 'U0BOB'],
       readersRestricted: true,
     });
-    expect(config.artifactDestination).toBe('dm');
     expect(problems({ ...valid, CAPTURE_ALLOWED_USERS: 'alice', CAPTURE_READERS_RESTRICTED: 'yes' })).toEqual([
       'CAPTURE_ALLOWED_USERS must be a comma-separated list of Slack user ids (U…)',
       'CAPTURE_READERS_RESTRICTED must be true or false',
