@@ -3,9 +3,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { DexClient } from '../dex/client.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
-import type { ArtifactUpload, CaptureRequest, TrackedCommand } from './model.js';
+import type { ArtifactUpload, TrackedCommand } from './model.js';
 import type { ArtifactInfo, Notifier } from './notifier.js';
 import { PcapResultsReader, summarizePcapResults } from './pcap-results.js';
+import { resumableDownload } from './resumable-download.js';
 
 const MAX_ATTEMPTS = 3;
 /** Grows with each attempt: a fault on either side often needs a moment to clear. */
@@ -137,7 +138,11 @@ export class ArtifactRelay {
       download.stream.destroy();
       throw new Error('Cloudflare did not say how large the artifact is');
     }
-    const source = download.stream;
+    // A download Cloudflare cuts off is resumed within this one stream, so the Slack upload carries on.
+    const source = resumableDownload(dex, info.command, download, bytes, {
+      onResume: (event) =>
+        this.deps.logger.info({ commandId: upload.commandId, ...event }, 'artifact download cut off; resuming'),
+    });
     // For PCAP, results.json is read from the zip as it streams past (it says which interfaces were captured).
     const reader = info.command.type === 'pcap' ? new PcapResultsReader() : null;
     let reserved: Awaited<ReturnType<typeof notifier.artifacts.reserve>>;

@@ -60,26 +60,43 @@ export function createSlackApp({ slack, port, host, logger }: SlackAppOptions): 
     signingSecret: slack.signingSecret ?? '',
     endpoints: '/slack/events',
     logger: common.logger,
-    customRoutes: [
-      {
-        path: HEALTH_PATH,
-        method: ['GET'],
-        handler: (_req, res) => {
-          res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-        },
-      },
-    ],
   });
   const app = new App({ ...common, receiver });
+  // Our own server in front of Bolt's request listener: it serves /healthz, and refuses requests signed with a
+  // timestamp more than 5 minutes away from now in either direction (Bolt alone accepts future ones).
+  const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === HEALTH_PATH) {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      return;
+    }
+    if (!timestampIsFresh(req.headers['x-slack-request-timestamp'], Date.now())) {
+      res.writeHead(401, { 'content-type': 'text/plain' }).end('request timestamp is not within 5 minutes of now');
+      return;
+    }
+    receiver.requestListener(req, res);
+  });
   return {
     app,
     async start() {
       await app.init();
-      const server = (await app.start(host ? { port, host } : port)) as Server;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve());
+      });
       return (server.address() as AddressInfo).port;
     },
     async stop() {
-      await app.stop();
+      await new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
     },
   };
+}
+
+const FIVE_MINUTES_S = 5 * 60;
+
+/** Slack signs the request time; one far from now in either direction is a replay or a wrong clock. */
+export function timestampIsFresh(header: string | string[] | undefined, nowMs: number): boolean {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value || !/^\d{1,12}$/.test(value)) return false;
+  return Math.abs(nowMs / 1000 - Number(value)) <= FIVE_MINUTES_S;
 }

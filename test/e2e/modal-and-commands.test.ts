@@ -193,10 +193,13 @@ describe('buttons on the status message', () => {
     await stack.bot.idle();
     // Nothing is followed any more: no list call, no files.
     expect(stack.sim.requests).toHaveLength(0);
-    const thread = stack.slack.thread('C_HELPDESK', status.ts);
-    expect(thread.filter((e) => e.kind === 'file')).toHaveLength(0);
-    const said = thread.filter((e): e is FakeMessage => e.kind === 'message').map((m) => m.text ?? '');
-    expect(said.some((t) => /may still complete on the device/.test(t))).toBe(true);
+    // The thread says what stopping means (posted right after the status changed).
+    await stack.slack.waitFor(() =>
+      stack.slack
+        .thread('C_HELPDESK', status.ts)
+        .some((e): e is FakeMessage => e.kind === 'message' && /may still complete on the device/.test(e.text ?? '')),
+    );
+    expect(stack.slack.thread('C_HELPDESK', status.ts).filter((e) => e.kind === 'file')).toHaveLength(0);
   });
 });
 

@@ -20,6 +20,8 @@ export interface Stack {
   slack: FakeSlack;
   bot: Bot;
   user: SlackDriver;
+  /** Where Slack sends events in HTTP mode. */
+  botUrl: string;
   /** A Slack client for another person, over the same transport. */
   as(userId: string): SlackDriver;
   /** Every log line the bot wrote. */
@@ -72,6 +74,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     bot,
     user,
     as,
+    botUrl: `http://127.0.0.1:${port}/slack/events`,
     logs,
     databaseUrl,
     clock: { advance: (ms) => (offset += ms) },

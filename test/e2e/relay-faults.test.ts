@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DexClient } from '../../src/dex/index.js';
+import { type FakeFileShare, type FakeMessage, values } from '../../src/fake-slack/index.js';
+import { TYPES_ACTION, TYPES_BLOCK } from '../../src/slack/ui/ids.js';
+import { openModal, pickDevices, type Stack, startStack, statusMessageIn, waitForStatus } from './stack.js';
+
+const SIZE = 2 * 1024 * 1024;
+const CUT_AFTER = 200 * 1024;
+
+let stack: Stack;
+
+beforeEach(async () => {
+  stack = await startStack();
+});
+
+afterEach(async () => {
+  await stack.close();
+});
+
+/** One PCAP on one laptop, finished on the simulator but not yet polled: the next poll starts the relay. */
+async function finishedPcap(): Promise<string> {
+  stack.sim.setArtifactSize('pcap', SIZE);
+  stack.sim.addDevice({ deviceName: 'CUT-1', personEmail: 'cut@example.com', platform: 'linux' });
+  const viewId = await openModal(stack);
+  const pcapOnly = values.checkboxes(TYPES_BLOCK, TYPES_ACTION, [{ text: 'Packet capture (PCAP)', value: 'pcap' }]);
+  const result = await stack.user.submitView(
+    viewId,
+    values.merge(await pickDevices(stack, viewId, ['CUT-1']), pcapOnly),
+  );
+  expect(result.outcome).toBe('closed');
+  const [command] = await stack.slack.waitFor(() => stack.sim.commands.length === 1 && stack.sim.commands);
+  await waitForStatus(stack);
+  stack.sim.advance(15 * 60_000);
+  stack.sim.clearRequests();
+  return command?.id ?? '';
+}
+
+async function relay(): Promise<{ files: FakeFileShare[]; texts: string[] }> {
+  await stack.bot.poll();
+  await stack.bot.idle();
+  const thread = stack.slack.thread('C_HELPDESK', statusMessageIn(stack).ts);
+  return {
+    files: thread.filter((e): e is FakeFileShare => e.kind === 'file'),
+    texts: thread.filter((e): e is FakeMessage => e.kind === 'message').map((m) => m.text ?? ''),
+  };
+}
+
+/** The artifact straight from the simulator (no faults armed), to compare with what reached Slack. */
+async function cleanHash(id: string): Promise<{ bytes: number; sha256: string }> {
+  const dex = new DexClient({ baseUrl: stack.sim.baseUrl, accountId: stack.sim.accountId, token: stack.sim.token });
+  try {
+    const download = await dex.download({ id, filename: null });
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of download.stream) {
+      bytes += chunk.length;
+      hash.update(chunk);
+    }
+    return { bytes, sha256: hash.digest('hex') };
+  } finally {
+    await dex.close();
+  }
+}
+
+const downloads = () => stack.sim.requests.filter((r) => r.endpoint === 'download');
+
+describe('a Cloudflare download cut off partway', () => {
+  it('is resumed into the same Slack upload: one upload URL, the complete file', async () => {
+    const id = await finishedPcap();
+    stack.sim.faults.dropDownload({ afterBytes: CUT_AFTER });
+    const { files, texts } = await relay();
+
+    // The request log keeps no headers: the second download is the resume (a restart would also need a new upload URL).
+    expect(downloads().map((r) => r.status)).toEqual([200, 206]);
+    expect(stack.slack.callsTo('files.getUploadURLExternal')).toHaveLength(1);
+    expect(texts.filter((t) => /Couldn.t post the/.test(t))).toHaveLength(0);
+    expect(files).toHaveLength(1);
+    const expected = await cleanHash(id);
+    expect(expected.bytes).toBeGreaterThan(SIZE * 0.95);
+    expect(files[0]?.bytes).toBe(expected.bytes);
+    expect(files[0]?.sha256).toBe(expected.sha256);
+    // results.json is still read from the combined stream.
+    expect(files[0]?.comment).toMatch(/Interfaces: default ✓, tunnel ✓/);
+  });
+
+  it('is resumed again when the resumed download is cut too', async () => {
+    const id = await finishedPcap();
+    stack.sim.faults.dropDownload({ afterBytes: CUT_AFTER, times: 2 });
+    const { files } = await relay();
+
+    expect(downloads().map((r) => r.status)).toEqual([200, 206, 206]);
+    expect(stack.slack.callsTo('files.getUploadURLExternal')).toHaveLength(1);
+    expect(files).toHaveLength(1);
+    const expected = await cleanHash(id);
+    expect(files[0]?.bytes).toBe(expected.bytes);
+    expect(files[0]?.sha256).toBe(expected.sha256);
+  });
+
+  it('that keeps being cut fails after the bounded resumes and retries, and the thread says so', async () => {
+    await finishedPcap();
+    stack.sim.faults.dropDownload({ afterBytes: CUT_AFTER, times: Number.POSITIVE_INFINITY });
+    const { files, texts } = await relay();
+
+    expect(files).toHaveLength(0);
+    const said = texts.filter((t) => /Couldn.t post the/.test(t));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toContain('dash.cloudflare.com');
+    expect(said[0]).toMatch(/cut the download off/);
+    // Three attempts, each a fresh upload and a first download plus three resumes.
+    expect(stack.slack.callsTo('files.getUploadURLExternal')).toHaveLength(3);
+    expect(downloads()).toHaveLength(12);
+  });
+});
