@@ -151,7 +151,7 @@ export function quotaLine(
  */
 export function withQuotaLine(view: unknown, line: string): View | null {
   const current = view as Partial<View> & { blocks?: Array<{ block_id?: string }> };
-  if (!current || current.type !== 'modal' || !Array.isArray(current.blocks)) return null;
+  if (current?.type !== 'modal' || !Array.isArray(current.blocks)) return null;
   const blocks = current.blocks.map((block) =>
     block.block_id === QUOTA_BLOCK
       ? { type: 'context', block_id: QUOTA_BLOCK, elements: [{ type: 'mrkdwn', text: line }] }
