@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { AccessPolicy } from './captures/access.js';
 import { AuditTrail } from './captures/audit.js';
 import { DeviceDirectory } from './captures/device-directory.js';
@@ -12,6 +13,9 @@ import { registerListeners } from './slack/listeners/index.js';
 import { SlackNotifier } from './slack/notifier.js';
 import { SlackPeople } from './slack/people.js';
 import { openStore } from './store/index.js';
+
+/** How long a shutdown waits for running uploads. */
+const SHUTDOWN_GRACE_MS = 20_000;
 
 /** Cloudflare's documented deep link to the remote captures page (it asks for the account when needed). */
 const DASHBOARD_URL = 'https://dash.cloudflare.com/?to=/:account/dex/remote-captures';
@@ -69,10 +73,18 @@ export async function createBot(config: Config, { logger, host, now = () => new 
       return { port };
     },
     async stop() {
+      // Stop taking work, let running uploads finish for a bounded time (each step is stored, so one cut
+      // short resumes at the next start), then close.
       await slack.stop();
       await tracker.stop();
-      await relay.idle();
-      await dex.close();
+      const finished = await Promise.race([
+        relay.idle().then(() => true),
+        delay(SHUTDOWN_GRACE_MS, false, { ref: false }),
+      ]);
+      if (!finished)
+        logger.warn({ graceMs: SHUTDOWN_GRACE_MS }, 'uploads still running at shutdown; they resume at the next start');
+      // Closing waits for requests in flight; an upload cut short above must not hold the exit.
+      await Promise.race([dex.close().catch(() => {}), delay(2_000, undefined, { ref: false })]);
       await store.close();
     },
     poll: () => tracker.tick(),
