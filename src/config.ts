@@ -103,3 +103,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
   };
 }
+
+/** Every credential in the configuration: the logger masks each of them wherever it appears. */
+export function secretsOf(config: Config): string[] {
+  const { slack, cloudflare } = config;
+  return [slack.botToken, slack.appToken, slack.signingSecret, cloudflare.apiToken].filter((secret): secret is string =>
+    Boolean(secret),
+  );
+}

@@ -1,9 +1,13 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 /** A structured logger: one JSON object per line. Bolt's and our own code log through it. */
 export interface Logger {
   debug(fields: Record<string, unknown>, message: string): void;
   info(fields: Record<string, unknown>, message: string): void;
   warn(fields: Record<string, unknown>, message: string): void;
   error(fields: Record<string, unknown>, message: string): void;
+  /** Runs `work` with `fields` (e.g. a request id) added to every line logged inside it, however deep. */
+  withContext<T>(fields: Record<string, unknown>, work: () => T): T;
 }
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -17,7 +21,9 @@ export function createLogger(
 ): Logger {
   const threshold = LEVELS[options.level ?? 'info'];
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const secrets = (options.secrets ?? []).filter((s) => s.length >= 6);
+  // Longest first, so a secret that contains another is masked whole.
+  const secrets = (options.secrets ?? []).filter((s) => s.length >= 6).sort((a, b) => b.length - a.length);
+  const context = new AsyncLocalStorage<Record<string, unknown>>();
 
   const redact = (line: string) => {
     let out = line;
@@ -28,12 +34,23 @@ export function createLogger(
 
   const log = (level: Level) => (fields: Record<string, unknown>, message: string) => {
     if (LEVELS[level] < threshold) return;
-    const entry: Record<string, unknown> = { time: new Date().toISOString(), level, msg: message };
+    const entry: Record<string, unknown> = {
+      time: new Date().toISOString(),
+      level,
+      msg: message,
+      ...context.getStore(),
+    };
     for (const [key, value] of Object.entries(fields)) {
       entry[key] = value instanceof Error ? { name: value.name, message: value.message } : value;
     }
     write(redact(JSON.stringify(entry)));
   };
 
-  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+  return {
+    debug: log('debug'),
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+    withContext: (fields, work) => context.run({ ...context.getStore(), ...fields }, work),
+  };
 }

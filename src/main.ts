@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createBot } from './bot.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, secretsOf } from './config.js';
 import { createLogger } from './logger.js';
 
 /** `npm start`: read the configuration, build the bot, run until SIGTERM/SIGINT. */

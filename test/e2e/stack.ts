@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Bot, createBot } from '../../src/bot.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, secretsOf } from '../../src/config.js';
 import { HELPDESK_GROUP, localEnvironment } from '../../src/demo/local-environment.js';
 import {
   type FakeMessage,
@@ -58,7 +58,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let offset = 0;
   const now = () => new Date(Date.now() + offset);
   const bot = await createBot(config, {
-    logger: createLogger({ write: (line) => logs.push(line), level: 'debug' }),
+    // As in production (src/main.ts): every credential is masked in the logs.
+    logger: createLogger({ write: (line) => logs.push(line), level: 'debug', secrets: secretsOf(config) }),
     host: '127.0.0.1',
     now,
   });
