@@ -178,4 +178,22 @@ describe('/capture end to end over HTTP', () => {
     expect(said[0]).toContain('dash.cloudflare.com');
     expect(stack.slack.callsTo('files.getUploadURLExternal')).toHaveLength(6);
   });
+
+  it('Slack answering 429 or 500 is retried: the status ends true and nothing is posted twice', async () => {
+    addLaptops(1);
+    stack.slack.failNext('chat.postMessage', { status: 500 });
+    await submitAndStart(['E2E-LAPTOP-40']);
+    stack.slack.failNext('chat.update', { status: 429, retryAfter: 1 });
+    stack.slack.failNext('files.completeUploadExternal', { status: 503 });
+    stack.sim.advance(15 * 60_000);
+    await stack.bot.poll();
+    await stack.bot.idle();
+
+    const status = statusMessageIn(stack);
+    expect(visibleText(status)).toMatch(/Finished/);
+    const thread = stack.slack.thread('C_HELPDESK', status.ts);
+    expect(filesIn(thread)).toHaveLength(2);
+    expect(textsIn(thread)).toHaveLength(1);
+    expect(stack.slack.callsTo('chat.update').filter((c) => c.status === 429)).toHaveLength(1);
+  });
 });
