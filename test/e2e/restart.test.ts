@@ -113,3 +113,31 @@ describe('a restart in the middle of uploads', () => {
     expect(sim.requests.filter((r) => r.endpoint === 'create')).toHaveLength(1);
   }, 90_000);
 });
+
+describe('the process', () => {
+  it('refuses to start without configuration: every problem named at once, no stack trace, exit code 1', async () => {
+    const child = spawn(process.execPath, ['dist/main.js'], {
+      env: { PATH: process.env.PATH, SLACK_BOT_TOKEN: 'not-a-token', PORT: 'eighty' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain('SLACK_BOT_TOKEN must start with xoxb-');
+    expect(stderr).toContain('PORT must be a port number');
+    expect(stderr).toContain('CLOUDFLARE_API_TOKEN is required');
+    expect(stderr).not.toMatch(/\bat .*\.js:\d+/);
+    expect(stderr).not.toContain('not-a-token');
+  });
+
+  it('stops cleanly on SIGTERM: exit code 0', async () => {
+    const databaseUrl = `sqlite:${join(mkdtempSync(join(tmpdir(), 'dex-bot-term-')), 'bot.db')}`;
+    const { child } = await startBot(databaseUrl);
+    const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
