@@ -196,4 +196,17 @@ describe('/capture end to end over HTTP', () => {
     expect(textsIn(thread)).toHaveLength(1);
     expect(stack.slack.callsTo('chat.update').filter((c) => c.status === 429)).toHaveLength(1);
   });
+
+  it('a create whose connection dropped after sending is reconciled by listing, never sent again', async () => {
+    addLaptops(1);
+    stack.sim.faults.dropConnection({ when: 'after-processing', endpoint: 'create' });
+    await submitAndStart(['E2E-LAPTOP-40']);
+    expect(stack.sim.requests.filter((r) => r.endpoint === 'create')).toHaveLength(1);
+    expect(visibleText(statusMessageIn(stack))).toMatch(/Running on the device/);
+
+    stack.sim.advance(15 * 60_000);
+    await stack.bot.poll();
+    await stack.bot.idle();
+    expect(filesIn(stack.slack.thread('C_HELPDESK', statusMessageIn(stack).ts))).toHaveLength(2);
+  });
 });
