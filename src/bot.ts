@@ -46,7 +46,12 @@ export async function createBot(config: Config, { logger, host, now = () => new 
     token: config.cloudflare.apiToken,
   });
   const slack = createSlackApp({ slack: config.slack, port: config.port, host, logger });
-  const notifier = new SlackNotifier({ client: slack.app.client, dashboardUrl: DASHBOARD_URL, now });
+  const notifier = new SlackNotifier({
+    client: slack.app.client,
+    dashboardUrl: DASHBOARD_URL,
+    artifactDestination: config.artifactDestination,
+    now,
+  });
   const relay = new ArtifactRelay({ store, dex, notifier, logger, now });
   const tracker = new CaptureTracker({
     store,
@@ -61,7 +66,14 @@ export async function createBot(config: Config, { logger, host, now = () => new 
   const audit = new AuditTrail(store, logger);
   const access = new AccessPolicy(config.access, new SlackPeople(slack.app.client), () => now().getTime());
   const service = new CaptureService({ store, dex, directory, notifier, relay, audit, logger, now });
-  registerListeners(slack.app, { service, access, audit, logger, now });
+  registerListeners(slack.app, {
+    service,
+    access,
+    audit,
+    logger,
+    now,
+    artifactDestination: config.artifactDestination,
+  });
 
   return {
     async start() {

@@ -14,6 +14,8 @@ export interface Config {
   databaseUrl: string;
   pollIntervalSeconds: number;
   access: AccessRules;
+  /** Where finished zips go: the status thread (default), or the requester's DM with the bot. */
+  artifactDestination: 'thread' | 'dm';
 }
 
 /** Start-up refused: `problems` names every missing or invalid variable, never a value. */
@@ -65,6 +67,7 @@ const environment = z.object({
     .refine((v) => v >= 1 && v <= 300, { error: 'POLL_INTERVAL_SECONDS must be from 1 to 300' }),
   CAPTURE_ALLOWED_USERGROUPS: list('CAPTURE_ALLOWED_USERGROUPS', /^@?[A-Za-z0-9._-]+$/, 'user group handles or ids'),
   CAPTURE_ALLOWED_USERS: list('CAPTURE_ALLOWED_USERS', /^[UW][A-Z0-9_]+$/, 'Slack user ids (U…)'),
+  ARTIFACT_DESTINATION: optional(z.enum(['thread', 'dm'], { error: 'ARTIFACT_DESTINATION must be thread or dm' })),
   CAPTURE_READERS_RESTRICTED: optional(
     z.enum(['true', 'false'], { error: 'CAPTURE_READERS_RESTRICTED must be true or false' }),
   ),
@@ -101,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       allowedUsers: values.CAPTURE_ALLOWED_USERS,
       readersRestricted: values.CAPTURE_READERS_RESTRICTED === 'true',
     },
+    artifactDestination: values.ARTIFACT_DESTINATION ?? 'thread',
   };
 }
 

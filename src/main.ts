@@ -17,14 +17,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger({
-    secrets: [
-      config.slack.botToken,
-      config.slack.appToken,
-      config.slack.signingSecret,
-      config.cloudflare.apiToken,
-    ].filter((s): s is string => Boolean(s)),
-  });
+  const logger = createLogger({ secrets: secretsOf(config) });
   const bot = await createBot(config, { logger });
   await bot.start();
 

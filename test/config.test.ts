@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       databaseUrl: 'sqlite:./data/dex-capture-bot.db',
       pollIntervalSeconds: 15,
       access: { allowedGroups: [], allowedUsers: [], readersRestricted: false },
+      artifactDestination: 'thread',
     });
   });
 

@@ -30,6 +30,11 @@ export const directoryMethods: MethodTable = {
     channel: channelJson(workspace.conversation(requireString(args, 'channel', 'channel_not_found'))),
   })),
 
+  'conversations.open': botMethod((args, { workspace }) => {
+    const user = requireString(args, 'users', 'user_not_found').split(',')[0] ?? '';
+    return { ok: true, channel: { id: workspace.openDirectMessage(user) } };
+  }),
+
   'usergroups.list': botMethod((_args, { workspace }) => ({
     ok: true,
     usergroups: workspace.usergroupList().map((g) => ({ id: g.id, handle: g.handle ?? g.id.toLowerCase() })),

@@ -204,6 +204,12 @@ export class Workspace {
     throw new SlackApiError('channel_not_found');
   }
 
+  /** conversations.open: the bot's IM with a user, created on first use; returns its id. */
+  openDirectMessage(userId: string): string {
+    this.user(userId);
+    return this.channelState(userId).info.id;
+  }
+
   private resolveId(id: string): string {
     return this.users.has(id) ? imIdFor(id) : id;
   }

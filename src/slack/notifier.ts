@@ -19,6 +19,8 @@ const CANNOT_POST_THERE = new Set(['not_in_channel', 'channel_not_found', 'is_ar
 export interface SlackNotifierOptions {
   client: webApi.WebClient;
   dashboardUrl: string;
+  /** ARTIFACT_DESTINATION: the status thread, or the requester's DM with the bot. */
+  artifactDestination?: 'thread' | 'dm';
   now?: () => Date;
 }
 
@@ -28,6 +30,7 @@ export class SlackNotifier implements Notifier {
   readonly #client: webApi.WebClient;
   readonly #dashboardUrl: string;
   readonly #now: () => Date;
+  readonly #destination: 'thread' | 'dm';
   /** What each status message shows now, so an unchanged render is never sent again. */
   readonly #shown = new Map<string, string>();
 
@@ -35,7 +38,10 @@ export class SlackNotifier implements Notifier {
     this.#client = options.client;
     this.#dashboardUrl = options.dashboardUrl;
     this.#now = options.now ?? (() => new Date());
-    this.artifacts = new SlackArtifactSink(new StreamedUpload(options.client), (request) => this.#thread(request));
+    this.#destination = options.artifactDestination ?? 'thread';
+    this.artifacts = new SlackArtifactSink(new StreamedUpload(options.client), (request) =>
+      this.#artifactPlace(request),
+    );
   }
 
   async postStatus(request: CaptureRequest, commands: TrackedCommand[]): Promise<StatusMessageRef> {
@@ -94,13 +100,27 @@ export class SlackNotifier implements Notifier {
   }
 
   #render(request: CaptureRequest, commands: TrackedCommand[]) {
-    return statusMessage({ request, commands, now: this.#now(), dashboardUrl: this.#dashboardUrl });
+    return statusMessage({
+      request,
+      commands,
+      now: this.#now(),
+      dashboardUrl: this.#dashboardUrl,
+      artifactDestination: this.#destination,
+    });
   }
 
   #remember(ts: string, message: unknown): void {
     this.#shown.set(ts, JSON.stringify(message));
     // Only recent messages get updates; keep the memory bounded.
     if (this.#shown.size > 1000) this.#shown.delete(this.#shown.keys().next().value as string);
+  }
+
+  /** Where a request's zips go: its status thread, or (ARTIFACT_DESTINATION=dm) the requester's DM. */
+  async #artifactPlace(request: CaptureRequest): Promise<{ channelId: string; threadTs?: string }> {
+    if (this.#destination === 'thread') return this.#thread(request);
+    const { channel } = await this.#client.conversations.open({ users: request.requestedBy });
+    if (!channel?.id) throw new Error('Slack did not open a direct message with the requester');
+    return { channelId: channel.id };
   }
 
   #thread(request: CaptureRequest): { channelId: string; threadTs: string } {
@@ -112,7 +132,7 @@ export class SlackNotifier implements Notifier {
 class SlackArtifactSink implements ArtifactSink {
   constructor(
     private readonly upload: StreamedUpload,
-    private readonly thread: (request: CaptureRequest) => { channelId: string; threadTs: string },
+    private readonly place: (request: CaptureRequest) => Promise<{ channelId: string; threadTs?: string }>,
   ) {}
 
   async reserve(info: ArtifactInfo) {
@@ -129,14 +149,16 @@ class SlackArtifactSink implements ArtifactSink {
   }
 
   async publish(fileId: string, info: ArtifactInfo & { fileName: string; summary: string | null }): Promise<void> {
-    const { channelId, threadTs } = this.thread(info.request);
-    const comment = artifactComment({
+    const { channelId, threadTs } = await this.place(info.request);
+    let comment = artifactComment({
       device: info.device,
       type: info.command.type,
       bytes: info.bytes,
       summary: info.summary,
     });
+    // Away from its thread, a file says which request it belongs to.
+    if (!threadTs) comment += `\nFrom capture \`${info.request.id}\` in <#${info.request.channelId}>.`;
     const title = `${CAPTURE_TYPE_LABEL[info.command.type]} · ${info.device.name}`;
-    await this.upload.publish(fileId, { channelId, threadTs, title, comment });
+    await this.upload.publish(fileId, { channelId, ...(threadTs ? { threadTs } : {}), title, comment });
   }
 }

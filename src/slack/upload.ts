@@ -34,11 +34,11 @@ export class StreamedUpload {
     }
   }
 
-  async publish(fileId: string, place: { channelId: string; threadTs: string; title: string; comment: string }) {
+  async publish(fileId: string, place: { channelId: string; threadTs?: string; title: string; comment: string }) {
     await this.client.files.completeUploadExternal({
       files: [{ id: fileId, title: place.title }],
       channel_id: place.channelId,
-      thread_ts: place.threadTs,
+      ...(place.threadTs ? { thread_ts: place.threadTs } : {}),
       initial_comment: place.comment,
     });
   }

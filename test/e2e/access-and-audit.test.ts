@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HELPDESK_GROUP } from '../../src/demo/local-environment.js';
+import { imIdFor } from '../../src/fake-slack/index.js';
 import { DEVICES_ACTION, DEVICES_BLOCK } from '../../src/slack/ui/ids.js';
-import { openModal, pickDevices, type Stack, startStack, waitForStatus } from './stack.js';
+import { openModal, pickDevices, type Stack, startStack, visibleText, waitForStatus } from './stack.js';
 
 let stack: Stack | undefined;
 
@@ -99,5 +100,34 @@ describe('the audit trail', () => {
     // Bob may not read it.
     const refused = await as(s, 'U_BOB').slashCommand('audit 30');
     expect(JSON.stringify(refused.body)).toMatch(/Only members of @helpdesk/);
+  });
+});
+
+describe('sensitive files', () => {
+  it('the modal says plainly when the files would be visible to a public channel', async () => {
+    stack = await startStack();
+    const viewId = await openModal(stack);
+    expect(visibleText(stack.slack.view(viewId)?.view as { blocks?: unknown })).toMatch(
+      /a public channel: everyone in it can download them/,
+    );
+  });
+
+  it('ARTIFACT_DESTINATION=dm sends the zips to the requester by DM, not to the thread', async () => {
+    stack = await startStack({ env: { ARTIFACT_DESTINATION: 'dm' } });
+    const s = stack;
+    s.sim.addDevice({ deviceName: 'DM-1', personEmail: 'dm@example.com', platform: 'macos' });
+    const viewId = await openModal(s);
+    expect(visibleText(s.slack.view(viewId)?.view as { blocks?: unknown })).not.toMatch(/public channel/);
+    await s.user.submitView(viewId, await pickDevices(s, viewId, ['DM-1']));
+    const status = await waitForStatus(s);
+    expect(visibleText(status)).toMatch(/sent to <@U_ALICE> by direct message/);
+    s.sim.advance(15 * 60_000);
+    await s.bot.poll();
+    await s.bot.idle();
+
+    expect(s.slack.thread('C_HELPDESK', status.ts).filter((e) => e.kind === 'file')).toHaveLength(0);
+    const dm = s.slack.messages(imIdFor('U_ALICE')).filter((e) => e.kind === 'file');
+    expect(dm).toHaveLength(2);
+    expect(dm[0]?.kind === 'file' && dm[0].comment).toMatch(/From capture `[A-Z0-9]{6}` in <#C_HELPDESK>/);
   });
 });

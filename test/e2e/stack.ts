@@ -36,6 +36,8 @@ export interface StackOptions {
   mode?: 'http' | 'socket';
   /** CAPTURE_ALLOWED_USERGROUPS; default the helpdesk group (Alice in, Bob out). '' means admins only. */
   allowedUsergroups?: string;
+  /** More environment variables for the bot (e.g. ARTIFACT_DESTINATION). */
+  env?: Record<string, string>;
   fleetSize?: number;
   databaseUrl?: string;
 }
@@ -46,14 +48,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const slack = await startFakeSlack({ usergroups: [HELPDESK_GROUP] });
   const databaseUrl = options.databaseUrl ?? `sqlite:${join(mkdtempSync(join(tmpdir(), 'dex-bot-')), 'bot.db')}`;
   // Tests poll by hand (bot.poll()): a long interval keeps the timer from racing them.
-  const config = loadConfig(
-    localEnvironment(slack, sim, {
+  const config = loadConfig({
+    ...localEnvironment(slack, sim, {
       databaseUrl,
       pollIntervalSeconds: 300,
       socketMode: options.mode === 'socket',
       ...(options.allowedUsergroups !== undefined ? { allowedUsergroups: options.allowedUsergroups } : {}),
     }),
-  );
+    ...options.env,
+  });
   const logs: string[] = [];
   let offset = 0;
   const now = () => new Date(Date.now() + offset);

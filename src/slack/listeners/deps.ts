@@ -10,6 +10,8 @@ export interface ListenerDeps {
   audit: AuditTrail;
   logger: Logger;
   now: () => Date;
+  /** ARTIFACT_DESTINATION: the modal warns when files would land in a public channel's thread. */
+  artifactDestination: 'thread' | 'dm';
 }
 
 /**

@@ -30,8 +30,9 @@ export async function openCaptureModal(
   client: webApi.WebClient,
   triggerId: string,
   prefill: ModalPrefill,
-  { service, logger }: ListenerDeps,
+  deps: ListenerDeps,
 ): Promise<void> {
+  const { service, logger } = deps;
   const base = {
     channelId: prefill.channelId,
     preselected: prefill.devices ?? [],
@@ -46,7 +47,11 @@ export async function openCaptureModal(
   const viewId = opened.view?.id;
   if (!viewId) return;
 
-  const [quota, person] = await Promise.allSettled([service.quota(), devicesOfPerson(client, prefill.person, service)]);
+  const [quota, person, publicChannel] = await Promise.allSettled([
+    service.quota(),
+    devicesOfPerson(client, prefill.person, service),
+    deps.artifactDestination === 'thread' && prefill.channelId ? isPublicChannel(client, prefill.channelId) : false,
+  ]);
   const found = person.status === 'fulfilled' ? person.value : null;
   const preselected = found?.devices.length ? found.devices : base.preselected;
   let notice: string | undefined;
@@ -55,6 +60,11 @@ export async function openCaptureModal(
     notice = `${found.label} has no devices that can be captured right now (devices must have connected in the last hour).`;
   }
   if (quota.status === 'rejected') logger.warn({ err: quota.reason }, 'quota unavailable for the modal');
+  // Packet captures can hold a person's traffic: say plainly when the files would be visible to a whole channel.
+  if (publicChannel.status === 'fulfilled' && publicChannel.value) {
+    const warning = `The files will be posted in the status thread in <#${prefill.channelId}>, a public channel: everyone in it can download them. Pick a private channel or a DM under "Post status in" to keep them private.`;
+    notice = notice ? `${notice}\n${warning}` : warning;
+  }
 
   await client.views.update({
     view_id: viewId,
@@ -90,4 +100,9 @@ async function devicesOfPerson(
     label = `<@${person.userId}> (${found})`;
   }
   return { label, devices: await service.devicesOf(email) };
+}
+
+async function isPublicChannel(client: webApi.WebClient, channelId: string): Promise<boolean> {
+  const { channel } = await client.conversations.info({ channel: channelId });
+  return Boolean(channel && !channel.is_private && !channel.is_im && !channel.is_mpim);
 }

@@ -34,6 +34,8 @@ export interface StatusMessageInput {
   commands: TrackedCommand[];
   now: Date;
   dashboardUrl: string;
+  /** Where the zips go (ARTIFACT_DESTINATION); default the thread. */
+  artifactDestination?: 'thread' | 'dm';
 }
 
 export interface SlackMessage {
@@ -222,7 +224,7 @@ function fallbackText(request: CaptureRequest, commands: TrackedCommand[]): stri
  * caller can compare to decide whether `chat.update` is needed. At most 10 devices shown, well under 50 blocks.
  */
 export function statusMessage(input: StatusMessageInput): SlackMessage {
-  const { request, commands, now, dashboardUrl } = input;
+  const { request, commands, now, dashboardUrl, artifactDestination = 'thread' } = input;
   const blocks: KnownBlock[] = [
     {
       type: 'section',
@@ -240,7 +242,9 @@ export function statusMessage(input: StatusMessageInput): SlackMessage {
   const footer =
     request.state === 'failed-to-start' || request.state === 'stopped'
       ? dashboard
-      : `Artifacts are posted in the thread as they finish. ${dashboard}`;
+      : artifactDestination === 'dm'
+        ? `Artifacts are sent to ${mention(request.requestedBy)} by direct message as they finish. ${dashboard}`
+        : `Artifacts are posted in the thread as they finish. ${dashboard}`;
   blocks.push({ type: 'context', block_id: STATUS_FOOTER_BLOCK, elements: [{ type: 'mrkdwn', text: footer }] });
 
   const buttons: Button[] = [
