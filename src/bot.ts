@@ -8,6 +8,7 @@ import { CaptureTracker } from './captures/tracker.js';
 import type { Config } from './config.js';
 import { DexClient } from './dex/client.js';
 import type { Logger } from './logger.js';
+import { cloudflareTokenCheck, createMetrics } from './metrics.js';
 import { createSlackApp } from './slack/app.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { SlackNotifier } from './slack/notifier.js';
@@ -40,19 +41,42 @@ export interface BotOptions {
 /** Builds the whole bot from configuration: every dependency is made here and passed in. */
 export async function createBot(config: Config, { logger, host, now = () => new Date() }: BotOptions): Promise<Bot> {
   const store = await openStore(config.databaseUrl);
+  // One registry per bot: two bots in one process never share counters.
+  const metrics = createMetrics();
   const dex = new DexClient({
     baseUrl: config.cloudflare.apiUrl,
     accountId: config.cloudflare.accountId,
     token: config.cloudflare.apiToken,
+    onCall: metrics.dexCall,
   });
-  const slack = createSlackApp({ slack: config.slack, port: config.port, host, logger });
+  const slack = createSlackApp({
+    slack: config.slack,
+    port: config.port,
+    host,
+    logger,
+    onApiCall: metrics.slackCall,
+    operations: {
+      checks: {
+        // A primary-key read: the store answers, or it does not. Its error (maybe a connection string) is not shown.
+        store: {
+          run: () =>
+            store.getRequest('readyz-probe').then(
+              () => ({ ok: true }),
+              () => ({ ok: false, reason: 'the store did not answer' }),
+            ),
+        },
+        cloudflare: cloudflareTokenCheck(dex),
+      },
+      metrics: () => metrics.exposition(),
+    },
+  });
   const notifier = new SlackNotifier({
     client: slack.app.client,
     dashboardUrl: DASHBOARD_URL,
     artifactDestination: config.artifactDestination,
     now,
   });
-  const relay = new ArtifactRelay({ store, dex, notifier, logger, now });
+  const relay = new ArtifactRelay({ store, dex, notifier, logger, now, metrics });
   const tracker = new CaptureTracker({
     store,
     dex,
@@ -61,11 +85,22 @@ export async function createBot(config: Config, { logger, host, now = () => new 
     logger,
     now,
     pollIntervalMs: config.pollIntervalSeconds * 1000,
+    metrics,
   });
   const directory = new DeviceDirectory(dex, () => now().getTime());
   const audit = new AuditTrail(store, logger);
   const access = new AccessPolicy(config.access, new SlackPeople(slack.app.client), () => now().getTime());
-  const service = new CaptureService({ store, dex, directory, notifier, relay, audit, logger, now });
+  const service = new CaptureService({
+    store,
+    dex,
+    directory,
+    notifier,
+    relay,
+    audit,
+    logger,
+    now,
+    onStart: metrics.captureStarted,
+  });
   registerListeners(slack.app, {
     service,
     access,

@@ -20,6 +20,15 @@ export interface RelayDeps {
   now?: () => Date;
   /** Uploads running at once; each holds one download and one upload connection. */
   concurrency?: number;
+  metrics?: RelayMetrics;
+}
+
+/** What the relay reports, for metrics; plain callbacks, so the domain knows nothing of how they are kept. */
+export interface RelayMetrics {
+  /** An artifact was posted in Slack, this long after its command was created. */
+  artifactPosted?(event: { secondsSinceCreated: number }): void;
+  /** Bytes streamed from Cloudflare into Slack by one finished transfer. */
+  bytesRelayed?(bytes: number): void;
 }
 
 /**
@@ -128,6 +137,10 @@ export class ArtifactRelay {
         await delay(RETRY_DELAY_MS * attempts);
       }
     }
+    if (upload.step === 'done') {
+      const secondsSinceCreated = (this.#now().getTime() - command.createdAt.getTime()) / 1000;
+      this.deps.metrics?.artifactPosted?.({ secondsSinceCreated });
+    }
   }
 
   async #transfer(upload: ArtifactUpload, info: ArtifactInfo): Promise<ArtifactUpload> {
@@ -159,6 +172,7 @@ export class ArtifactRelay {
         notifier.artifacts.send(reserved.uploadUrl, reader ?? source, bytes),
         reader ? pipeline(source, reader) : undefined,
       ]);
+      this.deps.metrics?.bytesRelayed?.(bytes);
     } catch (error) {
       // An unread download holds a connection to Cloudflare: let it go.
       source.destroy();

@@ -38,6 +38,8 @@ export interface ServiceDeps {
   relay: Pick<ArtifactRelay, 'resume'>;
   logger: Logger;
   now?: () => Date;
+  /** Told once per request whether its captures started (for metrics). */
+  onStart?: (outcome: 'started' | 'failed_to_start') => void;
 }
 
 /** The rules of a capture request, from a submitted modal to commands running on devices. */
@@ -236,8 +238,10 @@ export class CaptureService {
     if (!stored) await store.insertCommands(commands);
     await store.updateRequest(current.id, { state: 'running' });
     current = { ...current, state: 'running' };
-    if (!stored)
+    if (!stored) {
       await this.#audit(current, 'start', commands, resumed ? 'started (confirmed after a restart)' : 'started');
+      this.deps.onStart?.('started');
+    }
     await notifier.updateStatus(current, commands);
     if (await store.claimThreadPost(current.id, 'options')) await notifier.postInThread(current, { kind: 'options' });
   }
@@ -264,6 +268,7 @@ export class CaptureService {
   async #failToStart(request: CaptureRequest, startError: string): Promise<void> {
     await this.deps.store.updateRequest(request.id, { state: 'failed-to-start', startError });
     await this.#audit(request, 'start', [], `failed to start: ${startError}`);
+    this.deps.onStart?.('failed_to_start');
     await this.deps.notifier.updateStatus({ ...request, state: 'failed-to-start', startError }, []);
   }
 

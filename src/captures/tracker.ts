@@ -19,6 +19,15 @@ export interface TrackerDeps {
   logger: Logger;
   pollIntervalMs: number;
   now?: () => Date;
+  metrics?: TrackerMetrics;
+}
+
+/** What the tracker reports, for metrics; plain callbacks, so the domain knows nothing of how they are kept. */
+export interface TrackerMetrics {
+  /** A command reached a final state (SUCCESS, FAILED or TIMED_OUT). */
+  commandFinished?(state: string): void;
+  /** How many commands are tracked, set on every poll. */
+  trackedCommands?(count: number): void;
 }
 
 /**
@@ -65,12 +74,15 @@ export class CaptureTracker {
   }
 
   async #poll(): Promise<void> {
+    const { metrics } = this.deps;
     const tracked = await this.deps.store.trackedCommands();
+    metrics?.trackedCommands?.(tracked.length);
     if (tracked.length === 0) return;
 
     const listed = await this.#listTracked(tracked);
     const now = this.#now();
     const changedRequests = new Set<string>();
+    let stillTracked = tracked.length;
     for (const command of tracked) {
       const update = nextState(command, listed.get(command.id), now);
       if (!update) continue;
@@ -79,7 +91,12 @@ export class CaptureTracker {
       if (update.status === 'SUCCESS') await this.deps.relay.enqueue({ ...command, ...update });
       await this.deps.store.updateCommand(command.id, update);
       changedRequests.add(command.requestId);
+      if (isFinal(update.status)) {
+        stillTracked--;
+        metrics?.commandFinished?.(update.status);
+      }
     }
+    metrics?.trackedCommands?.(stillTracked);
     for (const requestId of changedRequests) await this.#announce(requestId);
   }
 

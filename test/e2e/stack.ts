@@ -22,6 +22,8 @@ export interface Stack {
   user: SlackDriver;
   /** Where Slack sends events in HTTP mode. */
   botUrl: string;
+  /** The bot's HTTP port (events in HTTP mode; /healthz, /readyz, /metrics in both modes). */
+  port: number;
   /** A Slack client for another person, over the same transport. */
   as(userId: string): SlackDriver;
   /** Every log line the bot wrote. */
@@ -79,6 +81,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     user,
     as,
     botUrl: `http://127.0.0.1:${port}/slack/events`,
+    port,
     logs,
     databaseUrl,
     clock: { advance: (ms) => (offset += ms) },

@@ -1,0 +1,221 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { RelayMetrics } from './captures/relay.js';
+import type { TrackerMetrics } from './captures/tracker.js';
+import type { DexCallEvent, DexClient } from './dex/client.js';
+import { DexApiError, DexNetworkError, DexRateLimitError, DexResponseError } from './dex/errors.js';
+
+/**
+ * What an operator sees: Prometheus metrics (one registry per bot, never prom-client's global one, so two bots
+ * in one process count apart) and the readiness checks behind /readyz.
+ */
+
+export type CaptureStartOutcome = 'started' | 'failed_to_start';
+
+/** One Slack Web API HTTP call: the method from `/api/<method>`, and the HTTP status ('error' without one). */
+export interface SlackCallEvent {
+  method: string;
+  status: string;
+}
+
+export interface Exposition {
+  contentType: string;
+  body: string;
+}
+
+export interface BotMetrics extends Required<RelayMetrics>, Required<TrackerMetrics> {
+  readonly registry: Registry;
+  captureStarted(outcome: CaptureStartOutcome): void;
+  /** DexClient's `onCall`: once per HTTP attempt. */
+  dexCall(event: DexCallEvent): void;
+  slackCall(event: SlackCallEvent): void;
+  /** The text exposition format (`text/plain; version=0.0.4`). */
+  exposition(): Promise<Exposition>;
+}
+
+const PREFIX = 'dex_capture_';
+
+export function createMetrics(): BotMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const capturesStarted = new Counter({
+    name: `${PREFIX}captures_started_total`,
+    help: 'Capture requests that reached Cloudflare, by outcome.',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const commandsFinished = new Counter({
+    name: `${PREFIX}commands_finished_total`,
+    help: 'Capture commands that reached a final state, by state.',
+    labelNames: ['state'] as const,
+    registers,
+  });
+  const timeToArtifact = new Histogram({
+    name: `${PREFIX}time_to_artifact_seconds`,
+    help: 'Seconds from a command being created to its file being posted in Slack.',
+    buckets: [30, 60, 120, 300, 600, 900, 1200, 1800, 2700, 3600, 7200],
+    registers,
+  });
+  const dexCalls = new Counter({
+    name: `${PREFIX}dex_api_calls_total`,
+    help: 'HTTP attempts to the Cloudflare DEX API, by endpoint and HTTP status ("error": no response).',
+    labelNames: ['endpoint', 'status'] as const,
+    registers,
+  });
+  const dexDuration = new Histogram({
+    name: `${PREFIX}dex_api_call_duration_seconds`,
+    help: 'Time until the Cloudflare DEX API answered (headers), by endpoint.',
+    labelNames: ['endpoint'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+  const rateLimitWaits = new Counter({
+    name: `${PREFIX}dex_rate_limit_waits_total`,
+    help: 'DEX API calls that waited for a Cloudflare rate-limit hold before going out.',
+    registers,
+  });
+  const rateLimitWaitSeconds = new Counter({
+    name: `${PREFIX}dex_rate_limit_wait_seconds_total`,
+    help: 'Seconds DEX API calls spent waiting for Cloudflare rate-limit holds.',
+    registers,
+  });
+  const slackCalls = new Counter({
+    name: `${PREFIX}slack_api_calls_total`,
+    help: 'HTTP calls to the Slack Web API, by method and HTTP status ("error": no response).',
+    labelNames: ['method', 'status'] as const,
+    registers,
+  });
+  const bytesRelayed = new Counter({
+    name: `${PREFIX}bytes_relayed_total`,
+    help: 'Artifact bytes streamed from Cloudflare into Slack.',
+    registers,
+  });
+  const trackedCommands = new Gauge({
+    name: `${PREFIX}tracked_commands`,
+    help: 'Commands the tracker follows, as of its last poll.',
+    registers,
+  });
+
+  // Known label values start at zero, so rates and alerts work before the first event.
+  for (const outcome of ['started', 'failed_to_start'] as const) capturesStarted.inc({ outcome }, 0);
+  for (const state of ['SUCCESS', 'FAILED', 'TIMED_OUT']) commandsFinished.inc({ state }, 0);
+
+  return {
+    registry,
+    captureStarted: (outcome) => capturesStarted.inc({ outcome }),
+    commandFinished: (state) => commandsFinished.inc({ state }),
+    trackedCommands: (count) => trackedCommands.set(count),
+    artifactPosted: ({ secondsSinceCreated }) => timeToArtifact.observe(Math.max(0, secondsSinceCreated)),
+    bytesRelayed: (bytes) => bytesRelayed.inc(bytes),
+    dexCall(event) {
+      dexCalls.inc({ endpoint: event.endpoint, status: event.status > 0 ? String(event.status) : 'error' });
+      dexDuration.observe({ endpoint: event.endpoint }, event.durationMs / 1000);
+      if (event.rateLimitWaitMs > 0) {
+        rateLimitWaits.inc();
+        rateLimitWaitSeconds.inc(event.rateLimitWaitMs / 1000);
+      }
+    },
+    slackCall: ({ method, status }) => slackCalls.inc({ method, status }),
+    async exposition() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
+
+// ---- readiness -------------------------------------------------------------------------------------------------
+
+/** One dependency's answer. `reason` is our own wording: never an error message, which could carry a secret. */
+export interface CheckResult {
+  ok: boolean;
+  reason?: string;
+}
+
+export interface ReadinessCheck {
+  run(signal: AbortSignal): Promise<CheckResult>;
+  /** How long an answer is reused (ok or not), so probes do not spend the APIs' rate limits; default 0. */
+  cacheMs?: number;
+}
+
+export interface ReadinessReport {
+  ready: boolean;
+  /** Names of the checks that failed. */
+  failed: string[];
+  checks: Record<string, CheckResult>;
+}
+
+const CHECK_TIMEOUT_MS = 5_000;
+
+/** Runs named checks (at once, each bounded in time, each answer cached as it asks) and sums them up. */
+export class Readiness {
+  readonly #cache = new Map<string, { at: number; result: Promise<CheckResult> }>();
+
+  constructor(
+    private readonly checks: Record<string, ReadinessCheck>,
+    private readonly options: { timeoutMs?: number; now?: () => number } = {},
+  ) {}
+
+  async report(): Promise<ReadinessReport> {
+    const names = Object.keys(this.checks);
+    const results = await Promise.all(names.map((name) => this.#result(name)));
+    const checks = Object.fromEntries(names.map((name, i) => [name, results[i] as CheckResult]));
+    const failed = names.filter((name) => !checks[name]?.ok);
+    return { ready: failed.length === 0, failed, checks };
+  }
+
+  #result(name: string): Promise<CheckResult> {
+    const check = this.checks[name] as ReadinessCheck;
+    const now = (this.options.now ?? Date.now)();
+    const cached = this.#cache.get(name);
+    if (cached && now - cached.at < (check.cacheMs ?? 0)) return cached.result;
+    const result = this.#run(check);
+    this.#cache.set(name, { at: now, result });
+    return result;
+  }
+
+  async #run(check: ReadinessCheck): Promise<CheckResult> {
+    const timeoutMs = this.options.timeoutMs ?? CHECK_TIMEOUT_MS;
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<CheckResult>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        resolve({ ok: false, reason: `no answer within ${timeoutMs / 1000} s` });
+      }, timeoutMs);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([
+        check.run(controller.signal).catch((): CheckResult => ({ ok: false, reason: 'the check failed' })),
+        timedOut,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Cloudflare accepted the API token: the quota endpoint answers (a 429 means the token was accepted). */
+export function cloudflareTokenCheck(dex: Pick<DexClient, 'getQuota'>, cacheMs = 30_000): ReadinessCheck {
+  return {
+    cacheMs,
+    async run(signal) {
+      try {
+        await dex.getQuota({ signal });
+        return { ok: true };
+      } catch (error) {
+        if (error instanceof DexRateLimitError) {
+          return { ok: true, reason: `rate limited until ${error.retryAt.toISOString()}` };
+        }
+        if (error instanceof DexApiError) {
+          return error.status === 401 || error.status === 403
+            ? { ok: false, reason: `Cloudflare refused the API token (HTTP ${error.status})` }
+            : { ok: false, reason: `Cloudflare answered HTTP ${error.status}` };
+        }
+        if (error instanceof DexNetworkError) return { ok: false, reason: 'Cloudflare could not be reached' };
+        if (error instanceof DexResponseError) return { ok: false, reason: 'Cloudflare sent an unexpected answer' };
+        return { ok: false, reason: 'the Cloudflare check failed' };
+      }
+    },
+  };
+}
