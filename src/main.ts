@@ -18,6 +18,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ secrets: secretsOf(config) });
+  // A bug must not take the bot down with it: log it and carry on (state is in the store).
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   const bot = await createBot(config, { logger });
   await bot.start();
 

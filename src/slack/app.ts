@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, type webApi } from '@slack/bolt';
+import { App, HTTPReceiver, isValidSlackRequest, type webApi } from '@slack/bolt';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import {
@@ -100,8 +100,9 @@ export function createSlackApp({ slack, port, host, logger, operations, onApiCal
     };
   }
 
+  const signingSecret = slack.signingSecret ?? '';
   const receiver = new HTTPReceiver({
-    signingSecret: slack.signingSecret ?? '',
+    signingSecret,
     endpoints: '/slack/events',
     logger: common.logger,
   });
@@ -116,7 +117,33 @@ export function createSlackApp({ slack, port, host, logger, operations, onApiCal
       res.writeHead(401, { 'content-type': 'text/plain' }).end('request timestamp is not within 5 minutes of now');
       return;
     }
-    receiver.requestListener(req, res);
+    // Bolt reads `body.ssl_check` of whatever the body parses to, in a promise nobody awaits: a signed body of
+    // `null` would crash the process. Read and check the body here; Bolt uses the bytes we hand it.
+    readBody(req, BODY_LIMIT_BYTES).then(
+      (raw) => {
+        const signed = isValidSlackRequest({
+          signingSecret,
+          body: raw.toString('utf8'),
+          headers: {
+            'x-slack-signature': String(req.headers['x-slack-signature'] ?? ''),
+            'x-slack-request-timestamp': Number(req.headers['x-slack-request-timestamp']),
+          },
+        });
+        if (!signed) {
+          res.writeHead(401, { 'content-type': 'text/plain' }).end('request signature is not valid');
+          return;
+        }
+        if (!isObjectBody(raw, req.headers['content-type'])) {
+          res.writeHead(400, { 'content-type': 'text/plain' }).end('malformed request body');
+          return;
+        }
+        (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
+        receiver.requestListener(req, res);
+      },
+      () => {
+        if (!res.headersSent) res.writeHead(413, { 'content-type': 'text/plain' }).end('request body too large');
+      },
+    );
   });
   return {
     app,
@@ -230,4 +257,41 @@ export function timestampIsFresh(header: string | string[] | undefined, nowMs: n
   const value = Array.isArray(header) ? header[0] : header;
   if (!value || !/^\d{1,12}$/.test(value)) return false;
   return Math.abs(nowMs / 1000 - Number(value)) <= FIVE_MINUTES_S;
+}
+
+/** Bolt's own default limit. */
+const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.destroy();
+        reject(new Error('body too large'));
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** A Slack request body is a form (a slash command, or `payload=<JSON object>`) or a JSON object. */
+function isObjectBody(raw: Buffer, contentType: string | undefined): boolean {
+  const isObject = (text: string) => {
+    try {
+      const value: unknown = JSON.parse(text);
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    } catch {
+      return false;
+    }
+  };
+  const text = raw.toString('utf8');
+  if (contentType === 'application/x-www-form-urlencoded') {
+    const payload = new URLSearchParams(text).get('payload');
+    return payload === null || isObject(payload);
+  }
+  return isObject(text);
 }

@@ -9,7 +9,7 @@ export interface DeviceRef {
 }
 
 export interface ParsedDeviceOption extends DeviceRef {
-  /** False when the value carries the `x:` prefix (the picker listed it under "Not eligible"). */
+  /** False when the value carries the `!` prefix (the picker listed it under "Not eligible"). */
   eligible: boolean;
 }
 
@@ -26,19 +26,20 @@ export interface DeviceLabel {
 /** The answer to a `block_suggestion` request for the device picker. */
 export type DeviceOptionsResponse = { option_groups: OptionGroup[] } | { options: PlainTextOption[] };
 
-/** Slack's limit on an option value; two UUIDs, a colon and the `x:` prefix fit (75). */
+/** Slack's limit on an option value; two UUIDs, a colon and the `!` prefix fit (74). */
 export const OPTION_VALUE_MAX = 75;
 /** At most this many options in one `block_suggestion` answer. */
 export const MAX_OPTIONS = 100;
 
-const INELIGIBLE_PREFIX = 'x:';
+/** Not a character an id may contain, so a marked value can never be read as another device. */
+const INELIGIBLE_PREFIX = '!';
 const ID = /^[A-Za-z0-9._-]{1,64}$/;
 const SEP = ' · ';
 const REASON_SEP = ' — ';
 const DEFAULT_REASON = 'Not eligible for remote captures';
 
 /**
- * `deviceId` or `deviceId:registrationId`, with the `x:` prefix for a device that is not eligible.
+ * `deviceId` or `deviceId:registrationId`, with the `!` prefix for a device that is not eligible.
  * Throws a RangeError when the ids cannot be represented in Slack's 75 characters.
  */
 export function deviceOptionValue(device: DeviceRef & { eligible?: boolean }): string {

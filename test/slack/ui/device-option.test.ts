@@ -19,10 +19,10 @@ describe('device option value', () => {
     expect(parseDeviceOptionValue(uuid(1))).toEqual({ deviceId: uuid(1), registrationId: null, eligible: true });
   });
 
-  it('marks ineligible devices with x: and still fits 75 characters with two UUIDs', () => {
+  it('marks ineligible devices with ! and still fits in 75 characters with two UUIDs', () => {
     const value = deviceOptionValue({ deviceId: uuid(1), registrationId: uuid(2), eligible: false });
-    expect(value).toBe(`x:${uuid(1)}:${uuid(2)}`);
-    expect(value).toHaveLength(75);
+    expect(value).toBe(`!${uuid(1)}:${uuid(2)}`);
+    expect(value).toHaveLength(74);
     expect(parseDeviceOptionValue(value)).toEqual({ deviceId: uuid(1), registrationId: uuid(2), eligible: false });
   });
 
@@ -32,7 +32,7 @@ describe('device option value', () => {
   });
 
   it('returns null for malformed values', () => {
-    for (const bad of ['', ':', 'a:', ':b', 'a:b:c', 'x:', 'has space', 'a'.repeat(76), 'ü', 'x:a:b:c']) {
+    for (const bad of ['', ':', 'a:', ':b', 'a:b:c', '!', 'has space', 'a'.repeat(76), 'ü', '!a:b:c']) {
       expect(parseDeviceOptionValue(bad), bad).toBeNull();
     }
   });

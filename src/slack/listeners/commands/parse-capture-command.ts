@@ -1,3 +1,5 @@
+import { truncate } from '../../ui/format.js';
+
 /** What someone asked for with `/capture …`. The text is untrusted: anything unexpected is `unknown`. */
 export type CaptureCommand =
   | { kind: 'open'; target: null | { userId: string } | { email: string } }
@@ -21,7 +23,7 @@ const MAX_TEXT = 500;
 
 export function parseCaptureCommand(raw: string): CaptureCommand {
   const text = raw.trim().replace(/\s+/g, ' ');
-  if (text.length > MAX_TEXT) return { kind: 'unknown', text: `${text.slice(0, 60)}…` };
+  if (text.length > MAX_TEXT) return { kind: 'unknown', text: truncate(text, 60) };
   if (text === '') return { kind: 'open', target: null };
   const [word = '', ...rest] = text.split(' ');
   const argument = rest.join(' ');

@@ -16,7 +16,12 @@ export function deviceSearch({ service, access, logger }: ListenerDeps) {
       await ack({ options: [] });
       return;
     }
-    const query = String(options.value ?? '').slice(0, 100);
+    // The payload is untrusted: anything but a string gets no options.
+    if (typeof options.value !== 'string') {
+      await ack({ options: [] });
+      return;
+    }
+    const query = options.value.slice(0, 100);
     try {
       const devices = await service.searchDevices(query, AbortSignal.timeout(SEARCH_BUDGET_MS));
       await ack(deviceOptions(devices));
