@@ -209,4 +209,24 @@ describe('/capture end to end over HTTP', () => {
     await stack.bot.idle();
     expect(filesIn(stack.slack.thread('C_HELPDESK', statusMessageIn(stack).ts))).toHaveLength(2);
   });
+
+  it('tracking and relaying carry on after Cloudflare faults: malformed JSON, a 503 on a download', async () => {
+    addLaptops(1);
+    await submitAndStart(['E2E-LAPTOP-40']);
+    stack.sim.advance(15 * 60_000);
+
+    // The first poll gets a body that is not JSON: nothing changes, nothing breaks.
+    stack.sim.faults.malformedJson({ endpoint: 'list' });
+    await stack.bot.poll();
+    expect(statusMessageIn(stack).updates).toBe(1);
+
+    // The next one reads the finished captures; the first download attempt fails with 503s and is retried.
+    stack.sim.faults.serverError({ status: 503, endpoint: 'download', times: 4 });
+    await stack.bot.poll();
+    await stack.bot.idle();
+    const status = statusMessageIn(stack);
+    expect(visibleText(status)).toMatch(/Finished/);
+    expect(filesIn(stack.slack.thread('C_HELPDESK', status.ts))).toHaveLength(2);
+    expect(stack.logs.some((l) => l.includes('capture poll failed'))).toBe(true);
+  });
 });
