@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { z } from 'zod';
 import { authorizeCapture, type ListenerDeps } from '../deps.js';
 import { openCaptureModal } from '../open-capture-modal.js';
 
@@ -9,6 +10,12 @@ const denied = (reason: string) => ({
   replace_original: false,
   text: `🚫 ${reason}`,
 });
+
+/** A button's value is a request id; the payload is untrusted, so anything else is refused. */
+const requestIdValue = z
+  .string()
+  .regex(/^[A-Za-z0-9]{4,12}$/)
+  .transform((id) => id.toUpperCase());
 
 const gone = {
   response_type: 'ephemeral' as const,
@@ -29,7 +36,8 @@ export function runAgain(deps: ListenerDeps) {
       await respond(denied(decision.reason));
       return;
     }
-    const request = await deps.service.getRequest(action.value ?? '');
+    const requestId = requestIdValue.safeParse(action.value);
+    const request = requestId.success ? await deps.service.getRequest(requestId.data) : null;
     if (!request) {
       await respond(gone);
       return;
@@ -69,7 +77,12 @@ export function stopWatching(deps: ListenerDeps) {
       await respond(denied(decision.reason));
       return;
     }
-    const stopped = await service.stopWatching(action.value ?? '', body.user.id).catch((error: unknown) => {
+    const requestId = requestIdValue.safeParse(action.value);
+    if (!requestId.success) {
+      await respond(gone);
+      return;
+    }
+    const stopped = await service.stopWatching(requestId.data, body.user.id).catch((error: unknown) => {
       logger.error({ err: error }, 'stop watching failed');
       return undefined;
     });
