@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DexClient } from '../../src/dex/index.js';
 import type { FakeFileShare, FakeMessage } from '../../src/fake-slack/index.js';
 import {
+  artifactDigest,
   openModal,
   pickDevices,
   type Stack,
@@ -31,24 +32,6 @@ function addLaptops(count: number, behaviour: 'normal' | 'fails' | 'offline' = '
       behaviour,
     }),
   );
-}
-
-/** Artifacts straight from the simulator, to compare with what reached Slack. */
-async function artifactHashes(commandIds: string[]): Promise<Map<string, { bytes: number; sha256: string }>> {
-  const dex = new DexClient({ baseUrl: stack.sim.baseUrl, accountId: stack.sim.accountId, token: stack.sim.token });
-  const out = new Map<string, { bytes: number; sha256: string }>();
-  for (const id of commandIds) {
-    const download = await dex.download({ id, filename: null });
-    const hash = createHash('sha256');
-    let bytes = 0;
-    for await (const chunk of download.stream) {
-      bytes += chunk.length;
-      hash.update(chunk);
-    }
-    out.set(id, { bytes, sha256: hash.digest('hex') });
-  }
-  await dex.close();
-  return out;
 }
 
 const filesIn = (thread: ReturnType<Stack['slack']['thread']>) =>
@@ -103,8 +86,8 @@ describe('/capture end to end over HTTP', () => {
       expect.stringMatching(/^E2E-LAPTOP-40-pcap-\d{8}-\d{4}\.zip$/),
       expect.stringMatching(/^E2E-LAPTOP-40-warp-diag-\d{8}-\d{4}\.zip$/),
     ]);
-    const expected = await artifactHashes(created.map((c) => c.id));
-    expect(new Set(files.map((f) => f.sha256))).toEqual(new Set([...expected.values()].map((a) => a.sha256)));
+    const expected = await Promise.all(created.map((c) => artifactDigest(stack.sim, c.id)));
+    expect(new Set(files.map((f) => f.sha256))).toEqual(new Set(expected.map((a) => a.sha256)));
     const pcap = files.find((f) => f.name.includes('-pcap-'));
     expect(pcap?.comment).toMatch(/E2E-LAPTOP-40 · person0@example.com · windows · \d+(\.\d+)? ?(KB|MB)/);
     expect(pcap?.comment).toMatch(/Interfaces: default ✓, tunnel ✓/);

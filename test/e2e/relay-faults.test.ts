@@ -3,7 +3,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DexClient } from '../../src/dex/index.js';
 import { type FakeFileShare, type FakeMessage, values } from '../../src/fake-slack/index.js';
 import { TYPES_ACTION, TYPES_BLOCK } from '../../src/slack/ui/ids.js';
-import { openModal, pickDevices, type Stack, startStack, statusMessageIn, waitForStatus } from './stack.js';
+import {
+  artifactDigest,
+  openModal,
+  pickDevices,
+  type Stack,
+  startStack,
+  statusMessageIn,
+  waitForStatus,
+} from './stack.js';
 
 const SIZE = 2 * 1024 * 1024;
 const CUT_AFTER = 200 * 1024;
@@ -46,23 +54,6 @@ async function relay(): Promise<{ files: FakeFileShare[]; texts: string[] }> {
   };
 }
 
-/** The artifact straight from the simulator (no faults armed), to compare with what reached Slack. */
-async function cleanHash(id: string): Promise<{ bytes: number; sha256: string }> {
-  const dex = new DexClient({ baseUrl: stack.sim.baseUrl, accountId: stack.sim.accountId, token: stack.sim.token });
-  try {
-    const download = await dex.download({ id, filename: null });
-    const hash = createHash('sha256');
-    let bytes = 0;
-    for await (const chunk of download.stream) {
-      bytes += chunk.length;
-      hash.update(chunk);
-    }
-    return { bytes, sha256: hash.digest('hex') };
-  } finally {
-    await dex.close();
-  }
-}
-
 const downloads = () => stack.sim.requests.filter((r) => r.endpoint === 'download');
 
 describe('a Cloudflare download cut off partway', () => {
@@ -76,7 +67,7 @@ describe('a Cloudflare download cut off partway', () => {
     expect(stack.slack.callsTo('files.getUploadURLExternal')).toHaveLength(1);
     expect(texts.filter((t) => /Couldn.t post the/.test(t))).toHaveLength(0);
     expect(files).toHaveLength(1);
-    const expected = await cleanHash(id);
+    const expected = await artifactDigest(stack.sim, id);
     expect(expected.bytes).toBeGreaterThan(SIZE * 0.95);
     expect(files[0]?.bytes).toBe(expected.bytes);
     expect(files[0]?.sha256).toBe(expected.sha256);
@@ -92,7 +83,7 @@ describe('a Cloudflare download cut off partway', () => {
     expect(downloads().map((r) => r.status)).toEqual([200, 206, 206]);
     expect(stack.slack.callsTo('files.getUploadURLExternal')).toHaveLength(1);
     expect(files).toHaveLength(1);
-    const expected = await cleanHash(id);
+    const expected = await artifactDigest(stack.sim, id);
     expect(files[0]?.bytes).toBe(expected.bytes);
     expect(files[0]?.sha256).toBe(expected.sha256);
   });

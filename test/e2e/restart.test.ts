@@ -8,7 +8,7 @@ import { HELPDESK_GROUP, localEnvironment } from '../../src/demo/local-environme
 import { DexClient } from '../../src/dex/index.js';
 import { type FakeFileShare, type FakeMessage, type FakeSlack, startFakeSlack } from '../../src/fake-slack/index.js';
 import { type DexSimulator, startDexSimulator } from '../../src/simulator/index.js';
-import { openModal, pickDevices, statusMessageIn, visibleText, waitForStatus } from './stack.js';
+import { artifactDigest, openModal, pickDevices, statusMessageIn, visibleText, waitForStatus } from './stack.js';
 
 // The bot as it really runs (`node dist/main.js`), killed with SIGKILL in the middle of its uploads and
 // started again on the same database.
@@ -59,14 +59,6 @@ function startBot(databaseUrl: string): Promise<{ child: ChildProcess; port: num
   });
 }
 
-async function hashOf(commandId: string): Promise<string> {
-  const dex = new DexClient({ baseUrl: sim.baseUrl, accountId: sim.accountId, token: sim.token });
-  const hash = createHash('sha256');
-  for await (const chunk of (await dex.download({ id: commandId, filename: null })).stream) hash.update(chunk);
-  await dex.close();
-  return hash.digest('hex');
-}
-
 describe('a restart in the middle of uploads', () => {
   it('resumes from the database: every artifact lands in its thread exactly once, and the status ends true', async () => {
     const databaseUrl = `sqlite:${join(mkdtempSync(join(tmpdir(), 'dex-bot-restart-')), 'bot.db')}`;
@@ -101,7 +93,7 @@ describe('a restart in the middle of uploads', () => {
     expect(new Set(files.map((f) => f.name)).size).toBe(6);
     const commands = sim.commands.filter((c) => names.includes(c.device.deviceName));
     expect(commands).toHaveLength(6);
-    const expected = await Promise.all(commands.map((c) => hashOf(c.id)));
+    const expected = await Promise.all(commands.map(async (c) => (await artifactDigest(sim, c.id)).sha256));
     expect(new Set(files.map((f) => f.sha256))).toEqual(new Set(expected));
     expect(files.every((f) => f.bytes >= ARTIFACT_BYTES * 0.9)).toBe(true);
 

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Bot, createBot } from '../../src/bot.js';
 import { loadConfig, secretsOf } from '../../src/config.js';
 import { HELPDESK_GROUP, localEnvironment } from '../../src/demo/local-environment.js';
+import { DexClient } from '../../src/dex/index.js';
 import {
   type FakeMessage,
   type FakeSlack,
@@ -152,4 +154,21 @@ export function waitForStatus(
     const status = messages.length === 1 ? messages[0] : undefined;
     return status && ready(status) ? status : undefined;
   });
+}
+
+/** An artifact straight from the simulator (no faults armed), to compare with what reached Slack. */
+export async function artifactDigest(sim: DexSimulator, commandId: string): Promise<{ bytes: number; sha256: string }> {
+  const dex = new DexClient({ baseUrl: sim.baseUrl, accountId: sim.accountId, token: sim.token });
+  try {
+    const download = await dex.download({ id: commandId, filename: null });
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of download.stream) {
+      bytes += chunk.length;
+      hash.update(chunk);
+    }
+    return { bytes, sha256: hash.digest('hex') };
+  } finally {
+    await dex.close();
+  }
 }
