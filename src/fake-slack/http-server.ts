@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { answerMalformedRequests, closeNow, listen } from '../http-lifecycle.js';
 import { BadRequest, parseApiRequest, readBody } from './api-args.js';
 import { SlackApiError } from './api-error.js';
 import type { CallLog } from './call-log.js';
@@ -42,28 +42,15 @@ export class FakeSlackServer {
       if (pathOf(req).startsWith('/link/')) this.deps.onLinkUpgrade(req, socket, head);
       else socket.destroy();
     });
-    this.server.on('clientError', (_error, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      else socket.destroy();
-    });
+    answerMalformedRequests(this.server);
   }
 
-  async listen(port: number): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, HOST, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    return (this.server.address() as AddressInfo).port;
+  listen(port: number): Promise<number> {
+    return listen(this.server, port, HOST);
   }
 
   close(): Promise<void> {
-    this.closed ??= new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    this.closed ??= closeNow(this.server);
     return this.closed;
   }
 

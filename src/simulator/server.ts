@@ -1,9 +1,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { answerMalformedRequests, closeNow, listen } from '../http-lifecycle.js';
 import { createCommands, getQuota, listCommands, listDevices } from './api.js';
 import { type ArtifactStore, downloadArtifact } from './downloads.js';
 import type { EndpointName } from './endpoints.js';
@@ -55,31 +55,18 @@ export class SimulatorServer {
     this.server = createServer((req, res) => {
       void this.handle(req, res);
     });
-    this.server.on('clientError', (_error, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      else socket.destroy();
-    });
+    answerMalformedRequests(this.server);
   }
 
-  async listen(port: number): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, HOST, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    return (this.server.address() as AddressInfo).port;
+  listen(port: number): Promise<number> {
+    return listen(this.server, port, HOST);
   }
 
   /** Stops listening and ends every open socket at once (keep-alive, slow and streaming ones included). */
   close(): Promise<void> {
     if (!this.closed) {
       this.closing.abort();
-      this.closed = new Promise<void>((resolve) => {
-        this.server.close(() => resolve());
-        this.server.closeAllConnections();
-      });
+      this.closed = closeNow(this.server);
     }
     return this.closed;
   }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, type webApi } from '@slack/bolt';
 import type { Config } from '../config.js';
+import { closeNow, listen } from '../http-lifecycle.js';
 import type { Logger } from '../logger.js';
 import { type Exposition, Readiness, type ReadinessCheck, type SlackCallEvent } from '../metrics.js';
 import { boltLogger } from './bolt-logger.js';
@@ -78,13 +78,11 @@ export function createSlackApp({ slack, port, host, logger, operations, onApiCal
           if (serveOperations(req, res)) return;
           res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         });
-        await new Promise<void>((resolve) => health?.listen(port, host, resolve));
-        return (health.address() as AddressInfo).port;
+        return listen(health, port, host);
       },
       async stop() {
         await app.stop();
-        await new Promise((resolve) => (health ? health.close(resolve) : resolve(undefined)));
-        health?.closeAllConnections();
+        if (health) await closeNow(health);
       },
     };
   }
@@ -107,15 +105,11 @@ export function createSlackApp({ slack, port, host, logger, operations, onApiCal
     app,
     async start() {
       await app.init();
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => resolve());
-      });
-      return (server.address() as AddressInfo).port;
+      return listen(server, port, host);
     },
     async stop() {
-      await new Promise((resolve) => server.close(resolve));
-      server.closeAllConnections();
+      // Keep-alive connections would hold a plain close() open.
+      await closeNow(server);
     },
   };
 }
