@@ -25,21 +25,13 @@ const gone = {
 
 /** "Run again": the modal, prefilled with the same devices, types and options. */
 export function runAgain(deps: ListenerDeps) {
-  return async ({ ack, action, body, client, respond }: ButtonArgs): Promise<void> => {
-    await ack();
-    const decision = await authorizeCapture(
-      deps,
-      { userId: body.user.id, channelId: body.channel?.id ?? null },
-      'to run a capture again',
-    );
-    if (!decision.allowed) {
-      await respond(denied(decision.reason));
-      return;
-    }
-    const requestId = requestIdValue.safeParse(action.value);
-    const request = requestId.success ? await deps.service.getRequest(requestId.data) : null;
+  return async (args: ButtonArgs): Promise<void> => {
+    const { body, client } = args;
+    const requestId = await acceptButton(deps, args, 'to run a capture again');
+    if (!requestId) return;
+    const request = await deps.service.getRequest(requestId);
     if (!request) {
-      await respond(gone);
+      await args.respond(gone);
       return;
     }
     await deps.audit.record({
@@ -66,26 +58,37 @@ export function runAgain(deps: ListenerDeps) {
 /** "Stop watching": the API has no cancel; the bot stops following the request and says exactly that. */
 export function stopWatching(deps: ListenerDeps) {
   const { service, logger } = deps;
-  return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
-    await ack();
-    const decision = await authorizeCapture(
-      deps,
-      { userId: body.user.id, channelId: body.channel?.id ?? null },
-      'to stop watching a capture',
-    );
-    if (!decision.allowed) {
-      await respond(denied(decision.reason));
-      return;
-    }
-    const requestId = requestIdValue.safeParse(action.value);
-    if (!requestId.success) {
-      await respond(gone);
-      return;
-    }
-    const stopped = await service.stopWatching(requestId.data, body.user.id).catch((error: unknown) => {
+  return async (args: ButtonArgs): Promise<void> => {
+    const { body, respond } = args;
+    const requestId = await acceptButton(deps, args, 'to stop watching a capture');
+    if (!requestId) return;
+    const stopped = await service.stopWatching(requestId, body.user.id).catch((error: unknown) => {
       logger.error({ err: error }, 'stop watching failed');
       return undefined;
     });
     if (stopped === null) await respond(gone);
   };
+}
+
+/**
+ * What both buttons do first: acknowledge, check the person may capture (audited when not), and read the request
+ * id from the button's value. Null when the click ends here; the person has been told why.
+ */
+async function acceptButton(deps: ListenerDeps, { ack, action, body, respond }: ButtonArgs, attempted: string) {
+  await ack();
+  const decision = await authorizeCapture(
+    deps,
+    { userId: body.user.id, channelId: body.channel?.id ?? null },
+    attempted,
+  );
+  if (!decision.allowed) {
+    await respond(denied(decision.reason));
+    return null;
+  }
+  const requestId = requestIdValue.safeParse(action.value);
+  if (!requestId.success) {
+    await respond(gone);
+    return null;
+  }
+  return requestId.data;
 }
