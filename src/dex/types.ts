@@ -9,14 +9,6 @@ export type KnownStatus = (typeof KNOWN_STATUSES)[number];
 /** The list endpoint types `status` as a plain string: an unknown value is kept as-is, never rejected. */
 export type CommandStatus = KnownStatus | (string & {});
 
-export function isKnownStatus(status: string): status is KnownStatus {
-  return (KNOWN_STATUSES as readonly string[]).includes(status);
-}
-
-export function isFinalStatus(status: CommandStatus): boolean {
-  return status === 'SUCCESS' || status === 'FAILED';
-}
-
 /** Limits from Cloudflare's docs (the OpenAPI spec gives only minimums); see reference §3.1. */
 export const PCAP_LIMITS = {
   timeLimitMin: { min: 1, max: 10, default: 5 },
