@@ -10,6 +10,7 @@ import { DexClient } from './dex/client.js';
 import type { Logger } from './logger.js';
 import { cloudflareTokenCheck, createMetrics } from './metrics.js';
 import { createSlackApp } from './slack/app.js';
+import { ChannelVisibility } from './slack/channels.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { SlackNotifier } from './slack/notifier.js';
 import { SlackPeople } from './slack/people.js';
@@ -104,6 +105,7 @@ export async function createBot(config: Config, { logger, host, now = () => new 
   registerListeners(slack.app, {
     service,
     access,
+    channels: new ChannelVisibility(slack.app.client, () => now().getTime()),
     audit,
     logger,
     now,

@@ -46,6 +46,7 @@ export interface ServiceDeps {
 export class CaptureService {
   readonly #now: () => Date;
   #quota: { at: number; value: Promise<Quota> } | null = null;
+  #lastQuota: { at: number; value: Quota } | null = null;
 
   constructor(private readonly deps: ServiceDeps) {
     this.#now = deps.now ?? (() => new Date());
@@ -57,10 +58,21 @@ export class CaptureService {
     if (!options.fresh && this.#quota && now - this.#quota.at < QUOTA_TTL_MS) return this.#quota.value;
     const value = this.deps.dex.getQuota({ signal: options.signal });
     this.#quota = { at: now, value };
-    value.catch(() => {
-      if (this.#quota?.value === value) this.#quota = null;
-    });
+    value.then(
+      (quota) => {
+        this.#lastQuota = { at: now, value: quota };
+      },
+      () => {
+        if (this.#quota?.value === value) this.#quota = null;
+      },
+    );
     return value;
+  }
+
+  /** The quota fetched within the cache time, if any, without waiting: lets a modal open complete in one call. */
+  cachedQuota(): Quota | null {
+    const last = this.#lastQuota;
+    return last && this.#now().getTime() - last.at < QUOTA_TTL_MS ? last.value : null;
   }
 
   searchDevices(query: string, signal?: AbortSignal) {

@@ -1,5 +1,6 @@
-import type { FakeSlack } from '../fake-slack/index.js';
+import type { FakeSlack, FakeView } from '../fake-slack/index.js';
 import type { DexSimulator } from '../simulator/index.js';
+import { QUOTA_LOADING } from '../slack/ui/capture-modal.js';
 
 /** The user group whose members may start captures in the demo and the tests: Alice is in it, Bob is not. */
 export const HELPDESK_GROUP = { id: 'S0HELPDESK', handle: 'helpdesk', users: ['U_ALICE'] };
@@ -25,4 +26,15 @@ export function localEnvironment(
     POLL_INTERVAL_SECONDS: String(options.pollIntervalSeconds),
     CAPTURE_ALLOWED_USERGROUPS: options.allowedUsergroups ?? HELPDESK_GROUP.handle,
   };
+}
+
+/**
+ * The capture modal opened with `triggerId` once it is complete: opened whole in one call, or opened while
+ * loading and then filled in by `views.update`.
+ */
+export function filledModal(slack: FakeSlack, triggerId: string, timeoutMs = 5_000): Promise<FakeView> {
+  return slack.waitFor(() => {
+    const view = slack.viewOpenedWith(triggerId);
+    return view && !JSON.stringify(view.view.blocks).includes(QUOTA_LOADING) ? view : undefined;
+  }, timeoutMs);
 }

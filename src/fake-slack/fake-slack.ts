@@ -157,6 +157,11 @@ export class FakeSlack {
     return this.services.views.get(viewId);
   }
 
+  /** The modal the bot opened with `triggerId` (views.open), once it has. */
+  viewOpenedWith(triggerId: string): FakeView | undefined {
+    return this.services.views.openedWith(triggerId);
+  }
+
   ephemerals(userId?: string): FakeEphemeral[] {
     return this.services.workspace.ephemerals(userId);
   }

@@ -14,7 +14,7 @@ export const viewMethods: MethodTable = {
   'views.open': botMethod((args, { views, identity }) => {
     const view = validModal(args.view);
     const trigger = views.exchangeTrigger(args.trigger_id);
-    return { ok: true, view: viewJson(views.open(view, trigger.userId), identity) };
+    return { ok: true, view: viewJson(views.open(view, trigger.userId, trigger), identity) };
   }),
 
   'views.push': botMethod((args, { views, identity }) => {

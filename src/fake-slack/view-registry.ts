@@ -8,6 +8,8 @@ interface Trigger {
   used: boolean;
   /** The view the interaction came from, when it came from one (views.push stacks on it). */
   viewId?: string;
+  /** The modal views.open opened with this trigger. */
+  openedViewId?: string;
 }
 
 /** Slack: "After a modal is opened, the app is limited to pushing 2 additional views". */
@@ -39,7 +41,13 @@ export class ViewRegistry {
     return trigger;
   }
 
-  open(view: JsonObject, userId: string): FakeView {
+  /** The modal opened with `triggerId` by views.open, if it was. */
+  openedWith(triggerId: string): FakeView | undefined {
+    const viewId = this.triggers.get(triggerId)?.openedViewId;
+    return viewId === undefined ? undefined : this.all.get(viewId);
+  }
+
+  open(view: JsonObject, userId: string, trigger?: Trigger): FakeView {
     const id = this.ids.next('V');
     const entry: FakeView = {
       id,
@@ -52,6 +60,7 @@ export class ViewRegistry {
       updates: 0,
     };
     this.all.set(id, entry);
+    if (trigger) trigger.openedViewId = id;
     return entry;
   }
 

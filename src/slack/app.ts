@@ -7,6 +7,7 @@ import { type Exposition, Readiness, type ReadinessCheck, type SlackCallEvent } 
 import { boltLogger } from './bolt-logger.js';
 import { operationsRoute, SLACK_CHECK_CACHE_MS, slackTokenCheck } from './operations-routes.js';
 import { gateSlackRequest } from './request-gate.js';
+import { undiciFetch } from './web-api-fetch.js';
 
 export interface SlackAppOptions {
   slack: Config['slack'];
@@ -119,10 +120,11 @@ export function createSlackApp({ slack, port, host, logger, operations, onApiCal
  * answer is counted by its HTTP status (200): telling it apart would mean reading the body here too.
  */
 function countingFetch(onApiCall: (event: SlackCallEvent) => void): webApi.FetchFunction {
+  const fetch = undiciFetch();
   return async (url, init) => {
     const method = apiMethodOf(url);
     try {
-      const response = await globalThis.fetch(url, init);
+      const response = await fetch(url, init);
       onApiCall({ method, status: String(response.status) });
       return response;
     } catch (error) {

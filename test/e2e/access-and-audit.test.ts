@@ -112,6 +112,22 @@ describe('sensitive files', () => {
     );
   });
 
+  it('a modal opened again soon after opens whole in one call, still with the quota and the warning', async () => {
+    const s = await startStack();
+    stack = s;
+    await openModal(s);
+    const calls = (method: string) => s.slack.callsTo(method).filter((c) => c.ok).length;
+    const before = { open: calls('views.open'), update: calls('views.update'), info: calls('conversations.info') };
+    const again = await openModal(s);
+    expect(calls('views.open')).toBe(before.open + 1);
+    expect(calls('views.update')).toBe(before.update);
+    expect(calls('conversations.info')).toBe(before.info);
+    expect(s.sim.requests.filter((r) => r.endpoint === 'quota')).toHaveLength(1);
+    const text = visibleText(s.slack.view(again)?.view as { blocks?: unknown });
+    expect(text).toMatch(/captures left today/);
+    expect(text).toMatch(/a public channel: everyone in it can download them/);
+  });
+
   it('ARTIFACT_DESTINATION=dm sends the zips to the requester by DM, not to the thread', async () => {
     stack = await startStack({ env: { ARTIFACT_DESTINATION: 'dm' } });
     const s = stack;

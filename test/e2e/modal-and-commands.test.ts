@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { filledModal } from '../../src/demo/local-environment.js';
 import { type FakeMessage, imIdFor, values } from '../../src/fake-slack/index.js';
 import {
   CHANNEL_ACTION,
@@ -172,13 +173,9 @@ describe('buttons on the status message', () => {
   it('"Run again" opens the modal prefilled with the same devices and options', async () => {
     const status = await startOne();
     const requestId = JSON.stringify(status.blocks).match(/"value":"([A-Z0-9]{6})"/)?.[1];
-    const opensBefore = stack.slack.callsTo('views.update').length;
-    await stack.user.clickButton({ channelId: 'C_HELPDESK', ts: status.ts }, RUN_AGAIN_ACTION, requestId);
-    const update = await stack.slack.waitFor(
-      () => stack.slack.callsTo('views.update').filter((c) => c.ok)[opensBefore],
-    );
-    const view = stack.slack.view(String(update.args.view_id));
-    expect(visibleText(view?.view as { blocks?: unknown })).toContain('ZED-LAPTOP-42 · alice@example.com · windows');
+    const click = await stack.user.clickButton({ channelId: 'C_HELPDESK', ts: status.ts }, RUN_AGAIN_ACTION, requestId);
+    const view = await filledModal(stack.slack, click.triggerId);
+    expect(visibleText(view.view as { blocks?: unknown })).toContain('ZED-LAPTOP-42 · alice@example.com · windows');
   });
 
   it('"Stop watching" stops tracking and says exactly what that means', async () => {

@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DexClient } from '../../src/dex/index.js';
 import { type FakeFileShare, type FakeMessage, values } from '../../src/fake-slack/index.js';
 import { TYPES_ACTION, TYPES_BLOCK } from '../../src/slack/ui/ids.js';
 import {

@@ -1,11 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HELPDESK_GROUP, localEnvironment } from '../../src/demo/local-environment.js';
-import { DexClient } from '../../src/dex/index.js';
 import { type FakeFileShare, type FakeMessage, type FakeSlack, startFakeSlack } from '../../src/fake-slack/index.js';
 import { type DexSimulator, startDexSimulator } from '../../src/simulator/index.js';
 import { artifactDigest, openModal, pickDevices, statusMessageIn, visibleText, waitForStatus } from './stack.js';

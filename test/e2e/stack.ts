@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Bot, createBot } from '../../src/bot.js';
 import { loadConfig, secretsOf } from '../../src/config.js';
-import { HELPDESK_GROUP, localEnvironment } from '../../src/demo/local-environment.js';
+import { filledModal, HELPDESK_GROUP, localEnvironment } from '../../src/demo/local-environment.js';
 import { DexClient } from '../../src/dex/index.js';
 import {
   type FakeMessage,
@@ -95,15 +95,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
-/** `/capture [text]` and wait for the modal to be filled in (opened at once, then updated). */
+/** `/capture [text]` and wait for the modal to be complete (opened whole, or opened and then filled in). */
 export async function openModal(stack: Pick<Stack, 'slack' | 'user'>, text = ''): Promise<string> {
-  const updatesBefore = stack.slack.callsTo('views.update').length;
   const result = await stack.user.slashCommand(text);
   if (result.status !== 200) throw new Error(`slash command answered ${result.status}`);
-  const update = await stack.slack.waitFor(
-    () => stack.slack.callsTo('views.update').filter((c) => c.ok)[updatesBefore],
-  );
-  return String(update.args.view_id);
+  return (await filledModal(stack.slack, result.triggerId)).id;
 }
 
 /** Types each device's name into the device picker and picks the matching option, as a person would. */

@@ -23,8 +23,9 @@ export interface ModalMetadata {
 }
 
 /**
- * Opens the capture modal at once (the trigger expires in 3 s), then fills in what takes longer — the quota
- * and a person's devices — with `views.update`.
+ * Opens the capture modal. When everything it shows is at hand (the quota fetched in the last 30 s, the
+ * channel's visibility known, nobody's devices to look up) it opens complete, in one call. Otherwise it opens
+ * at once (the trigger expires in 3 s) and fills in what takes longer with `views.update`.
  */
 export async function openCaptureModal(
   client: webApi.WebClient,
@@ -32,7 +33,7 @@ export async function openCaptureModal(
   prefill: ModalPrefill,
   deps: ListenerDeps,
 ): Promise<void> {
-  const { service, logger } = deps;
+  const { service, channels, logger } = deps;
   const base = {
     channelId: prefill.channelId,
     preselected: prefill.devices ?? [],
@@ -40,6 +41,20 @@ export async function openCaptureModal(
     options: prefill.options ?? DEFAULT_CAPTURE_OPTIONS,
     privateMetadata: JSON.stringify({ channelId: prefill.channelId } satisfies ModalMetadata),
   };
+  // Packet captures can hold a person's traffic: the modal says plainly when files would reach a whole channel.
+  const sharedIn = deps.artifactDestination === 'thread' ? prefill.channelId : null;
+
+  const cachedQuota = service.cachedQuota();
+  const knownPublic = sharedIn ? channels.known(sharedIn) : false;
+  if (!prefill.person && cachedQuota && knownPublic !== undefined) {
+    const notice = knownPublic && sharedIn ? publicChannelWarning(sharedIn) : undefined;
+    await client.views.open({
+      trigger_id: triggerId,
+      view: captureModal({ ...base, quota: cachedQuota, ...(notice ? { notice } : {}) }),
+    });
+    return;
+  }
+
   const opened = await client.views.open({
     trigger_id: triggerId,
     view: captureModal({ ...base, quota: null, loading: true }),
@@ -50,20 +65,20 @@ export async function openCaptureModal(
   const [quota, person, publicChannel] = await Promise.allSettled([
     service.quota(),
     devicesOfPerson(client, prefill.person, service),
-    deps.artifactDestination === 'thread' && prefill.channelId ? isPublicChannel(client, prefill.channelId) : false,
+    sharedIn ? channels.isPublic(sharedIn) : false,
   ]);
   const found = person.status === 'fulfilled' ? person.value : null;
   const preselected = found?.devices.length ? found.devices : base.preselected;
-  let notice: string | undefined;
-  if (person.status === 'rejected') notice = 'Could not look up that person’s devices. Search for them below.';
+  const notices: string[] = [];
+  if (person.status === 'rejected') notices.push('Could not look up that person’s devices. Search for them below.');
   else if (found && found.devices.length === 0) {
-    notice = `${found.label} has no devices that can be captured right now (devices must have connected in the last hour).`;
+    notices.push(
+      `${found.label} has no devices that can be captured right now (devices must have connected in the last hour).`,
+    );
   }
   if (quota.status === 'rejected') logger.warn({ err: quota.reason }, 'quota unavailable for the modal');
-  // Packet captures can hold a person's traffic: say plainly when the files would be visible to a whole channel.
-  if (publicChannel.status === 'fulfilled' && publicChannel.value) {
-    const warning = `The files will be posted in the status thread in <#${prefill.channelId}>, a public channel: everyone in it can download them. Pick a private channel or a DM under "Post status in" to keep them private.`;
-    notice = notice ? `${notice}\n${warning}` : warning;
+  if (sharedIn && publicChannel.status === 'fulfilled' && publicChannel.value) {
+    notices.push(publicChannelWarning(sharedIn));
   }
 
   await client.views.update({
@@ -76,9 +91,13 @@ export async function openCaptureModal(
       ...(quota.status === 'rejected'
         ? { quotaError: 'Quota: Cloudflare did not answer; it is checked again when you submit.' }
         : {}),
-      ...(notice ? { notice } : {}),
+      ...(notices.length > 0 ? { notice: notices.join('\n') } : {}),
     }),
   });
+}
+
+function publicChannelWarning(channelId: string): string {
+  return `The files will be posted in the status thread in <#${channelId}>, a public channel: everyone in it can download them. Pick a private channel or a DM under "Post status in" to keep them private.`;
 }
 
 async function devicesOfPerson(
@@ -100,9 +119,4 @@ async function devicesOfPerson(
     label = `<@${person.userId}> (${found})`;
   }
   return { label, devices: await service.devicesOf(email) };
-}
-
-async function isPublicChannel(client: webApi.WebClient, channelId: string): Promise<boolean> {
-  const { channel } = await client.conversations.info({ channel: channelId });
-  return Boolean(channel && !channel.is_private && !channel.is_im && !channel.is_mpim);
 }

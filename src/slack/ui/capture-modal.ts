@@ -130,11 +130,14 @@ export interface QuotaUsage {
   types: number;
 }
 
+/** What the quota line says while the modal waits for its data (a `views.update` replaces it). */
+export const QUOTA_LOADING = 'Quota: loading…';
+
 /** The quota context line (also what `views.update` changes once the quota is read or the selection changes). */
 export function quotaLine(
   input: Pick<CaptureModalInput, 'quota' | 'quotaError' | 'loading'> & { usage?: QuotaUsage },
 ): string {
-  if (input.loading) return 'Quota: loading…';
+  if (input.loading) return QUOTA_LOADING;
   const usage = input.usage && input.usage.devices > 0 && input.usage.types > 0 ? input.usage : null;
   const uses = usage
     ? `this request uses ${usage.devices * usage.types} (${plural(usage.devices, 'device')} × ${plural(usage.types, 'type')})`

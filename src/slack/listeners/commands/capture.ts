@@ -10,7 +10,7 @@ import {
   requestStatusMessage,
   unknownCommandMessage,
 } from '../../ui/replies.js';
-import { authorizeCapture, type ListenerDeps } from '../deps.js';
+import { afterPendingAcks, authorizeCapture, type ListenerDeps } from '../deps.js';
 import { openCaptureModal } from '../open-capture-modal.js';
 import { parseCaptureCommand } from './parse-capture-command.js';
 
@@ -34,6 +34,7 @@ export function captureCommand(deps: ListenerDeps) {
         const decision = await authorizeCapture(deps, who, 'to open the capture form');
         if (!decision.allowed) return ack(ephemeral({ text: `🚫 ${decision.reason}` }));
         await ack();
+        await afterPendingAcks();
         const person = parsed.target ?? undefined;
         await openCaptureModal(
           client,
