@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HELPDESK_GROUP, localEnvironment } from '../src/demo/local-environment.js';
-import { type FakeSlack, type SlackDriver, startFakeSlack } from '../src/fake-slack/index.js';
+import { type FakeSlack, type OptionsAnswer, type SlackDriver, startFakeSlack } from '../src/fake-slack/index.js';
 import { type DexSimulator, type DexSimulatorOptions, startDexSimulator } from '../src/simulator/index.js';
 import { NodeChild } from './processes.js';
 
@@ -27,7 +27,13 @@ export interface BenchEnvironment {
 
 /** The DEX simulator and the Slack stand-in in this process; bots in child processes, all on 127.0.0.1. */
 export async function startEnvironment(simOptions: DexSimulatorOptions = {}): Promise<BenchEnvironment> {
-  const sim = await startDexSimulator({ seed: 7, quota: { total: 1_000_000 }, ...simOptions });
+  // Far more traffic than one account's 1,200 requests per 5 minutes: the benchmarks lift the simulator's limit.
+  const sim = await startDexSimulator({
+    seed: 7,
+    quota: { total: 1_000_000 },
+    rateLimitRequests: 1_000_000,
+    ...simOptions,
+  });
   const slack = await startFakeSlack({ usergroups: [HELPDESK_GROUP] });
   const workDir = mkdtempSync(join(tmpdir(), 'dex-bench-'));
   const children: NodeChild[] = [];
@@ -67,4 +73,22 @@ export async function startEnvironment(simOptions: DexSimulatorOptions = {}): Pr
       rmSync(workDir, { recursive: true, force: true });
     },
   };
+}
+
+export interface OfferedOption {
+  text: { text: string };
+  value: string;
+}
+
+/** Every option in an options-load answer, grouped ("Eligible", "Not eligible") or not. */
+export function offeredOptions(answer: OptionsAnswer): OfferedOption[] {
+  const groups = (answer.option_groups ?? []) as Array<{ options: OfferedOption[] }>;
+  return [...((answer.options ?? []) as unknown as OfferedOption[]), ...groups.flatMap((g) => g.options)];
+}
+
+/** The option for the device named `name`, as the agent picks it. */
+export function optionFor(answer: OptionsAnswer, name: string): { text: string; value: string } {
+  const option = offeredOptions(answer).find((o) => o.text.text.startsWith(`${name} ·`));
+  if (!option) throw new Error(`the device search did not offer ${name}`);
+  return { text: option.text.text, value: option.value };
 }

@@ -1,21 +1,68 @@
 import { startEnvironment } from './environment.js';
 import { markdownTable, type Row } from './report.js';
-import { slashCommandAcks } from './scenarios/acks.js';
+import { slashCommandAcks, viewSubmissionAcks } from './scenarios/acks.js';
+import { dexClientVsSdk } from './scenarios/dex-client.js';
+import { idleBot } from './scenarios/idle.js';
+import { deviceSearch } from './scenarios/options.js';
+import { pollingCosts } from './scenarios/polling.js';
+import { artifactRelay } from './scenarios/relay.js';
 
-async function main() {
+/*
+ * `npm run bench`: the bot (`node main.js`, HTTP mode) against the DEX simulator and the Slack stand-in on
+ * 127.0.0.1, each comparison measured in the same run. Prints one Markdown table; exits 1 when a target is
+ * missed. Progress goes to stderr.
+ */
+const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+async function main(): Promise<number> {
+  const started = Date.now();
   const rows: Row[] = [];
-  const env = await startEnvironment();
-  try {
-    const acks = await slashCommandAcks(env);
-    rows.push(...acks.rows);
-  } finally {
-    await env.close();
+  const step = async (name: string, run: () => Promise<Row[]>) => {
+    progress(`${name}…`);
+    const t = Date.now();
+    rows.push(...(await run()));
+    progress(`${name} done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  };
+
+  const fleet = await startEnvironment({ fleetSize: 20_000 });
+  const benchDevices = Array.from({ length: 10 }, (_, i) => `BENCH-PC-${String(i).padStart(2, '0')}`);
+  for (const deviceName of benchDevices) {
+    fleet.sim.addDevice({ deviceName, personEmail: 'bench@example.com', platform: 'windows' });
   }
+  try {
+    await step('idle bot', () => idleBot(fleet));
+    const bot = await fleet.startBot();
+    const floor = await fleet.startBareBolt();
+    await step('slash command acks', () => slashCommandAcks(fleet, bot, floor));
+    await step('view submission acks', () => viewSubmissionAcks(fleet, bot, floor, benchDevices));
+    await step('device search', () => deviceSearch(fleet, bot));
+    await step('DEX client vs SDK', () => dexClientVsSdk(fleet.sim));
+  } finally {
+    await fleet.close();
+  }
+
+  await step('polling costs', () => pollingCosts());
+
+  // Captures that finish in well under a second (600 simulated seconds per real one), polled every second.
+  const relay = await startEnvironment({ fleetSize: 20, timeScale: 600 });
+  relay.sim.addDevice({ deviceName: 'RELAY-PC', personEmail: 'relay@example.com', platform: 'macos' });
+  try {
+    const bot = await relay.startBot({ pollIntervalSeconds: 1 });
+    await step('artifact relay', () => artifactRelay(relay, bot));
+  } finally {
+    await relay.close();
+  }
+
   process.stdout.write(`${markdownTable(rows)}\n`);
-  process.exitCode = rows.every((r) => r.holds) ? 0 : 1;
+  const missed = rows.filter((r) => !r.holds).length;
+  progress(`${rows.length} rows, ${missed} missed, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return missed === 0 ? 0 : 1;
 }
 
-main().catch((error) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(2);
-});
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(2);
+  },
+);

@@ -92,3 +92,13 @@ function parseJson(line: string): unknown {
     return undefined;
   }
 }
+
+/** Runs a bench child with `job` (BENCH_JOB) and returns the JSON line it reports. */
+export async function runChild<T>(script: string, job: object, timeoutMs = 180_000): Promise<T> {
+  const child = new NodeChild(script, { BENCH_JOB: JSON.stringify(job) });
+  try {
+    return await child.waitForJson<T>(() => true, timeoutMs);
+  } finally {
+    await child.stop();
+  }
+}

@@ -7,7 +7,7 @@ import { ArtifactStore, type CreateArtifact } from './downloads.js';
 import { type FaultControls, FaultInjector } from './faults.js';
 import { Fleet, type NewSimDevice, type SimDevice } from './fleet.js';
 import { Quota } from './quota.js';
-import { RateLimiter } from './rate-limit.js';
+import { RATE_LIMIT_REQUESTS, RateLimiter } from './rate-limit.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { API_PREFIX } from './routes.js';
 import { HOST, SimulatorServer } from './server.js';
@@ -54,6 +54,8 @@ export interface DexSimulatorOptions {
   artifactSizeBytes?: Partial<Record<ArtifactKindName, number>>;
   /** What the list returns in `filename` for SUCCESS; default 'url'. */
   filenameStyle?: FilenameStyle;
+  /** Requests per token per 5 minutes before 429s; default 1200, as Cloudflare (benchmarks raise it). */
+  rateLimitRequests?: number;
   /** For tests of the simulator itself; defaults to the real artifact builder. */
   createArtifact?: CreateArtifact;
 }
@@ -104,6 +106,7 @@ const optionsSchema = z.strictObject({
     .strictObject({ pcap: sizeSchema.default(256 * 1024), 'warp-diag': sizeSchema.default(512 * 1024) })
     .default({ pcap: 256 * 1024, 'warp-diag': 512 * 1024 }),
   filenameStyle: z.enum(['url', 'name', 'null']).default('url'),
+  rateLimitRequests: z.number().int().positive().default(RATE_LIMIT_REQUESTS),
   createArtifact: z.custom<CreateArtifact>((value) => typeof value === 'function').optional(),
 });
 
@@ -128,7 +131,7 @@ export async function startDexSimulator(options: DexSimulatorOptions = {}): Prom
     state,
     token,
     faults,
-    rateLimiter: new RateLimiter(),
+    rateLimiter: new RateLimiter(config.rateLimitRequests),
     requestLog,
     artifacts: new ArtifactStore(config.createArtifact ?? createArtifact),
   });
