@@ -17,7 +17,10 @@ const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
 async function main(): Promise<number> {
   const started = Date.now();
   const rows: Row[] = [];
+  // `npm run bench -- relay search`: only the steps whose names contain one of the words (for investigating).
+  const only = process.argv.slice(2).map((word) => word.toLowerCase());
   const step = async (name: string, run: () => Promise<Row[]>) => {
+    if (only.length > 0 && !only.some((word) => name.toLowerCase().includes(word))) return;
     progress(`${name}…`);
     const t = Date.now();
     rows.push(...(await run()));
@@ -36,6 +39,9 @@ async function main(): Promise<number> {
     await step('slash command acks', () => slashCommandAcks(fleet, bot, floor));
     await step('view submission acks', () => viewSubmissionAcks(fleet, bot, floor, benchDevices));
     await step('device search', () => deviceSearch(fleet, bot));
+    // Nothing else may use the CPU while the two clients are timed.
+    await bot.child.stop();
+    await floor.child.stop();
     await step('DEX client vs SDK', () => dexClientVsSdk(fleet.sim));
   } finally {
     await fleet.close();

