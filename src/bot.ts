@@ -15,6 +15,7 @@ import { registerListeners } from './slack/listeners/index.js';
 import { SlackNotifier } from './slack/notifier.js';
 import { SlackPeople } from './slack/people.js';
 import { openStore } from './store/index.js';
+import { WorkQueue } from './work-queue.js';
 
 /** How long a shutdown waits for running uploads. */
 const SHUTDOWN_GRACE_MS = 20_000;
@@ -106,6 +107,7 @@ export async function createBot(config: Config, { logger, host, now = () => new 
     service,
     access,
     channels: new ChannelVisibility(slack.app.client, () => now().getTime()),
+    followUps: new WorkQueue(4),
     audit,
     logger,
     now,

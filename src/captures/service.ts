@@ -4,9 +4,9 @@ import { DexApiError, DexInputError, DexNetworkError, DexRateLimitError, isDexEr
 import type { Command, NewCommand, Quota } from '../dex/types.js';
 import type { Logger } from '../logger.js';
 import type { RequestQuery, Store } from '../store/store.js';
+import { WorkQueue } from '../work-queue.js';
 import type { AuditTrail } from './audit.js';
 import type { DeviceDirectory } from './device-directory.js';
-import { LaunchQueue } from './launch-queue.js';
 import type { CaptureOptions, CaptureRequest, CaptureType, TargetDevice, TrackedCommand } from './model.js';
 import type { Notifier } from './notifier.js';
 import type { ArtifactRelay } from './relay.js';
@@ -48,7 +48,7 @@ export class CaptureService {
   readonly #now: () => Date;
   #quota: { at: number; value: Promise<Quota> } | null = null;
   #lastQuota: { at: number; value: Quota } | null = null;
-  readonly #launches = new LaunchQueue();
+  readonly #launches = new WorkQueue();
 
   constructor(private readonly deps: ServiceDeps) {
     this.#now = deps.now ?? (() => new Date());

@@ -1,6 +1,9 @@
 import type { webApi } from '@slack/bolt';
 import { type Dispatcher, request } from 'undici';
 
+/** Slack answers API calls in well under a second; a call that hangs must not hold its caller for minutes. */
+const CALL_TIMEOUT_MS = 30_000;
+
 /** Statuses whose responses cannot carry a body (the Fetch standard's null body statuses). */
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
@@ -20,6 +23,8 @@ export function undiciFetch(dispatcher?: Dispatcher): webApi.FetchFunction {
       headers: init.headers as Record<string, string> | undefined,
       body: body ?? null,
       signal: init.signal ?? null,
+      headersTimeout: CALL_TIMEOUT_MS,
+      bodyTimeout: CALL_TIMEOUT_MS,
       ...(dispatcher ? { dispatcher } : {}),
     });
     const headers = new Headers();

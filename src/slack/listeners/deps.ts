@@ -1,8 +1,8 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { AccessDecision, AccessPolicy } from '../../captures/access.js';
 import type { AuditTrail } from '../../captures/audit.js';
 import type { CaptureService } from '../../captures/service.js';
 import type { Logger } from '../../logger.js';
+import type { WorkQueue } from '../../work-queue.js';
 import type { ChannelVisibility } from '../channels.js';
 
 /** What every listener may use. Listeners stay thin: ack, parse, call the service, answer. */
@@ -11,6 +11,8 @@ export interface ListenerDeps {
   access: AccessPolicy;
   /** Whether a conversation is public, remembered for a minute. */
   channels: ChannelVisibility;
+  /** Work done after an acknowledgement (opening a modal): queued so that waiting requests are acked first. */
+  followUps: WorkQueue;
   audit: AuditTrail;
   logger: Logger;
   now: () => Date;
@@ -43,12 +45,4 @@ export async function authorizeCapture(
     });
   }
   return decision;
-}
-
-/**
- * Lets requests already waiting on the sockets be read (and acknowledged) before this one's follow-up work
- * runs: under load, Slack's 3-second acknowledgements come before modals and messages that nobody waits on.
- */
-export function afterPendingAcks(): Promise<void> {
-  return nextTurn();
 }

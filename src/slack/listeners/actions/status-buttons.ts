@@ -46,11 +46,13 @@ export function runAgain(deps: ListenerDeps) {
       commandIds: [],
       outcome: 'opened the capture form with the same devices and options',
     });
-    await openCaptureModal(
-      client,
-      body.trigger_id,
-      { channelId: request.channelId, devices: request.devices, types: request.types, options: request.options },
-      deps,
+    await deps.followUps.run(() =>
+      openCaptureModal(
+        client,
+        body.trigger_id,
+        { channelId: request.channelId, devices: request.devices, types: request.types, options: request.options },
+        deps,
+      ),
     );
   };
 }

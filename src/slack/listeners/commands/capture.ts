@@ -10,7 +10,7 @@ import {
   requestStatusMessage,
   unknownCommandMessage,
 } from '../../ui/replies.js';
-import { afterPendingAcks, authorizeCapture, type ListenerDeps } from '../deps.js';
+import { authorizeCapture, type ListenerDeps } from '../deps.js';
 import { openCaptureModal } from '../open-capture-modal.js';
 import { parseCaptureCommand } from './parse-capture-command.js';
 
@@ -34,13 +34,14 @@ export function captureCommand(deps: ListenerDeps) {
         const decision = await authorizeCapture(deps, who, 'to open the capture form');
         if (!decision.allowed) return ack(ephemeral({ text: `🚫 ${decision.reason}` }));
         await ack();
-        await afterPendingAcks();
         const person = parsed.target ?? undefined;
-        await openCaptureModal(
-          client,
-          command.trigger_id,
-          { channelId: command.channel_id, ...(person ? { person } : {}) },
-          deps,
+        await deps.followUps.run(() =>
+          openCaptureModal(
+            client,
+            command.trigger_id,
+            { channelId: command.channel_id, ...(person ? { person } : {}) },
+            deps,
+          ),
         );
         return;
       }

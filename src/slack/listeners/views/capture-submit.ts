@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { readCaptureSubmission } from '../../ui/capture-modal.js';
 import { ineligibleFromOptionText } from '../../ui/device-option.js';
 import { DEVICES_BLOCK } from '../../ui/ids.js';
-import { afterPendingAcks, authorizeCapture, type ListenerDeps } from '../deps.js';
+import { authorizeCapture, type ListenerDeps } from '../deps.js';
 
 const metadata = z.object({ channelId: z.string().nullable() }).catch({ channelId: null });
 
@@ -41,7 +41,6 @@ export function captureSubmit(deps: ListenerDeps) {
       return;
     }
     await ack();
-    await afterPendingAcks();
 
     // No conversation picked (a DM with the bot, say): the status goes to the person's DM with the bot.
     const channelId = read.value.channelId ?? metadata.parse(safeJson(view.private_metadata)).channelId ?? body.user.id;

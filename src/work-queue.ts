@@ -1,11 +1,11 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /**
- * Starts capture requests a few at a time, each after the I/O already waiting. A burst of submissions is then
- * acknowledged first and started right after, instead of every start's store writes and API calls competing
- * with Slack's 3-second acknowledgements (see README, Performance).
+ * Runs follow-up work a few tasks at a time, each after the I/O already waiting. Under a burst, Slack's
+ * 3-second acknowledgements then go first and the work (starting captures, opening modals) right after,
+ * instead of every task's store writes and API calls competing with them (see README, Performance).
  */
-export class LaunchQueue {
+export class WorkQueue {
   #running = 0;
   readonly #waiting: Array<() => void> = [];
 
