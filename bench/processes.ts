@@ -77,6 +77,11 @@ export class NodeChild {
     writeFileSync(`/proc/${this.pid}/clear_refs`, '5');
   }
 
+  /** Resolves when the child has exited by itself, or after `ms`. */
+  async exited(ms: number): Promise<void> {
+    await Promise.race([this.#exited, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+  }
+
   async stop(): Promise<void> {
     if (this.#child.exitCode === null) this.#child.kill('SIGTERM');
     const timer = setTimeout(() => this.#child.kill('SIGKILL'), 25_000);
@@ -97,7 +102,9 @@ function parseJson(line: string): unknown {
 export async function runChild<T>(script: string, job: object, timeoutMs = 180_000): Promise<T> {
   const child = new NodeChild(script, { BENCH_JOB: JSON.stringify(job) });
   try {
-    return await child.waitForJson<T>(() => true, timeoutMs);
+    const result = await child.waitForJson<T>(() => true, timeoutMs);
+    await child.exited(10_000);
+    return result;
   } finally {
     await child.stop();
   }

@@ -5,8 +5,10 @@ export function readJob<T>(): T {
   return JSON.parse(raw) as T;
 }
 
-export function report(result: Record<string, unknown>): void {
+/** Prints the result and exits (stdout to a pipe is written synchronously on Linux, so nothing is lost). */
+export function report(result: Record<string, unknown>): never {
   process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
 }
 
 /** This process's resident memory now, and its peak so far (ru_maxrss). */

@@ -40,5 +40,5 @@ await Promise.all(
     }
   }),
 );
-report({ ms: performance.now() - started, listed });
 await ours.close();
+report({ ms: performance.now() - started, listed });

@@ -24,7 +24,7 @@ const resultInfo = z.looseObject({
   total_pages: z.number().optional(),
 });
 
-export function envelope<T extends z.ZodType>(result: T) {
+function buildEnvelope<T extends z.ZodType>(result: T) {
   return z.looseObject({
     success: z.boolean(),
     errors: z.array(cloudflareMessage),
@@ -32,6 +32,19 @@ export function envelope<T extends z.ZodType>(result: T) {
     result,
     result_info: resultInfo.nullish(),
   });
+}
+
+// zod compiles a schema's parser on first use: one envelope per result schema, not one per call.
+const envelopes = new WeakMap<z.ZodType, z.ZodType>();
+
+/** The v4 envelope around `result`. */
+export function envelope<T extends z.ZodType>(result: T): ReturnType<typeof buildEnvelope<T>> {
+  let built = envelopes.get(result);
+  if (!built) {
+    built = buildEnvelope(result);
+    envelopes.set(result, built);
+  }
+  return built as ReturnType<typeof buildEnvelope<T>>;
 }
 
 const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
