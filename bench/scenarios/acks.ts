@@ -8,7 +8,7 @@ import { median, ms, percentile, ratio, timedLoad } from '../stats.js';
 
 const LOAD = { total: 500, concurrency: 20 };
 const SEQUENTIAL = 300;
-const SUBMISSIONS = 200;
+const SUBMISSIONS = 500;
 const RUNS = 5;
 
 /** The bare Bolt app: a signed Slack client pointed at it. */

@@ -225,10 +225,11 @@ export class CaptureService {
       commands = await this.#reconcile(current);
     } else {
       try {
-        const created = await dex.createCommands(wireCommands(current));
+        const wanted = wireCommands(current);
+        const created = await dex.createCommands(wanted);
         commands = created.map((c, index) => {
-          const wanted = wireCommands(current)[index] as NewCommand;
-          return this.#tracked(current, c.id, wanted.deviceId, wanted.registrationId ?? null, wanted.type, c.status);
+          const { deviceId, registrationId, type } = wanted[index] as NewCommand;
+          return this.#tracked(current, c.id, deviceId, registrationId ?? null, type, c.status);
         });
       } catch (error) {
         if (error instanceof DexNetworkError && error.outcomeUnknown) {
