@@ -90,6 +90,21 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX audit_events_at ON audit_events (at);
     `,
   },
+  {
+    version: 3,
+    sql: `
+      CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE rate_limits (
+        key TEXT PRIMARY KEY,
+        until INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 interface AuditRow {
@@ -300,6 +315,18 @@ function prepareStatements(db: Database.Database) {
       `INSERT INTO audit_events (at, user_id, action, channel_id, request_id, details, outcome)
        VALUES (@at, @user_id, @action, @channel_id, @request_id, @details, @outcome)`,
     ),
+    // Taken when free, expired or already this owner's; the WHERE makes it a no-op otherwise.
+    acquireLease: db.prepare<{ name: string; owner: string; expires_at: number; now: number }>(
+      `INSERT INTO leases (name, owner, expires_at) VALUES (@name, @owner, @expires_at)
+       ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+       WHERE leases.owner = excluded.owner OR leases.expires_at <= @now`,
+    ),
+    releaseLease: db.prepare<[string, string]>('DELETE FROM leases WHERE name = ? AND owner = ?'),
+    rateLimitUntil: db.prepare<[string], number>('SELECT until FROM rate_limits WHERE key = ?').pluck(),
+    holdRateLimit: db.prepare<[string, number]>(
+      `INSERT INTO rate_limits (key, until) VALUES (?, ?)
+       ON CONFLICT (key) DO UPDATE SET until = max(rate_limits.until, excluded.until)`,
+    ),
     auditSince: db.prepare<[string, number], AuditRow>(
       'SELECT * FROM audit_events WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?',
     ),
@@ -488,6 +515,29 @@ export class SqliteStore implements Store {
 
   async claimThreadPost(requestId: string, key: string): Promise<boolean> {
     return this.statements.claimThreadPost.run(requestId, key).changes === 1;
+  }
+
+  async acquireLease(name: string, owner: string, ttlMs: number, now: Date): Promise<boolean> {
+    const { changes } = this.statements.acquireLease.run({
+      name,
+      owner,
+      expires_at: now.getTime() + ttlMs,
+      now: now.getTime(),
+    });
+    return changes === 1;
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    this.statements.releaseLease.run(name, owner);
+  }
+
+  async rateLimitUntil(key: string): Promise<Date | null> {
+    const until = this.statements.rateLimitUntil.get(key);
+    return until === undefined ? null : new Date(until);
+  }
+
+  async holdRateLimit(key: string, until: Date): Promise<void> {
+    this.statements.holdRateLimit.run(key, until.getTime());
   }
 
   async recordAudit(event: AuditEvent): Promise<void> {

@@ -56,6 +56,21 @@ export interface Store {
    */
   claimThreadPost(requestId: string, key: string): Promise<boolean>;
 
+  /**
+   * Takes the lease `name` for `owner` until `now + ttlMs` when it is free, expired, or already `owner`'s (a
+   * renewal). True when `owner` holds it afterwards. Replicas sharing one database use leases so that polling an
+   * account and relaying an artifact are done by one of them at a time; a replica that dies loses its leases
+   * when they expire. Atomic: two owners asking at once cannot both get it.
+   */
+  acquireLease(name: string, owner: string, ttlMs: number, now: Date): Promise<boolean>;
+  /** Gives the lease up now, if `owner` holds it. */
+  releaseLease(name: string, owner: string): Promise<void>;
+
+  /** Until when calls keyed `key` (a hashed API token) must wait after a 429, as seen by any replica. */
+  rateLimitUntil(key: string): Promise<Date | null>;
+  /** Records a hold; an earlier `until` never shortens a later one. */
+  holdRateLimit(key: string, until: Date): Promise<void>;
+
   /** Appends to the audit trail. */
   recordAudit(event: AuditEvent): Promise<void>;
   /** Audit events since a time, newest first. */

@@ -429,6 +429,47 @@ describe.each(backends)('%s store', (_name, backend) => {
     expect(await store.claimThreadPost('C7K2Q9', 'failed:cmd-1')).toBe(false);
   });
 
+  describe('leases', () => {
+    it('one owner at a time; renewable by its owner; free again once expired or released', async () => {
+      expect(await store.acquireLease('poll:acc', 'replica-a', 30_000, at(0))).toBe(true);
+      expect(await store.acquireLease('poll:acc', 'replica-b', 30_000, at(0.1))).toBe(false);
+      expect(await store.acquireLease('poll:acc', 'replica-a', 30_000, at(0.4))).toBe(true);
+      // Renewed at 0.4 min: still held at 0.8 min (the first term alone would have ended at 0.5).
+      expect(await store.acquireLease('poll:acc', 'replica-b', 30_000, at(0.8))).toBe(false);
+      expect(await store.acquireLease('poll:acc', 'replica-b', 30_000, at(0.9))).toBe(true);
+      expect(await store.acquireLease('poll:acc', 'replica-a', 30_000, at(0.95))).toBe(false);
+
+      await store.releaseLease('poll:acc', 'replica-a'); // not a's: nothing happens
+      expect(await store.acquireLease('poll:acc', 'replica-a', 30_000, at(1))).toBe(false);
+      await store.releaseLease('poll:acc', 'replica-b');
+      expect(await store.acquireLease('poll:acc', 'replica-a', 30_000, at(1))).toBe(true);
+      expect(await store.acquireLease('upload:cmd-1', 'replica-b', 30_000, at(1))).toBe(true);
+    });
+
+    it('gives a contested lease to exactly one of many owners asking at once', async () => {
+      const url = backend.durableUrl();
+      const stores = await Promise.all([openStore(url), openStore(url), openStore(url)]);
+      try {
+        const results = await Promise.all(
+          stores.flatMap((s, i) => [0, 1, 2].map((j) => s.acquireLease('relay:x', `r${i}-${j}`, 60_000, at(0)))),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+      }
+    });
+  });
+
+  it('rate-limit holds: none at first, then the latest of all holds', async () => {
+    expect(await store.rateLimitUntil('cf-token:abc')).toBeNull();
+    await store.holdRateLimit('cf-token:abc', at(5));
+    await store.holdRateLimit('cf-token:abc', at(2));
+    expect(await store.rateLimitUntil('cf-token:abc')).toEqual(at(5));
+    await store.holdRateLimit('cf-token:abc', at(7));
+    expect(await store.rateLimitUntil('cf-token:abc')).toEqual(at(7));
+    expect(await store.rateLimitUntil('cf-token:other')).toBeNull();
+  });
+
   it('keeps everything across close and reopen', async () => {
     const url = backend.durableUrl();
     const request = makeRequest({
@@ -490,7 +531,7 @@ describe('SqliteStore', () => {
     const database = new Database(file, { readonly: true });
     try {
       const versions = database.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
-      expect(versions).toEqual([1, 2]);
+      expect(versions).toEqual([1, 2, 3]);
       const tables = database
         .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
         .pluck()
@@ -500,6 +541,8 @@ describe('SqliteStore', () => {
         'audit_events',
         'capture_commands',
         'capture_requests',
+        'leases',
+        'rate_limits',
         'schema_migrations',
         'sqlite_sequence',
         'thread_posts',
