@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AccessPolicy } from './captures/access.js';
 import { AuditTrail } from './captures/audit.js';
 import { DeviceDirectory } from './captures/device-directory.js';
+import { Leases } from './captures/leases.js';
 import { ArtifactRelay } from './captures/relay.js';
 import { CaptureService } from './captures/service.js';
 import { CaptureTracker } from './captures/tracker.js';
@@ -16,6 +19,9 @@ import { SlackNotifier } from './slack/notifier.js';
 import { SlackPeople } from './slack/people.js';
 import { openStore } from './store/index.js';
 import { WorkQueue } from './work-queue.js';
+
+/** The shortest lease term (leases last three poll intervals): renewals must not crowd the store. */
+const MIN_LEASE_MS = 10_000;
 
 /** How long a shutdown waits for running uploads. */
 const SHUTDOWN_GRACE_MS = 20_000;
@@ -50,7 +56,20 @@ export async function createBot(config: Config, { logger, host, now = () => new 
     accountId: config.cloudflare.accountId,
     token: config.cloudflare.apiToken,
     onCall: metrics.dexCall,
+    // Held in the store: a 429 seen by one replica holds back every replica using the token.
+    rateLimitGate: {
+      heldUntil: (key) => store.rateLimitUntil(key),
+      hold: (key, until) => store.holdRateLimit(key, until),
+    },
   });
+  // Work done by one replica at a time; a stopped replica's share is taken over within three poll intervals.
+  const leases = new Leases(
+    store,
+    `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    Math.max(3 * config.pollIntervalSeconds * 1000, MIN_LEASE_MS),
+    logger,
+    now,
+  );
   const slack = createSlackApp({
     slack: config.slack,
     port: config.port,
@@ -78,7 +97,7 @@ export async function createBot(config: Config, { logger, host, now = () => new 
     artifactDestination: config.artifactDestination,
     now,
   });
-  const relay = new ArtifactRelay({ store, dex, notifier, logger, now, metrics });
+  const relay = new ArtifactRelay({ store, dex, notifier, logger, now, metrics, leases });
   const tracker = new CaptureTracker({
     store,
     dex,
@@ -88,6 +107,8 @@ export async function createBot(config: Config, { logger, host, now = () => new 
     now,
     pollIntervalMs: config.pollIntervalSeconds * 1000,
     metrics,
+    leases,
+    adoptAbandoned: () => service.resume(),
   });
   const directory = new DeviceDirectory(dex, () => now().getTime());
   const audit = new AuditTrail(store, logger);
@@ -102,6 +123,7 @@ export async function createBot(config: Config, { logger, host, now = () => new 
     logger,
     now,
     onStart: metrics.captureStarted,
+    leases,
   });
   registerListeners(slack.app, {
     service,

@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { DexClient } from '../dex/client.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
+import type { HeldLease, Leases } from './leases.js';
 import type { ArtifactUpload, TrackedCommand } from './model.js';
 import type { ArtifactInfo, Notifier } from './notifier.js';
 import { PcapResultsReader, summarizePcapResults } from './pcap-results.js';
@@ -20,6 +21,8 @@ export interface RelayDeps {
   now?: () => Date;
   /** Uploads running at once; each holds one download and one upload connection. */
   concurrency?: number;
+  /** With replicas on one store: each artifact is relayed by the replica that holds its lease. */
+  leases?: Leases;
   metrics?: RelayMetrics;
 }
 
@@ -97,7 +100,25 @@ export class ArtifactRelay {
   }
 
   async #relay(commandId: string): Promise<void> {
+    // One replica at a time: the others skip it now, and take it over if this one dies (its lease expires).
+    const lease = (await this.deps.leases?.hold(`upload:${commandId}`)) ?? null;
+    if (this.deps.leases && !lease) return;
+    try {
+      await this.#relayHeld(commandId, lease);
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+      this.deps.logger.warn({ commandId }, 'artifact lease lost to another replica; leaving the upload to it');
+    } finally {
+      await lease?.release();
+    }
+  }
+
+  async #relayHeld(commandId: string, lease: HeldLease | null): Promise<void> {
     const { store } = this.deps;
+    // Publishing is the one step that shows: never after another replica may have taken the artifact over.
+    const ensureHeld = async () => {
+      if (lease && !(await lease.renew())) throw new LeaseLostError();
+    };
     const context = await this.#load(commandId);
     if (!context) return;
     const { request, command, info } = context;
@@ -107,6 +128,7 @@ export class ArtifactRelay {
       try {
         if (upload.step === 'completing' && upload.fileId) {
           // The bytes arrived before a restart; publishing again is safe for the same file.
+          await ensureHeld();
           await this.deps.notifier.artifacts.publish(upload.fileId, {
             ...info,
             fileName: upload.fileName,
@@ -116,9 +138,10 @@ export class ArtifactRelay {
           upload = { ...upload, step: 'done' };
         } else {
           // pending, or uploading cut short: an unfinished Slack upload is invisible, so start it over.
-          upload = await this.#transfer(upload, info);
+          upload = await this.#transfer(upload, info, ensureHeld);
         }
       } catch (error) {
+        if (error instanceof LeaseLostError) throw error;
         const attempts = upload.attempts + 1;
         const reason = error instanceof Error ? error.message : String(error);
         this.deps.logger.warn({ commandId, attempts, reason }, 'artifact relay attempt failed');
@@ -143,7 +166,11 @@ export class ArtifactRelay {
     }
   }
 
-  async #transfer(upload: ArtifactUpload, info: ArtifactInfo): Promise<ArtifactUpload> {
+  async #transfer(
+    upload: ArtifactUpload,
+    info: ArtifactInfo,
+    ensureHeld: () => Promise<void>,
+  ): Promise<ArtifactUpload> {
     const { store, dex, notifier } = this.deps;
     const download = await dex.download(info.command);
     const bytes = download.contentLength;
@@ -182,6 +209,7 @@ export class ArtifactRelay {
     const summary = reader ? summarizePcapResults(reader.results) : null;
     await store.updateUpload(upload.commandId, { step: 'completing', summary, updatedAt: this.#now() });
 
+    await ensureHeld();
     await notifier.artifacts.publish(reserved.fileId, { ...info, bytes, fileName: reserved.fileName, summary });
     await store.updateUpload(upload.commandId, { step: 'done', updatedAt: this.#now() });
     return { ...upload, step: 'done', fileId: reserved.fileId, fileName: reserved.fileName, bytes, summary };
@@ -200,5 +228,12 @@ export class ArtifactRelay {
     }
     const info: ArtifactInfo = { request, device, command, bytes: upload.bytes ?? 0 };
     return { request, command, upload, info };
+  }
+}
+
+/** This replica's lease on an artifact expired and another replica may have taken it over. */
+class LeaseLostError extends Error {
+  constructor() {
+    super('the lease on this artifact was lost');
   }
 }

@@ -7,6 +7,7 @@ import type { RequestQuery, Store } from '../store/store.js';
 import { WorkQueue } from '../work-queue.js';
 import type { AuditTrail } from './audit.js';
 import type { DeviceDirectory } from './device-directory.js';
+import type { Leases } from './leases.js';
 import type { CaptureOptions, CaptureRequest, CaptureType, TargetDevice, TrackedCommand } from './model.js';
 import type { Notifier } from './notifier.js';
 import type { ArtifactRelay } from './relay.js';
@@ -37,6 +38,8 @@ export interface ServiceDeps {
   directory: DeviceDirectory;
   notifier: Notifier;
   relay: Pick<ArtifactRelay, 'resume'>;
+  /** With replicas on one store: starting a request is claimed by one of them. */
+  leases?: Leases;
   logger: Logger;
   now?: () => Date;
   /** Told once per request whether its captures started (for metrics). */
@@ -49,6 +52,8 @@ export class CaptureService {
   #quota: { at: number; value: Promise<Quota> } | null = null;
   #lastQuota: { at: number; value: Quota } | null = null;
   readonly #launches = new WorkQueue();
+  /** Requests this process is starting, so `resume` never starts one twice. */
+  readonly #starting = new Set<string>();
 
   constructor(private readonly deps: ServiceDeps) {
     this.#now = deps.now ?? (() => new Date());
@@ -135,8 +140,12 @@ export class CaptureService {
     requestedBy: string,
     dedupeKey: string,
   ): Promise<{ request: CaptureRequest; created: boolean; started: Promise<void> }> {
+    const id = await this.#unusedRequestId();
+    // With replicas, the request's start is claimed before the request exists, so no other replica can take
+    // it for an abandoned one in between.
+    const lease = (await this.deps.leases?.hold(`launch:${id}`)) ?? null;
     const { request, created } = await this.deps.store.createRequestOnce({
-      id: await this.#unusedRequestId(),
+      id,
       requestedBy,
       channelId: submission.channelId,
       devices: submission.devices,
@@ -149,17 +158,38 @@ export class CaptureService {
       stoppedBy: null,
       dedupeKey,
     });
-    const started = created ? this.#launches.run(() => this.#launch(request)) : Promise.resolve();
+    if (!created) {
+      await lease?.release();
+      return { request, created, started: Promise.resolve() };
+    }
+    this.#starting.add(id);
+    const started = this.#launches
+      .run(() => this.#launch(request))
+      .finally(async () => {
+        this.#starting.delete(id);
+        await lease?.release();
+      });
     return { request, created, started };
   }
 
-  /** After a restart: finish what was being started, and resume artifact uploads. */
+  /**
+   * Finishes starting requests that a stopped process left half started (after a restart, or, with replicas,
+   * when another replica died: its leases have expired), and resumes artifact uploads left unfinished.
+   */
   async resume(): Promise<void> {
-    for (const request of await this.deps.store.activeRequests()) {
-      if (request.state !== 'starting') continue;
-      await this.#launch(request, { resumed: true }).catch((error) =>
-        this.deps.logger.error({ err: error, requestId: request.id }, 'could not resume a request'),
-      );
+    for (const { id, state } of await this.deps.store.activeRequests()) {
+      if (state !== 'starting' || this.#starting.has(id)) continue;
+      const lease = (await this.deps.leases?.hold(`launch:${id}`)) ?? null;
+      if (this.deps.leases && !lease) continue;
+      try {
+        // Read again under the lease: another replica may have finished starting it meanwhile.
+        const request = await this.deps.store.getRequest(id);
+        if (request?.state === 'starting') await this.#launch(request, { resumed: true });
+      } catch (error) {
+        this.deps.logger.error({ err: error, requestId: id }, 'could not resume a request');
+      } finally {
+        await lease?.release();
+      }
     }
     await this.deps.relay.resume();
   }

@@ -2,6 +2,7 @@ import type { DexClient } from '../dex/client.js';
 import type { Command } from '../dex/types.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
+import type { Leases } from './leases.js';
 import { type CaptureRequest, isFinal, type TrackedCommand } from './model.js';
 import type { Notifier } from './notifier.js';
 import type { ArtifactRelay } from './relay.js';
@@ -20,6 +21,10 @@ export interface TrackerDeps {
   pollIntervalMs: number;
   now?: () => Date;
   metrics?: TrackerMetrics;
+  /** With replicas on one store: the replica holding the `poll` lease polls; the others wait. */
+  leases?: Leases;
+  /** Run by the polling replica each tick: take over work that a stopped replica left (see CaptureService.resume). */
+  adoptAbandoned?: () => Promise<void>;
 }
 
 /** What the tracker reports, for metrics; plain callbacks, so the domain knows nothing of how they are kept. */
@@ -54,6 +59,7 @@ export class CaptureTracker {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     await this.#ticking;
+    await this.deps.leases?.release('poll').catch(() => {});
   }
 
   /** After a restart: bring every running request's status message up to date with what is stored. */
@@ -74,7 +80,9 @@ export class CaptureTracker {
   }
 
   async #poll(): Promise<void> {
-    const { metrics } = this.deps;
+    const { metrics, leases } = this.deps;
+    if (leases && !(await leases.claim('poll'))) return;
+    await this.deps.adoptAbandoned?.();
     const tracked = await this.deps.store.trackedCommands();
     metrics?.trackedCommands?.(tracked.length);
     if (tracked.length === 0) return;

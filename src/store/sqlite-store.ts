@@ -348,6 +348,9 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     this.migrate();
+    // A SQLite file serves one bot process (replicas need PostgreSQL): leases left by its previous run are void,
+    // so a restart takes over that run's unfinished work at once instead of waiting for them to expire.
+    this.db.exec('DELETE FROM leases');
 
     this.statements = prepareStatements(this.db);
 
