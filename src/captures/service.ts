@@ -7,7 +7,7 @@ import type { RequestQuery, Store } from '../store/store.js';
 import { WorkQueue } from '../work-queue.js';
 import type { AuditTrail } from './audit.js';
 import type { DeviceDirectory } from './device-directory.js';
-import type { Leases } from './leases.js';
+import type { HeldLease, Leases } from './leases.js';
 import type { CaptureOptions, CaptureRequest, CaptureType, TargetDevice, TrackedCommand } from './model.js';
 import type { Notifier } from './notifier.js';
 import type { ArtifactRelay } from './relay.js';
@@ -141,34 +141,41 @@ export class CaptureService {
     dedupeKey: string,
   ): Promise<{ request: CaptureRequest; created: boolean; started: Promise<void> }> {
     const id = await this.#unusedRequestId();
-    // With replicas, the request's start is claimed before the request exists, so no other replica can take
-    // it for an abandoned one in between.
-    const lease = (await this.deps.leases?.hold(`launch:${id}`)) ?? null;
-    const { request, created } = await this.deps.store.createRequestOnce({
-      id,
-      requestedBy,
-      channelId: submission.channelId,
-      devices: submission.devices,
-      types: submission.types,
-      options: submission.options,
-      state: 'starting',
-      createdAt: this.#now(),
-      statusMessage: null,
-      startError: null,
-      stoppedBy: null,
-      dedupeKey,
-    });
-    if (!created) {
+    // The request's start is claimed before the request exists, so that neither `resume` here nor another
+    // replica can take it for an abandoned one in between.
+    this.#starting.add(id);
+    let lease: HeldLease | null = null;
+    const unclaim = async () => {
+      this.#starting.delete(id);
       await lease?.release();
+    };
+    let stored: { request: CaptureRequest; created: boolean };
+    try {
+      lease = (await this.deps.leases?.hold(`launch:${id}`)) ?? null;
+      stored = await this.deps.store.createRequestOnce({
+        id,
+        requestedBy,
+        channelId: submission.channelId,
+        devices: submission.devices,
+        types: submission.types,
+        options: submission.options,
+        state: 'starting',
+        createdAt: this.#now(),
+        statusMessage: null,
+        startError: null,
+        stoppedBy: null,
+        dedupeKey,
+      });
+    } catch (error) {
+      await unclaim();
+      throw error;
+    }
+    const { request, created } = stored;
+    if (!created) {
+      await unclaim();
       return { request, created, started: Promise.resolve() };
     }
-    this.#starting.add(id);
-    const started = this.#launches
-      .run(() => this.#launch(request))
-      .finally(async () => {
-        this.#starting.delete(id);
-        await lease?.release();
-      });
+    const started = this.#launches.run(() => this.#launch(request)).finally(unclaim);
     return { request, created, started };
   }
 

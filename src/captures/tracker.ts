@@ -21,9 +21,9 @@ export interface TrackerDeps {
   pollIntervalMs: number;
   now?: () => Date;
   metrics?: TrackerMetrics;
-  /** With replicas on one store: the replica holding the `poll` lease polls; the others wait. */
+  /** With replicas on one store: the replica holding the `poll` lease polls the account; the others do not. */
   leases?: Leases;
-  /** Run by the polling replica each tick: take over work that a stopped replica left (see CaptureService.resume). */
+  /** Run by every replica each tick: take up unclaimed work (see CaptureService.resume). */
   adoptAbandoned?: () => Promise<void>;
 }
 
@@ -81,8 +81,12 @@ export class CaptureTracker {
 
   async #poll(): Promise<void> {
     const { metrics, leases } = this.deps;
-    if (leases && !(await leases.claim('poll'))) return;
+    const polling = !leases || (await leases.claim('poll'));
+    // Every replica, each tick: unfinished uploads and abandoned starts go to whichever replica claims them
+    // first, so relaying is shared and a stopped replica's share is taken over.
     await this.deps.adoptAbandoned?.();
+    if (!polling) return;
+    await this.#finishSettled();
     const tracked = await this.deps.store.trackedCommands();
     metrics?.trackedCommands?.(tracked.length);
     if (tracked.length === 0) return;
@@ -106,6 +110,19 @@ export class CaptureTracker {
     }
     metrics?.trackedCommands?.(stillTracked);
     for (const requestId of changedRequests) await this.#announce(requestId);
+  }
+
+  /**
+   * Running requests whose every command is already final: a poller stopped between recording the last change
+   * and rewriting the status message. Rewritten now, so every status message ends true.
+   */
+  async #finishSettled(): Promise<void> {
+    const { store } = this.deps;
+    for (const request of await store.activeRequests()) {
+      if (request.state !== 'running') continue;
+      const commands = await store.commandsForRequest(request.id);
+      if (commands.length > 0 && commands.every((c) => isFinal(c.status))) await this.#announce(request.id);
+    }
   }
 
   async #listTracked(tracked: TrackedCommand[]): Promise<Map<string, Command>> {

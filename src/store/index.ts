@@ -1,12 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { PostgresStore } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { Store } from './store.js';
 
+export { PostgresStore } from './postgres-store.js';
 export { SqliteStore } from './sqlite-store.js';
 export type { CommandPatch, RequestPatch, RequestQuery, Store } from './store.js';
 
-const ACCEPTED_FORMS = 'sqlite:<path> (e.g. sqlite:./data/dex-capture-bot.db) or sqlite::memory:';
+const ACCEPTED_FORMS =
+  'sqlite:<path> (e.g. sqlite:./data/dex-capture-bot.db), sqlite::memory: or postgres://user:password@host:5432/db';
 
 /**
  * Opens the store named by `DATABASE_URL`. Error messages never repeat the URL itself: it may carry a password.
@@ -14,7 +17,7 @@ const ACCEPTED_FORMS = 'sqlite:<path> (e.g. sqlite:./data/dex-capture-bot.db) or
 export async function openStore(databaseUrl: string): Promise<Store> {
   const url = databaseUrl.trim();
   if (/^postgres(ql)?:\/\//i.test(url)) {
-    throw new Error(`PostgreSQL support is not available yet: set DATABASE_URL to ${ACCEPTED_FORMS}`);
+    return PostgresStore.open(url);
   }
   if (!/^sqlite:/i.test(url)) {
     // Only a well-formed scheme is echoed back, never anything that might be a credential.

@@ -3,9 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HELPDESK_GROUP, localEnvironment } from '../../src/demo/local-environment.js';
+import { HELPDESK_GROUP } from '../../src/demo/local-environment.js';
 import { type FakeFileShare, type FakeMessage, type FakeSlack, startFakeSlack } from '../../src/fake-slack/index.js';
 import { type DexSimulator, startDexSimulator } from '../../src/simulator/index.js';
+import { startBotProcess } from './bot-process.js';
 import { artifactDigest, openModal, pickDevices, statusMessageIn, visibleText, waitForStatus } from './stack.js';
 
 // The bot as it really runs (`node dist/main.js`), killed with SIGKILL in the middle of its uploads and
@@ -33,27 +34,10 @@ afterAll(async () => {
   await sim.close();
 });
 
-/** Starts `node dist/main.js` and resolves with its port once it says it is ready. */
-function startBot(databaseUrl: string): Promise<{ child: ChildProcess; port: number; output: string[] }> {
-  const child = spawn(process.execPath, ['dist/main.js'], {
-    env: { PATH: process.env.PATH, ...localEnvironment(slack, sim, { databaseUrl, pollIntervalSeconds: 1 }) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const output: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bot did not start:\n${output.join('')}`)), 15_000);
-    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output.push(chunk.toString());
-      const text = chunk.toString();
-      const ready = text.includes('"msg":"dex-capture-bot is ready"') ? text.match(/"port":(\d+)/) : null;
-      if (ready?.[1]) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(ready[1]), output });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`bot exited with ${code}:\n${output.join('')}`)));
+function startBot(databaseUrl: string) {
+  return startBotProcess(slack, sim, databaseUrl).then((bot) => {
+    children.push(bot.child);
+    return bot;
   });
 }
 

@@ -1,15 +1,19 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type ArtifactUpload,
+  type AuditEvent,
   type CaptureRequest,
   DEFAULT_CAPTURE_OPTIONS,
   type TrackedCommand,
 } from '../../src/captures/model.js';
-import { openStore, SqliteStore, type Store } from '../../src/store/index.js';
+import { openStore, PostgresStore, SqliteStore, type Store } from '../../src/store/index.js';
+import { ThrowawayDatabases } from '../postgres.js';
 
 const temporaryDirectories: string[] = [];
 
@@ -23,10 +27,15 @@ afterAll(() => {
   for (const directory of temporaryDirectories) fs.rmSync(directory, { recursive: true, force: true });
 });
 
+const postgresDatabases = new ThrowawayDatabases();
+
+afterAll(() => postgresDatabases.dropAll());
+
 /** How the contract suite reaches a backend: a fresh empty store, and a URL that survives close and reopen. */
 interface Backend {
   fresh(): Promise<Store>;
-  durableUrl(): string;
+  /** A new, empty database each call. */
+  durableUrl(): Promise<string>;
 }
 
 const backends: [string, Backend][] = [
@@ -34,7 +43,14 @@ const backends: [string, Backend][] = [
     'sqlite',
     {
       fresh: () => openStore('sqlite::memory:'),
-      durableUrl: () => `sqlite:${path.join(temporaryDirectory(), 'nested', 'bot.db')}`,
+      durableUrl: async () => `sqlite:${path.join(temporaryDirectory(), 'nested', 'bot.db')}`,
+    },
+  ],
+  [
+    'postgres',
+    {
+      fresh: async () => openStore((await postgresDatabases.create()).url),
+      durableUrl: async () => (await postgresDatabases.create()).url,
     },
   ],
 ];
@@ -108,6 +124,22 @@ function makeUpload(overrides: Partial<ArtifactUpload> = {}): ArtifactUpload {
     error: null,
     attempts: 0,
     updatedAt: at(5),
+    ...overrides,
+  };
+}
+
+function makeAudit(overrides: Partial<AuditEvent> = {}): AuditEvent {
+  return {
+    at: at(0),
+    userId: 'U_AGENT',
+    action: 'start',
+    channelId: 'C_HELPDESK',
+    requestId: 'C7K2Q9',
+    devices: makeRequest().devices,
+    types: ['pcap'],
+    options: DEFAULT_CAPTURE_OPTIONS,
+    commandIds: ['cmd-1', 'cmd-2'],
+    outcome: 'started',
     ...overrides,
   };
 }
@@ -241,7 +273,7 @@ describe.each(backends)('%s store', (_name, backend) => {
     });
 
     it('creates exactly once when two connections to one database race', async () => {
-      const url = backend.durableUrl();
+      const url = await backend.durableUrl();
       const [first, second] = await Promise.all([openStore(url), openStore(url)]);
       try {
         const results = await Promise.all([
@@ -447,7 +479,7 @@ describe.each(backends)('%s store', (_name, backend) => {
     });
 
     it('gives a contested lease to exactly one of many owners asking at once', async () => {
-      const url = backend.durableUrl();
+      const url = await backend.durableUrl();
       const stores = await Promise.all([openStore(url), openStore(url), openStore(url)]);
       try {
         const results = await Promise.all(
@@ -470,8 +502,30 @@ describe.each(backends)('%s store', (_name, backend) => {
     expect(await store.rateLimitUntil('cf-token:other')).toBeNull();
   });
 
+  it('audit trail: newest first since a time, ties in recording order reversed, limited', async () => {
+    const early = makeAudit();
+    const denied = makeAudit({
+      at: at(1),
+      action: 'denied',
+      channelId: null,
+      requestId: null,
+      devices: [],
+      types: [],
+      options: null,
+      commandIds: [],
+      outcome: 'denied: not in an allowed group',
+    });
+    const stopped = makeAudit({ at: at(1), action: 'stop-watching', userId: 'U_ONCALL', outcome: 'stopped' });
+    for (const event of [early, denied, stopped]) await store.recordAudit(event);
+
+    expect(await store.auditSince(at(0))).toEqual([stopped, denied, early]);
+    expect(await store.auditSince(at(1))).toEqual([stopped, denied]);
+    expect(await store.auditSince(at(0), 1)).toEqual([stopped]);
+    expect(await store.auditSince(at(2))).toEqual([]);
+  });
+
   it('keeps everything across close and reopen', async () => {
-    const url = backend.durableUrl();
+    const url = await backend.durableUrl();
     const request = makeRequest({
       state: 'running',
       statusMessage: { channelId: 'C_STATUS', ts: '1714557600.000100' },
@@ -560,6 +614,113 @@ describe('SqliteStore', () => {
   });
 });
 
+describe('PostgresStore', () => {
+  async function inDatabase<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return await run(client);
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('applies each migration once when replicas open a fresh database at once', async () => {
+    const { url } = await postgresDatabases.create({ migrated: false });
+    const replicas = await Promise.all([PostgresStore.open(url), PostgresStore.open(url), PostgresStore.open(url)]);
+    await Promise.all(replicas.map((replica, index) => replica.claimThreadPost('C7K2Q9', `replica-${index}`)));
+    await Promise.all(replicas.map((replica) => replica.close()));
+    await (await PostgresStore.open(url)).close();
+
+    await inDatabase(url, async (client) => {
+      const versions = await client.query('SELECT version FROM schema_migrations ORDER BY version');
+      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3]);
+      const tables = await client.query(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
+      );
+      expect(tables.rows.map((row) => row.table_name)).toEqual([
+        'artifact_uploads',
+        'audit_events',
+        'capture_commands',
+        'capture_requests',
+        'leases',
+        'rate_limits',
+        'schema_migrations',
+        'thread_posts',
+      ]);
+      expect((await client.query('SELECT count(*)::int AS n FROM thread_posts')).rows[0].n).toBe(3);
+    });
+  });
+
+  it('keeps dates exact whatever time zone the server reports them in', async () => {
+    const { name, url } = await postgresDatabases.create();
+    // Kathmandu is UTC+05:45; Amsterdam before 1937 was UTC+00:19:32, an offset in seconds.
+    for (const zone of ['Asia/Kathmandu', 'Europe/Amsterdam']) {
+      await postgresDatabases.query(`ALTER DATABASE ${name} SET timezone TO '${zone}'`);
+      const store = await PostgresStore.open(url);
+      try {
+        const id = zone.slice(0, 6).toUpperCase();
+        const request = makeRequest({ id, dedupeKey: id, createdAt: new Date('1890-07-01T12:34:56.789Z') });
+        expect((await store.createRequestOnce(request)).request).toEqual(request);
+        const upload = makeUpload({ commandId: id, updatedAt: new Date('2025-03-30T01:30:00.001Z') });
+        expect(await store.ensureUpload(upload)).toEqual(upload);
+      } finally {
+        await store.close();
+      }
+    }
+  });
+
+  it('can be closed twice', async () => {
+    const store = await PostgresStore.open((await postgresDatabases.create()).url);
+    await store.close();
+    await expect(store.close()).resolves.toBeUndefined();
+  });
+});
+
+/**
+ * Speaks just enough of the PostgreSQL protocol to ask for a password and refuse it, as a server with password
+ * authentication does when given the wrong one (the local test server trusts every local connection).
+ */
+async function passwordRefusingServer(): Promise<{ port: number; received: string[]; close(): Promise<void> }> {
+  const received: string[] = [];
+  const refusal = (fields: [string, string][]) => {
+    const body = Buffer.concat([...fields.map(([type, value]) => Buffer.from(`${type}${value}\0`)), Buffer.from([0])]);
+    const header = Buffer.alloc(5);
+    header.write('E');
+    header.writeInt32BE(body.length + 4, 1);
+    return Buffer.concat([header, body]);
+  };
+  const server = net.createServer((socket) => {
+    socket.once('data', () => {
+      socket.write(Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 3])); // AuthenticationCleartextPassword
+      socket.once('data', (password) => {
+        received.push(password.toString('latin1'));
+        socket.end(
+          refusal([
+            ['S', 'FATAL'],
+            ['V', 'FATAL'],
+            ['C', '28P01'],
+            ['M', 'password authentication failed for user "capture-bot"'],
+          ]),
+        );
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return { port, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+async function openError(url: string): Promise<Error | null> {
+  return openStore(url).then(
+    async (store) => {
+      await store.close();
+      return null;
+    },
+    (reason: unknown) => reason as Error,
+  );
+}
+
 describe('openStore', () => {
   it('creates the parent folder of a relative path', async () => {
     const file = path.join(temporaryDirectory(), 'deeper', 'still', 'bot.db');
@@ -569,18 +730,38 @@ describe('openStore', () => {
   });
 
   it.each([
-    'postgres://bot:s3cret-pw@db.internal:5432/captures',
-    'postgresql://bot:s3cret-pw@db.internal/captures?sslmode=require',
-    'POSTGRES://bot:s3cret-pw@db.internal/captures',
-  ])('refuses PostgreSQL for now without echoing the password: %s', async (url) => {
-    const error = await openStore(url).then(
-      () => null,
-      (reason: unknown) => reason as Error,
-    );
+    'postgres://capture-bot:s3cret-pw@127.0.0.1:1/captures',
+    'postgresql://capture-bot:s3cret-pw@127.0.0.1:1/captures?sslmode=disable',
+    'POSTGRES://capture-bot:s3cret-pw@127.0.0.1:1/captures',
+  ])('refuses an unreachable PostgreSQL server without echoing the URL: %s', async (url) => {
+    const error = await openError(url);
     expect(error).toBeInstanceOf(Error);
-    expect(error?.message).toMatch(/PostgreSQL support is not available yet/);
-    expect(error?.message).toContain('sqlite:<path>');
-    expect(error?.message).not.toContain('s3cret-pw');
+    expect(error?.message).toBe(
+      'Could not connect to PostgreSQL (ECONNREFUSED: connection refused): check DATABASE_URL',
+    );
+  });
+
+  it('refuses a wrong PostgreSQL password without echoing it or the user', async () => {
+    const server = await passwordRefusingServer();
+    try {
+      const error = await openError(`postgres://capture-bot:s3cret-pw@127.0.0.1:${server.port}/captures`);
+      expect(server.received.join()).toContain('s3cret-pw');
+      expect(error?.message).toBe(
+        'Could not connect to PostgreSQL (28P01: password authentication failed): check DATABASE_URL',
+      );
+      expect(error?.message).not.toContain('capture-bot');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses a PostgreSQL database that does not exist, without echoing the URL', async () => {
+    const url = new URL(postgresDatabases.url('dex_bot_test_missing'));
+    url.password = 's3cret-pw';
+    const error = await openError(url.toString());
+    expect(error?.message).toBe(
+      'Could not connect to PostgreSQL (3D000: the database does not exist): check DATABASE_URL',
+    );
   });
 
   it.each(['mysql://root:s3cret-pw@db/x', 'bot:s3cret-pw@db.internal', 's3cret-pw', './data/bot.db', '', 'sqlite:'])(
@@ -593,6 +774,7 @@ describe('openStore', () => {
       expect(error).toBeInstanceOf(Error);
       expect(error?.message).toContain('sqlite:<path>');
       expect(error?.message).toContain('sqlite::memory:');
+      expect(error?.message).toContain('postgres://user:password@host:5432/db');
       expect(error?.message).not.toContain('s3cret-pw');
     },
   );
