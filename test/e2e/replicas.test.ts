@@ -108,29 +108,22 @@ describe('three replicas on one PostgreSQL database', () => {
       slack.messages('C_HELPDESK').filter((m): m is FakeMessage => m.kind === 'message' && !m.threadTs);
     const filesIn = (status: FakeMessage) =>
       slack.thread('C_HELPDESK', status.ts).filter((e): e is FakeFileShare => e.kind === 'file');
+    const settled = (s: FakeMessage) => /Finished/.test(visibleText(s)) && filesIn(s).length >= 1;
     await slack
-      .waitFor(
-        () =>
-          statuses().length === CAPTURES &&
-          statuses().every((s) => /Finished/.test(visibleText(s)) && filesIn(s).length >= 1),
-        90_000,
-      )
-      .catch((error) => {
-        const stuck = statuses().filter((s) => !/Finished/.test(visibleText(s)) || filesIn(s).length < 1);
-        const state = stuck.map((s) => `${filesIn(s).length} file(s): ${visibleText(s).slice(0, 300)}`);
-        const ids = stuck.map((s) => /capture `(\w+)`/.exec(visibleText(s))?.[1]).filter(Boolean) as string[];
-        const logs = bots.map(
-          (bot, i) =>
-            `bot ${i} pid ${bot.child.pid}:\n` +
-            bot.output
-              .join('')
-              .split('\n')
-              .filter((l) => ids.some((id) => l.includes(id)) || /"level":"(warn|error)"/.test(l))
-              .slice(-30)
-              .join('\n'),
+      .waitFor(() => statuses().length === CAPTURES && statuses().every(settled), 90_000)
+      .catch((error: Error) => {
+        // Say what is stuck and what the replicas said about it: this test fails only on a coordination bug.
+        const stuck = statuses().filter((s) => !settled(s));
+        const ids = stuck.map((s) => /capture `(\w+)`/.exec(visibleText(s))?.[1] ?? '?');
+        const said = bots.flatMap((bot) =>
+          bot.output
+            .join('')
+            .split('\n')
+            .filter((line) => ids.some((id) => line.includes(id)) || /"level":"(warn|error)"/.test(line))
+            .map((line) => `[pid ${bot.child.pid}] ${line}`),
         );
         throw new Error(
-          `${error.message}\n${statuses().length} statuses; stuck:\n${state.join('\n---\n')}\nlogs:\n${logs.join('\n==\n')}`,
+          `${error.message}: ${statuses().length} status messages, unsettled ${ids.join(', ')}\n${said.slice(-40).join('\n')}`,
         );
       });
     // Give a duplicate, if there were one, the time to show up.
