@@ -10,6 +10,7 @@ import { CaptureService } from './captures/service.js';
 import { CaptureTracker } from './captures/tracker.js';
 import type { Config } from './config.js';
 import { DexClient } from './dex/client.js';
+import { sharedRateLimitGate } from './dex/rate-limit.js';
 import type { Logger } from './logger.js';
 import { cloudflareTokenCheck, createMetrics } from './metrics.js';
 import { createSlackApp } from './slack/app.js';
@@ -57,10 +58,7 @@ export async function createBot(config: Config, { logger, host, now = () => new 
     token: config.cloudflare.apiToken,
     onCall: metrics.dexCall,
     // Held in the store: a 429 seen by one replica holds back every replica using the token.
-    rateLimitGate: {
-      heldUntil: (key) => store.rateLimitUntil(key),
-      hold: (key, until) => store.holdRateLimit(key, until),
-    },
+    rateLimitGate: sharedRateLimitGate(store),
   });
   // Work done by one replica at a time; a stopped replica's share is taken over within three poll intervals.
   const leases = new Leases(

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
  * Holds back every call made with one API token after Cloudflare answered 429. Cloudflare blocks the
  * whole token (shared with the dashboard) for the window, so any call sent meanwhile is wasted and
  * may extend the block. Keyed by a hash of the token so the token itself is never stored or logged.
- * An interface so replicas can share one gate (a store-backed implementation) later.
+ * An interface so replicas can share one gate (`sharedRateLimitGate`, kept in the store).
  */
 export interface RateLimitGate {
   /** The time until which calls with this key must wait, or null when they may go now. */
@@ -32,6 +32,17 @@ export class InMemoryRateLimitGate implements RateLimitGate {
     const current = this.#holds.get(key) ?? 0;
     this.#holds.set(key, Math.max(current, until.getTime()));
   }
+}
+
+/** Where a shared gate keeps its holds: the bot's store, which every replica reads. */
+export interface RateLimitHolds {
+  rateLimitUntil(key: string): Promise<Date | null>;
+  holdRateLimit(key: string, until: Date): Promise<void>;
+}
+
+/** A gate kept in shared storage: a 429 seen by one replica holds back every replica using the token. */
+export function sharedRateLimitGate(holds: RateLimitHolds): RateLimitGate {
+  return { heldUntil: (key) => holds.rateLimitUntil(key), hold: (key, until) => holds.holdRateLimit(key, until) };
 }
 
 export function rateLimitKey(token: string): string {
