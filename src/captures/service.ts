@@ -51,7 +51,9 @@ export class CaptureService {
   readonly #now: () => Date;
   #quota: { at: number; value: Promise<Quota> } | null = null;
   #lastQuota: { at: number; value: Quota } | null = null;
-  readonly #launches = new WorkQueue();
+  // One start at a time: under a burst, Slack's acknowledgements win the CPU; a start takes a create call
+  // (well under a second at Cloudflare) and a few store writes, so even ten queued ones begin within seconds.
+  readonly #launches = new WorkQueue(1);
   /** Requests this process is starting, so `resume` never starts one twice. */
   readonly #starting = new Set<string>();
 
