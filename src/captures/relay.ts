@@ -217,8 +217,8 @@ export class ArtifactRelay {
 
   async #load(commandId: string) {
     const { store } = this.deps;
-    const upload = (await store.unfinishedUploads()).find((u) => u.commandId === commandId);
-    if (!upload) return null;
+    const upload = await store.getUpload(commandId);
+    if (!upload || upload.step === 'done' || upload.step === 'failed') return null;
     const request = await store.getRequest(upload.requestId);
     const command = request && (await store.commandsForRequest(request.id)).find((c) => c.id === commandId);
     const device = command && request?.devices.find((d) => d.deviceId === command.deviceId);

@@ -505,6 +505,13 @@ export class PostgresStore implements Store {
     );
   }
 
+  async getUpload(commandId: string): Promise<ArtifactUpload | null> {
+    const { rows } = await this.pool.query<UploadRow>('SELECT * FROM artifact_uploads WHERE command_id = $1', [
+      commandId,
+    ]);
+    return rows[0] ? toUpload(rows[0]) : null;
+  }
+
   async uploadsForRequest(requestId: string): Promise<ArtifactUpload[]> {
     const { rows } = await this.pool.query<UploadRow>(
       'SELECT * FROM artifact_uploads WHERE request_id = $1 ORDER BY seq',

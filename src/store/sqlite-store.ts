@@ -302,6 +302,7 @@ function prepareStatements(db: Database.Database) {
         'updated_at',
       ]),
     ),
+    uploadByCommand: db.prepare<[string], UploadRow>('SELECT * FROM artifact_uploads WHERE command_id = ?'),
     uploadsForRequest: db.prepare<[string], UploadRow>(
       'SELECT * FROM artifact_uploads WHERE request_id = ? ORDER BY rowid',
     ),
@@ -506,6 +507,11 @@ export class SqliteStore implements Store {
         updated_at: isoOrNull(patch.updatedAt),
       }),
     });
+  }
+
+  async getUpload(commandId: string): Promise<ArtifactUpload | null> {
+    const row = this.statements.uploadByCommand.get(commandId);
+    return row ? toUpload(row) : null;
   }
 
   async uploadsForRequest(requestId: string): Promise<ArtifactUpload[]> {

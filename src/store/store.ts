@@ -46,6 +46,7 @@ export interface Store {
   /** Creates the upload row if absent (step `pending`) and returns the stored row. */
   ensureUpload(upload: ArtifactUpload): Promise<ArtifactUpload>;
   updateUpload(commandId: string, patch: Partial<Omit<ArtifactUpload, 'commandId' | 'requestId'>>): Promise<void>;
+  getUpload(commandId: string): Promise<ArtifactUpload | null>;
   uploadsForRequest(requestId: string): Promise<ArtifactUpload[]>;
   /** Uploads not yet `done` or `failed`, oldest first (to resume after a restart). */
   unfinishedUploads(): Promise<ArtifactUpload[]>;

@@ -244,6 +244,8 @@ describe.each(backends)('%s store', (_name, backend) => {
       const again = await store.ensureUpload(makeUpload({ step: 'done', fileName: 'other.zip', attempts: 7 }));
       expect(again).toEqual(first);
       expect(await store.uploadsForRequest('C7K2Q9')).toEqual([first]);
+      expect(await store.getUpload(first.commandId)).toEqual(first);
+      expect(await store.getUpload('no-such-command')).toBeNull();
     });
   });
 
