@@ -47,7 +47,7 @@ export class Leases {
       renew,
       release: async () => {
         clearInterval(timer);
-        await this.store.releaseLease(name, this.owner).catch((error: unknown) => {
+        await this.release(name).catch((error: unknown) => {
           // It expires by itself; only the takeover is later.
           this.logger.warn({ err: error, lease: name }, 'could not release a lease');
         });

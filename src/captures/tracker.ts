@@ -86,9 +86,9 @@ export class CaptureTracker {
     // first, so relaying is shared and a stopped replica's share is taken over.
     await this.deps.adoptAbandoned?.();
     if (!polling) return;
-    await this.#finishSettled();
     const tracked = await this.deps.store.trackedCommands();
     metrics?.trackedCommands?.(tracked.length);
+    await this.#finishSettled(tracked);
     if (tracked.length === 0) return;
 
     const listed = await this.#listTracked(tracked);
@@ -116,10 +116,12 @@ export class CaptureTracker {
    * Running requests whose every command is already final: a poller stopped between recording the last change
    * and rewriting the status message. Rewritten now, so every status message ends true.
    */
-  async #finishSettled(): Promise<void> {
+  async #finishSettled(tracked: TrackedCommand[]): Promise<void> {
     const { store } = this.deps;
+    // Only a request with nothing left to follow can be settled: the others cost no query.
+    const following = new Set(tracked.map((c) => c.requestId));
     for (const request of await store.activeRequests()) {
-      if (request.state !== 'running') continue;
+      if (request.state !== 'running' || following.has(request.id)) continue;
       const commands = await store.commandsForRequest(request.id);
       if (commands.length > 0 && commands.every((c) => isFinal(c.status))) await this.#announce(request.id);
     }

@@ -8,13 +8,13 @@ const CALL_TIMEOUT_MS = 30_000;
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
 /**
- * The Web API client's fetch, on undici's `request` over a keep-alive pool instead of the global `fetch`:
+ * The Web API client's fetch, on undici's `request` (its global dispatcher keeps connections alive) instead of the global `fetch`:
  * the same answer for what the client reads (status, headers, body) at a fraction of the CPU per call, which
  * is what lets the bot acknowledge Slack as fast as a bare Bolt app while it opens modals and updates
  * messages (see README, Performance). Bodies the client builds as FormData (file uploads through the client,
  * which this bot does not use) go to the global fetch.
  */
-export function undiciFetch(dispatcher?: Dispatcher): webApi.FetchFunction {
+export function undiciFetch(): webApi.FetchFunction {
   return async (url, init = {}) => {
     const body = init.body;
     if (body !== undefined && body !== null && typeof body !== 'string') return globalThis.fetch(url, init);
@@ -25,7 +25,6 @@ export function undiciFetch(dispatcher?: Dispatcher): webApi.FetchFunction {
       signal: init.signal ?? null,
       headersTimeout: CALL_TIMEOUT_MS,
       bodyTimeout: CALL_TIMEOUT_MS,
-      ...(dispatcher ? { dispatcher } : {}),
     });
     const headers = new Headers();
     for (const [name, value] of Object.entries(response.headers)) {
