@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HELPDESK_GROUP, localEnvironment } from '../src/demo/local-environment.js';
-import { type FakeSlack, type OptionsAnswer, type SlackDriver, startFakeSlack } from '../src/fake-slack/index.js';
+import { type FakeSlack, type SlackDriver, startFakeSlack } from '../src/fake-slack/index.js';
 import { type DexSimulator, type DexSimulatorOptions, startDexSimulator } from '../src/simulator/index.js';
 import { NodeChild } from './processes.js';
 
@@ -73,22 +73,4 @@ export async function startEnvironment(simOptions: DexSimulatorOptions = {}): Pr
       rmSync(workDir, { recursive: true, force: true });
     },
   };
-}
-
-export interface OfferedOption {
-  text: { text: string };
-  value: string;
-}
-
-/** Every option in an options-load answer, grouped ("Eligible", "Not eligible") or not. */
-export function offeredOptions(answer: OptionsAnswer): OfferedOption[] {
-  const groups = (answer.option_groups ?? []) as Array<{ options: OfferedOption[] }>;
-  return [...((answer.options ?? []) as unknown as OfferedOption[]), ...groups.flatMap((g) => g.options)];
-}
-
-/** The option for the device named `name`, as the agent picks it. */
-export function optionFor(answer: OptionsAnswer, name: string): { text: string; value: string } {
-  const option = offeredOptions(answer).find((o) => o.text.text.startsWith(`${name} ·`));
-  if (!option) throw new Error(`the device search did not offer ${name}`);
-  return { text: option.text.text, value: option.value };
 }

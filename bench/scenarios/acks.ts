@@ -1,8 +1,8 @@
 import { request } from 'undici';
-import { filledModal } from '../../src/demo/local-environment.js';
+import { filledModal, optionFor } from '../../src/demo/local-environment.js';
 import { type FakeView, type SlackDriver, values } from '../../src/fake-slack/index.js';
 import { DEVICES_ACTION, DEVICES_BLOCK } from '../../src/slack/ui/ids.js';
-import { type BenchEnvironment, type BotProcess, optionFor } from '../environment.js';
+import type { BenchEnvironment, BotProcess } from '../environment.js';
 import type { Row } from '../report.js';
 import { median, ms, percentile, ratio, timedLoad } from '../stats.js';
 

@@ -1,7 +1,7 @@
 import { request } from 'undici';
-import { filledModal } from '../../src/demo/local-environment.js';
+import { filledModal, offeredOptions } from '../../src/demo/local-environment.js';
 import { DEVICES_ACTION, DEVICES_BLOCK } from '../../src/slack/ui/ids.js';
-import { type BenchEnvironment, type BotProcess, offeredOptions } from '../environment.js';
+import type { BenchEnvironment, BotProcess } from '../environment.js';
 import type { Row } from '../report.js';
 import { ms, percentile, timedLoad } from '../stats.js';
 

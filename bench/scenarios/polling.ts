@@ -1,12 +1,11 @@
 import { createBot } from '../../src/bot.js';
 import { loadConfig } from '../../src/config.js';
-import { filledModal, HELPDESK_GROUP, localEnvironment } from '../../src/demo/local-environment.js';
+import { filledModal, HELPDESK_GROUP, localEnvironment, offeredOptions } from '../../src/demo/local-environment.js';
 import { type FakeMessage, type FakeSlack, startFakeSlack, values } from '../../src/fake-slack/index.js';
 import { createLogger } from '../../src/logger.js';
 import { type DexSimulator, startDexSimulator } from '../../src/simulator/index.js';
 import { CAPTURE_TYPE_LABEL } from '../../src/slack/ui/format.js';
 import { DEVICES_ACTION, DEVICES_BLOCK, TYPES_ACTION, TYPES_BLOCK } from '../../src/slack/ui/ids.js';
-import { offeredOptions } from '../environment.js';
 import type { Row } from '../report.js';
 
 const TRACKED = [0, 1, 10, 100, 1_000];

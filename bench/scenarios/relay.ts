@@ -1,9 +1,9 @@
 import { request } from 'undici';
-import { filledModal } from '../../src/demo/local-environment.js';
+import { filledModal, optionFor } from '../../src/demo/local-environment.js';
 import { values } from '../../src/fake-slack/index.js';
 import { CAPTURE_TYPE_LABEL } from '../../src/slack/ui/format.js';
 import { DEVICES_ACTION, DEVICES_BLOCK, TYPES_ACTION, TYPES_BLOCK } from '../../src/slack/ui/ids.js';
-import { type BenchEnvironment, type BotProcess, optionFor } from '../environment.js';
+import type { BenchEnvironment, BotProcess } from '../environment.js';
 import { runChild } from '../processes.js';
 import type { Row } from '../report.js';
 import { mb, ratio } from '../stats.js';

@@ -1,4 +1,4 @@
-import type { FakeSlack, FakeView } from '../fake-slack/index.js';
+import type { FakeSlack, FakeView, OptionsAnswer } from '../fake-slack/index.js';
 import type { DexSimulator } from '../simulator/index.js';
 import { QUOTA_LOADING } from '../slack/ui/capture-modal.js';
 
@@ -37,4 +37,22 @@ export function filledModal(slack: FakeSlack, triggerId: string, timeoutMs = 5_0
     const view = slack.viewOpenedWith(triggerId);
     return view && !JSON.stringify(view.view.blocks).includes(QUOTA_LOADING) ? view : undefined;
   }, timeoutMs);
+}
+
+export interface OfferedOption {
+  text: { text: string };
+  value: string;
+}
+
+/** Every option in an options-load answer, grouped ("Eligible", "Not eligible") or not. */
+export function offeredOptions(answer: OptionsAnswer): OfferedOption[] {
+  const groups = (answer.option_groups ?? []) as Array<{ options: OfferedOption[] }>;
+  return [...((answer.options ?? []) as unknown as OfferedOption[]), ...groups.flatMap((g) => g.options)];
+}
+
+/** The option for the device named `name`, as the agent picks it. */
+export function optionFor(answer: OptionsAnswer, name: string): { text: string; value: string } {
+  const option = offeredOptions(answer).find((o) => o.text.text.startsWith(`${name} ·`));
+  if (!option) throw new Error(`the device search did not offer ${name}: ${JSON.stringify(answer).slice(0, 500)}`);
+  return { text: option.text.text, value: option.value };
 }

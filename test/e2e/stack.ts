@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Bot, createBot } from '../../src/bot.js';
 import { loadConfig, secretsOf } from '../../src/config.js';
-import { filledModal, HELPDESK_GROUP, localEnvironment } from '../../src/demo/local-environment.js';
+import { filledModal, HELPDESK_GROUP, localEnvironment, optionFor } from '../../src/demo/local-environment.js';
 import { DexClient } from '../../src/dex/index.js';
 import {
   type FakeMessage,
@@ -106,13 +106,7 @@ export async function openModal(stack: Pick<Stack, 'slack' | 'user'>, text = '')
 export async function pickDevices(stack: Pick<Stack, 'slack' | 'user'>, viewId: string, names: string[]) {
   const picked = [];
   for (const name of names) {
-    const answer = await stack.user.searchOptions(viewId, DEVICES_ACTION, DEVICES_BLOCK, name);
-    const options = (answer.option_groups ?? [{ options: answer.options ?? [] }]).flatMap(
-      (group) => (group as { options: Array<{ text: { text: string }; value: string }> }).options,
-    );
-    const option = options.find((o) => o.text.text.startsWith(`${name} ·`));
-    if (!option) throw new Error(`no option for ${name} in ${JSON.stringify(answer)}`);
-    picked.push({ text: option.text.text, value: option.value });
+    picked.push(optionFor(await stack.user.searchOptions(viewId, DEVICES_ACTION, DEVICES_BLOCK, name), name));
   }
   return values.multiExternal(DEVICES_BLOCK, DEVICES_ACTION, picked);
 }

@@ -29,6 +29,18 @@ afterAll(() => {
 
 const postgresDatabases = new ThrowawayDatabases();
 
+/** Every table the migrations create, in both backends (sorted). */
+const SCHEMA_TABLES = [
+  'artifact_uploads',
+  'audit_events',
+  'capture_commands',
+  'capture_requests',
+  'leases',
+  'rate_limits',
+  'schema_migrations',
+  'thread_posts',
+];
+
 afterAll(() => postgresDatabases.dropAll());
 
 /** How the contract suite reaches a backend: a fresh empty store, and a URL that survives close and reopen. */
@@ -592,17 +604,7 @@ describe('SqliteStore', () => {
         .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
         .pluck()
         .all();
-      expect(tables).toEqual([
-        'artifact_uploads',
-        'audit_events',
-        'capture_commands',
-        'capture_requests',
-        'leases',
-        'rate_limits',
-        'schema_migrations',
-        'sqlite_sequence',
-        'thread_posts',
-      ]);
+      expect(tables).toEqual([...SCHEMA_TABLES, 'sqlite_sequence'].sort());
       expect(database.prepare('SELECT count(*) FROM thread_posts').pluck().get()).toBe(3);
     } finally {
       database.close();
@@ -640,16 +642,7 @@ describe('PostgresStore', () => {
       const tables = await client.query(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
       );
-      expect(tables.rows.map((row) => row.table_name)).toEqual([
-        'artifact_uploads',
-        'audit_events',
-        'capture_commands',
-        'capture_requests',
-        'leases',
-        'rate_limits',
-        'schema_migrations',
-        'thread_posts',
-      ]);
+      expect(tables.rows.map((row) => row.table_name)).toEqual(SCHEMA_TABLES);
       expect((await client.query('SELECT count(*)::int AS n FROM thread_posts')).rows[0].n).toBe(3);
     });
   });
