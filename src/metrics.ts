@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { NoticeMetrics } from './captures/notices.js';
 import type { RelayMetrics } from './captures/relay.js';
 import type { TrackerMetrics } from './captures/tracker.js';
 import type { DexCallEvent, DexClient } from './dex/client.js';
@@ -22,7 +23,7 @@ export interface Exposition {
   body: string;
 }
 
-export interface BotMetrics extends Required<RelayMetrics>, Required<TrackerMetrics> {
+export interface BotMetrics extends Required<RelayMetrics>, Required<TrackerMetrics>, Required<NoticeMetrics> {
   readonly registry: Registry;
   captureStarted(outcome: CaptureStartOutcome): void;
   /** DexClient's `onCall`: once per HTTP attempt. */
@@ -91,6 +92,12 @@ export function createMetrics(): BotMetrics {
     help: 'Artifact bytes streamed from Cloudflare into Slack.',
     registers,
   });
+  const notices = new Counter({
+    name: `${PREFIX}notices_total`,
+    help: 'Status messages and thread replies, by kind and outcome (delivered, retried after a failure, abandoned).',
+    labelNames: ['kind', 'outcome'] as const,
+    registers,
+  });
   const trackedCommands = new Gauge({
     name: `${PREFIX}tracked_commands`,
     help: 'Commands the tracker follows, as of its last poll.',
@@ -100,12 +107,14 @@ export function createMetrics(): BotMetrics {
   // Known label values start at zero, so rates and alerts work before the first event.
   for (const outcome of ['started', 'failed_to_start'] as const) capturesStarted.inc({ outcome }, 0);
   for (const state of ['SUCCESS', 'FAILED', 'TIMED_OUT']) commandsFinished.inc({ state }, 0);
+  for (const outcome of ['delivered', 'retried', 'abandoned']) notices.inc({ kind: 'status', outcome }, 0);
 
   return {
     registry,
     captureStarted: (outcome) => capturesStarted.inc({ outcome }),
     commandFinished: (state) => commandsFinished.inc({ state }),
     trackedCommands: (count) => trackedCommands.set(count),
+    noticeOutcome: ({ kind, outcome }) => notices.inc({ kind, outcome }),
     artifactPosted: ({ secondsSinceCreated }) => timeToArtifact.observe(Math.max(0, secondsSinceCreated)),
     bytesRelayed: (bytes) => bytesRelayed.inc(bytes),
     dexCall(event) {

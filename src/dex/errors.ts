@@ -115,3 +115,16 @@ export class DexUnsafeArtifactError extends DexError {
 export function isDexError(error: unknown): error is DexError {
   return error instanceof DexError;
 }
+
+/**
+ * Whether a failed create may still have started commands at Cloudflare, so that the caller must look in the list
+ * instead of saying nothing was started: the answer was lost (a dropped connection after sending, a body that is not
+ * Cloudflare's JSON) or Cloudflare answered with a server error. A refusal (4xx, a 429) or a connection that never
+ * opened proves nothing was started.
+ */
+export function createOutcomeUnknown(error: unknown): boolean {
+  if (error instanceof DexNetworkError) return error.outcomeUnknown;
+  if (error instanceof DexResponseError) return error.endpoint === 'create';
+  if (error instanceof DexApiError) return error.endpoint === 'create' && error.status >= 500;
+  return false;
+}

@@ -6,6 +6,7 @@ import {
   type TargetDevice,
 } from '../../captures/model.js';
 import { captureModal } from '../ui/capture-modal.js';
+import { formDidNotOpenReply, type Reply } from '../ui/replies.js';
 import type { ListenerDeps } from './deps.js';
 
 export interface ModalPrefill {
@@ -22,17 +23,34 @@ export interface ModalMetadata {
   channelId: string | null;
 }
 
+/** Who is opening the form, and how to tell them privately when it could not open. */
+export interface Opener {
+  userId: string;
+  tellPrivately(reply: Reply): Promise<unknown>;
+}
+
 /**
  * Opens the capture modal. When everything it shows is at hand (the quota fetched in the last 30 s, the
  * channel's visibility known, nobody's devices to look up) it opens complete, in one call. Otherwise it opens
- * at once (the trigger expires in 3 s) and fills in what takes longer with `views.update`.
+ * at once (the trigger expires in 3 s) and fills in what takes longer with `views.update`. When Slack will not
+ * open it, the person is told so privately rather than left with nothing.
  */
 export async function openCaptureModal(
   client: webApi.WebClient,
   triggerId: string,
   prefill: ModalPrefill,
   deps: ListenerDeps,
+  opener: Opener,
 ): Promise<void> {
+  const open = async (view: ReturnType<typeof captureModal>) => {
+    try {
+      return await client.views.open({ trigger_id: triggerId, view });
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'the capture form could not be opened');
+      await opener.tellPrivately(formDidNotOpenReply()).catch(() => {});
+      return null;
+    }
+  };
   const { service, channels, logger } = deps;
   const base = {
     channelId: prefill.channelId,
@@ -48,23 +66,17 @@ export async function openCaptureModal(
   const knownPublic = sharedIn ? channels.known(sharedIn) : false;
   if (!prefill.person && cachedQuota && knownPublic !== undefined) {
     const notice = knownPublic && sharedIn ? publicChannelWarning(sharedIn) : undefined;
-    await client.views.open({
-      trigger_id: triggerId,
-      view: captureModal({ ...base, quota: cachedQuota, ...(notice ? { notice } : {}) }),
-    });
+    await open(captureModal({ ...base, quota: cachedQuota, ...(notice ? { notice } : {}) }));
     return;
   }
 
-  const opened = await client.views.open({
-    trigger_id: triggerId,
-    view: captureModal({ ...base, quota: null, loading: true }),
-  });
-  const viewId = opened.view?.id;
-  if (!viewId) return;
+  const opened = await open(captureModal({ ...base, quota: null, loading: true }));
+  const viewId = opened?.view?.id;
+  if (!opened || !viewId) return;
 
   const [quota, person, publicChannel] = await Promise.allSettled([
     service.quota(),
-    devicesOfPerson(client, prefill.person, service),
+    devicesOfPerson(client, prefill.person, service, opener.userId),
     sharedIn ? channels.isPublic(sharedIn) : false,
   ]);
   const found = person.status === 'fulfilled' ? person.value : null;
@@ -104,6 +116,7 @@ async function devicesOfPerson(
   client: webApi.WebClient,
   person: ModalPrefill['person'],
   service: ListenerDeps['service'],
+  by: string,
 ): Promise<{ label: string; devices: TargetDevice[] } | null> {
   if (!person) return null;
   let email: string;
@@ -118,5 +131,5 @@ async function devicesOfPerson(
     email = found;
     label = `<@${person.userId}> (${found})`;
   }
-  return { label, devices: await service.devicesOf(email) };
+  return { label, devices: await service.devicesOf(email, by) };
 }

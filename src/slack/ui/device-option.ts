@@ -164,3 +164,22 @@ export function deviceOptions(devices: Device[]): DeviceOptionsResponse {
   if (ineligible.length > 0) groups.push({ label: { type: 'plain_text', text: 'Not eligible' }, options: ineligible });
   return groups.length > 0 ? { option_groups: groups } : { options: [] };
 }
+
+/** Not a device: its value parses as none, so choosing it is refused like any unknown option. */
+const NOTICE_VALUE = '~search-limited';
+
+/**
+ * What the picker shows when a person searched too often (the options answer carries no message): one option that
+ * says so. Picking it does nothing: its value is not a device.
+ */
+export function searchLimitedOptions(retryInMs: number): { options: PlainTextOption[] } {
+  const seconds = Math.max(1, Math.ceil(retryInMs / 1000));
+  return {
+    options: [
+      {
+        text: { type: 'plain_text', text: `Too many searches just now. Type again in ${seconds} s.`, emoji: false },
+        value: NOTICE_VALUE,
+      },
+    ],
+  };
+}

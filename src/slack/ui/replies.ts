@@ -194,3 +194,26 @@ const AUDIT_ACTION_WORDS: Record<AuditEvent['action'], string> = {
   'stop-watching': 'stopped watching',
   denied: 'was refused',
 };
+
+/** On the capture form when the request could not be stored: nothing was sent, and the form stays open. */
+export function notRecordedError(): string {
+  return 'The bot could not record this request (its database did not answer), so nothing was started. Submit again in a minute.';
+}
+
+/** When the capture form could not be opened (Slack refused or failed `views.open`). */
+export function formDidNotOpenReply(): Reply {
+  return { text: 'The capture form could not open: Slack had a problem showing it. Try `/capture` again in a moment.' };
+}
+
+/** Any unexpected failure while handling an interaction; the reference is in the bot's log line too. */
+export function internalErrorReply(reference: string): Reply {
+  const ref = reference.replace(/[^A-Za-z0-9-]/g, '').slice(0, 16);
+  return {
+    text: `Something went wrong on my side, and I could not finish that (reference \`${ref}\`). Try again; if it keeps happening, give that reference to whoever runs this bot.`,
+  };
+}
+
+/** `/capture quota` when Cloudflare did not answer. */
+export function quotaUnavailableReply(): Reply {
+  return { text: 'Cloudflare did not answer just now, so I cannot tell the quota. Try again in a minute.' };
+}

@@ -1,5 +1,12 @@
-import type { CaptureRequest, CaptureType, TargetDevice, TrackedCommand } from '../../captures/model.js';
-import { escapeMrkdwn, humanBytes, link, SECTION_TEXT_MAX, truncate, typeShort } from './format.js';
+import type {
+  CaptureRequest,
+  CaptureType,
+  InterfaceResult,
+  TargetDevice,
+  TrackedCommand,
+  UploadFailure,
+} from '../../captures/model.js';
+import { escapeMrkdwn, humanBytes, link, mention, SECTION_TEXT_MAX, truncate, typeShort } from './format.js';
 
 type DeviceNames = Pick<TargetDevice, 'name' | 'email'>;
 
@@ -55,8 +62,18 @@ export interface ArtifactInfo {
   type: CaptureType | string;
   /** Size in bytes, when known. */
   bytes: number | null;
-  /** What was found inside, e.g. "default ✓, tunnel ✗" from a PCAP's results.json. */
-  summary: string | null;
+  /** For a packet capture: each interface's result from its results.json. */
+  interfaces: InterfaceResult[] | null;
+}
+
+/** "default ✓, tunnel ✗ (pktmon: no adapters matched)" */
+export function interfacesSummary(interfaces: InterfaceResult[]): string {
+  return interfaces
+    .map(({ name, ok, error }) => {
+      const why = !ok && error ? ` (${escapeMrkdwn(truncate(error, 120))})` : '';
+      return `${escapeMrkdwn(truncate(name, 40))} ${ok ? '✓' : '✗'}${why}`;
+    })
+    .join(', ');
 }
 
 /** "PCAP from LAPTOP-42 · alice@example.com · windows · 4.8 MB\nInterfaces: default ✓, tunnel ✗" */
@@ -64,11 +81,7 @@ export function artifactComment(info: ArtifactInfo): string {
   const parts = [info.device.name || 'Unnamed device', info.device.email, info.device.platform].filter(Boolean);
   if (info.bytes !== null) parts.push(humanBytes(info.bytes));
   let comment = `${typeShort(info.type)} from ${parts.map((part) => escapeMrkdwn(truncate(part, 200))).join(' · ')}`;
-  const summary = info.summary?.trim();
-  if (summary) {
-    const line = info.type === 'pcap' && !/^interfaces?:/i.test(summary) ? `Interfaces: ${summary}` : summary;
-    comment += `\n${escapeMrkdwn(truncate(line, 1000))}`;
-  }
+  if (info.interfaces?.length) comment += `\nInterfaces: ${interfacesSummary(info.interfaces)}`;
   return comment;
 }
 
@@ -99,17 +112,52 @@ export function artifactFileName(input: {
   return `${sanitizeFileNamePart(input.device.name)}-${sanitizeFileNamePart(input.type, 'capture')}-${stamp}.zip`;
 }
 
-/** "⚠️ Couldn't post the PCAP from LAPTOP-42 (alice@example.com) here: <reason>. Get it from the dashboard." */
+const UPLOAD_FAILURE_WORDS: Record<UploadFailure, string> = {
+  cloudflare: 'Cloudflare would not hand over the file (it answered with an error, or kept cutting the download off).',
+  slack: 'Slack would not take the file.',
+  'too-slow': 'the transfer was too slow every time it was tried.',
+  'unsafe-reference': 'Cloudflare named the file in a way the bot refuses to follow, to keep the API token safe.',
+  unknown: 'something went wrong on the bot’s side.',
+};
+
+/** "⚠️ Couldn't post the PCAP from LAPTOP-42 (alice@example.com) here: Slack would not take the file. Get it …" */
 export function uploadFailedMessage(
   device: DeviceNames,
   type: CaptureType | string,
   dashboardUrl: string,
-  reason: string,
+  failure: UploadFailure | null,
 ): string {
-  const why = reason.trim() ? sentence(escapeMrkdwn(truncate(reason.trim(), 1000))) : 'Slack refused the file.';
   return truncate(
-    `⚠️ Couldn't post the ${typeShort(type)} from ${who(device)} here: ${why} ` +
-      `Download it from the ${link(dashboardUrl, 'Cloudflare dashboard')} instead.`,
+    `⚠️ Couldn't post the ${typeShort(type)} from ${who(device)} here, after three tries: ` +
+      `${UPLOAD_FAILURE_WORDS[failure ?? 'unknown']} ` +
+      `Download it from the ${link(dashboardUrl, 'Cloudflare dashboard')} instead, soon: Cloudflare keeps captures only for a limited time.`,
     SECTION_TEXT_MAX,
   );
+}
+
+export function stoppedMessage(by: string): string {
+  return `⏸ Stopped watching by ${mention(by)}. The API has no cancel: captures may still complete on the device; find them in the Cloudflare dashboard.`;
+}
+
+/** In the thread of a status message posted in the requester's DM because the bot cannot post in the channel. */
+export function statusMovedMessage(channelId: string): string {
+  return `I can't post in ${channelRef(channelId)}, so this capture's status is here. To get it there next time, invite me: \`/invite @dex-capture\`.`;
+}
+
+/** The first reply under a status message that replaces one that was deleted or could no longer be edited. */
+export function statusReplacedMessage(request: Pick<CaptureRequest, 'id' | 'channelId' | 'statusMessage'>): string {
+  const id = `\`${escapeMrkdwn(request.id)}\``;
+  if (request.statusMessage && request.statusMessage.channelId !== request.channelId) {
+    return `I couldn't keep the status of capture ${id} up to date in ${channelRef(request.channelId)}, so it continues here.`;
+  }
+  return `The status message of capture ${id} was deleted or can no longer be edited, so this one replaces it. New replies and files come here.`;
+}
+
+/** Said with anything about a request that lands away from its thread (the requester's DM). */
+export function awayFromThreadNote(request: Pick<CaptureRequest, 'id' | 'channelId'>): string {
+  return `From capture \`${escapeMrkdwn(request.id)}\` in ${channelRef(request.channelId)}.`;
+}
+
+function channelRef(channelId: string): string {
+  return `<#${channelId.replace(/[^A-Z0-9_]/gi, '')}>`;
 }

@@ -101,7 +101,7 @@ describe('requestStatusMessage', () => {
       'https://example.slack.com/archives/C0HELPDESK/p1',
     );
     const all = JSON.stringify(reply.blocks);
-    expect(all).toContain('*Finished*');
+    expect(all).toContain('*Finished with problems — 1 of 2 done*');
     expect(all).toContain(
       '*LAPTOP-42* · alice@example.com · windows\\nPacket capture (PCAP): ✅ Done\\nWARP diagnostics: ⌛ Timed out (no result after 30 min)',
     );
@@ -112,7 +112,10 @@ describe('requestStatusMessage', () => {
 
   it('gives the reason a request could not start', () => {
     const reply = requestStatusMessage(
-      request({ state: 'failed-to-start', startError: 'Not enough quota left today.' }),
+      request({
+        state: 'failed-to-start',
+        startError: { reason: 'refused', messages: ['Not enough quota left today.'] },
+      }),
       [],
       NOW,
       null,

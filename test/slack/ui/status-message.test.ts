@@ -87,17 +87,20 @@ describe('statusMessage', () => {
   it('says "Finished", how long it took, and the outcome counts', () => {
     const commands = [command(alice, 'pcap', 'SUCCESS'), command(alice, 'warp-diag', 'FAILED')];
     const [header = ''] = sectionTexts(render({ request: request({ state: 'finished' }), commands }).blocks);
-    expect(header).toContain('*Finished*');
+    expect(header).toContain('*Finished with problems — 1 of 2 done*');
     expect(header).toContain('took 2 min');
     expect(header).toContain('1 done, 1 failed');
   });
 
   it('gives the reason when captures could not start, and no Stop button', () => {
     const { blocks } = render({
-      request: request({ state: 'failed-to-start', startError: 'Cloudflare refused the request: quota used up.' }),
+      request: request({
+        state: 'failed-to-start',
+        startError: { reason: 'refused', messages: ['Quota used up.'] },
+      }),
     });
     expect(sectionTexts(blocks)[0]).toContain('*Could not start*');
-    expect(allText(blocks)).toContain('Cloudflare refused the request: quota used up.');
+    expect(allText(blocks)).toContain('Cloudflare refused the captures: Quota used up.. Nothing was started.');
     expect(allText(blocks)).not.toContain('Artifacts are posted');
     expect(buttons(blocks).map((b) => b.action_id)).toEqual([RUN_AGAIN_ACTION]);
   });

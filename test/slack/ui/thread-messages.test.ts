@@ -42,10 +42,14 @@ describe('thread messages', () => {
   });
 
   it('describes an artifact with human sizes and the interfaces that worked', () => {
-    expect(artifactComment({ device: laptop, type: 'pcap', bytes: 5_033_165, summary: 'default ✓, tunnel ✗' })).toBe(
-      'PCAP from LAPTOP-42 · alice@example.com · windows · 4.8 MB\nInterfaces: default ✓, tunnel ✗',
+    const interfaces = [
+      { name: 'default', ok: true, error: null },
+      { name: 'tunnel', ok: false, error: 'pktmon: no adapters matched' },
+    ];
+    expect(artifactComment({ device: laptop, type: 'pcap', bytes: 5_033_165, interfaces })).toBe(
+      'PCAP from LAPTOP-42 · alice@example.com · windows · 4.8 MB\nInterfaces: default ✓, tunnel ✗ (pktmon: no adapters matched)',
     );
-    expect(artifactComment({ device: laptop, type: 'warp-diag', bytes: null, summary: null })).toBe(
+    expect(artifactComment({ device: laptop, type: 'warp-diag', bytes: null, interfaces: null })).toBe(
       'WARP diagnostics from LAPTOP-42 · alice@example.com · windows',
     );
   });
@@ -77,9 +81,9 @@ describe('thread messages', () => {
   });
 
   it('says where to find a file that could not be posted', () => {
-    const text = uploadFailedMessage(laptop, 'pcap', 'https://dash.cloudflare.com/acc/dex', 'the file is too big');
+    const text = uploadFailedMessage(laptop, 'pcap', 'https://dash.cloudflare.com/acc/dex', 'slack');
     expect(text).toBe(
-      "⚠️ Couldn't post the PCAP from LAPTOP-42 (alice@example.com) here: the file is too big. Download it from the <https://dash.cloudflare.com/acc/dex|Cloudflare dashboard> instead.",
+      "⚠️ Couldn't post the PCAP from LAPTOP-42 (alice@example.com) here, after three tries: Slack would not take the file. Download it from the <https://dash.cloudflare.com/acc/dex|Cloudflare dashboard> instead, soon: Cloudflare keeps captures only for a limited time.",
     );
   });
 });

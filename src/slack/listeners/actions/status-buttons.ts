@@ -52,6 +52,10 @@ export function runAgain(deps: ListenerDeps) {
         body.trigger_id,
         { channelId: request.channelId, devices: request.devices, types: request.types, options: request.options },
         deps,
+        {
+          userId: body.user.id,
+          tellPrivately: (reply) => args.respond({ response_type: 'ephemeral', replace_original: false, ...reply }),
+        },
       ),
     );
   };

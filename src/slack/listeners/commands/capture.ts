@@ -5,6 +5,7 @@ import {
   auditMessage,
   helpMessage,
   quotaMessage,
+  quotaUnavailableReply,
   type Reply,
   requestListMessage,
   requestStatusMessage,
@@ -41,6 +42,7 @@ export function captureCommand(deps: ListenerDeps) {
             command.trigger_id,
             { channelId: command.channel_id, ...(person ? { person } : {}) },
             deps,
+            { userId: command.user_id, tellPrivately: (reply) => respond(ephemeral(reply)) },
           ),
         );
         return;
@@ -57,7 +59,9 @@ export function captureCommand(deps: ListenerDeps) {
     await ack();
     try {
       if (parsed.kind === 'quota') {
-        await respond(ephemeral(quotaMessage(await service.quota({ fresh: true }), now())));
+        // Shared and cached for 30 s: a burst of these (or replays) costs Cloudflare one call.
+        const quota = await service.quota().catch(() => null);
+        await respond(ephemeral(quota ? quotaMessage(quota, now()) : quotaUnavailableReply()));
       } else if (parsed.kind === 'audit') {
         const since = new Date(now().getTime() - parsed.days * 86_400_000);
         await respond(ephemeral(auditMessage(await audit.since(since), parsed.days)));

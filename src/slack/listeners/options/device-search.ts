@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt';
-import { deviceOptions } from '../../ui/device-option.js';
+import { SearchLimitedError } from '../../../captures/device-directory.js';
+import { deviceOptions, searchLimitedOptions } from '../../ui/device-option.js';
 import type { ListenerDeps } from '../deps.js';
 
 /** Slack waits 3 s for options; leave room for the answer to travel. */
@@ -23,9 +24,13 @@ export function deviceSearch({ service, access, logger }: ListenerDeps) {
     }
     const query = options.value.slice(0, 100);
     try {
-      const devices = await service.searchDevices(query, AbortSignal.timeout(SEARCH_BUDGET_MS));
+      const devices = await service.searchDevices(query, options.user.id, AbortSignal.timeout(SEARCH_BUDGET_MS));
       await ack(deviceOptions(devices));
     } catch (error) {
+      if (error instanceof SearchLimitedError) {
+        await ack(searchLimitedOptions(error.retryInMs));
+        return;
+      }
       logger.warn({ err: error }, 'device search failed');
       await ack({ options: [] });
     }
