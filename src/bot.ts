@@ -186,6 +186,7 @@ export async function createBot(
     async idle() {
       // A notice may start an upload's wait and an upload may add notices: until both are quiet.
       do {
+        await service.idle();
         await relay.idle();
         await notices.idle();
       } while (!relay.isIdle() || !notices.isIdle());

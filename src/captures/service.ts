@@ -90,6 +90,8 @@ export class CaptureService {
   readonly #launches = new WorkQueue(1);
   /** Requests this process is starting, so `resume` never starts one twice. */
   readonly #starting = new Set<string>();
+  /** Starts queued or running (tests and shutdown wait for them). */
+  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(private readonly deps: ServiceDeps) {
     this.#now = deps.now ?? (() => new Date());
@@ -204,7 +206,11 @@ export class CaptureService {
     }
     let started: Promise<void> | null = null;
     const start = () => {
-      started ??= this.#launches.run(() => this.#launch(request)).finally(unclaim);
+      if (!started) {
+        const run = this.#launches.run(() => this.#launch(request)).finally(unclaim);
+        this.#inFlight.add(run);
+        started = run.finally(() => this.#inFlight.delete(run));
+      }
       return started;
     };
     return { request, created, start };
@@ -233,6 +239,11 @@ export class CaptureService {
       }
     }
     await this.deps.relay.resume();
+  }
+
+  /** Resolves when no start is queued or running. */
+  async idle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
 
   /** "Stop watching": the API cannot cancel, so the bot stops following and says so. */

@@ -25,24 +25,27 @@ export interface ListenerDeps {
  * recorded in the audit trail with what was attempted.
  */
 export async function authorizeCapture(
-  { access, audit }: Pick<ListenerDeps, 'access' | 'audit'>,
+  { access, audit, logger }: Pick<ListenerDeps, 'access' | 'audit' | 'logger'>,
   who: { userId: string; channelId: string | null },
   attempted: string,
 ): Promise<AccessDecision> {
   const decision = await access.mayCapture(who.userId);
   if (!decision.allowed) {
-    await audit.record({
-      at: new Date(),
-      userId: who.userId,
-      action: 'denied',
-      channelId: who.channelId,
-      requestId: null,
-      devices: [],
-      types: [],
-      options: null,
-      commandIds: [],
-      outcome: `denied ${attempted}: ${decision.reason}`,
-    });
+    // The refusal is logged at once; its row is written without holding up the answer to Slack.
+    void audit
+      .record({
+        at: new Date(),
+        userId: who.userId,
+        action: 'denied',
+        channelId: who.channelId,
+        requestId: null,
+        devices: [],
+        types: [],
+        options: null,
+        commandIds: [],
+        outcome: `denied ${attempted}: ${decision.reason}`,
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'could not store a refusal in the audit trail'));
   }
   return decision;
 }

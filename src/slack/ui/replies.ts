@@ -217,3 +217,8 @@ export function internalErrorReply(reference: string): Reply {
 export function quotaUnavailableReply(): Reply {
   return { text: 'Cloudflare did not answer just now, so I cannot tell the quota. Try again in a minute.' };
 }
+
+/** On the capture form when the bot's database was too slow to confirm the request within Slack's time. */
+export function storeSlowError(): string {
+  return 'The bot’s database is slow to answer, so I could not confirm this request in time. It may still start: if no status message appears within a minute, submit again (it will not start twice).';
+}

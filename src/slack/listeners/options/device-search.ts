@@ -12,6 +12,8 @@ export function deviceSearch({ service, access, logger }: ListenerDeps) {
     options,
     ack,
   }: AllMiddlewareArgs & SlackOptionsMiddlewareArgs<'block_suggestion'>): Promise<void> => {
+    // One budget for the whole answer: the access check and the search share it.
+    const budget = AbortSignal.timeout(SEARCH_BUDGET_MS);
     // The device list names people: only those who may capture can search it.
     if (!(await access.mayCapture(options.user.id)).allowed) {
       await ack({ options: [] });
@@ -24,7 +26,7 @@ export function deviceSearch({ service, access, logger }: ListenerDeps) {
     }
     const query = options.value.slice(0, 100);
     try {
-      const devices = await service.searchDevices(query, options.user.id, AbortSignal.timeout(SEARCH_BUDGET_MS));
+      const devices = await service.searchDevices(query, options.user.id, budget);
       await ack(deviceOptions(devices));
     } catch (error) {
       if (error instanceof SearchLimitedError) {

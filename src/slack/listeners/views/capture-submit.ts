@@ -1,10 +1,14 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
 import { readCaptureSubmission } from '../../ui/capture-modal.js';
 import { ineligibleFromOptionText } from '../../ui/device-option.js';
 import { DEVICES_BLOCK } from '../../ui/ids.js';
-import { notRecordedError } from '../../ui/replies.js';
+import { notRecordedError, storeSlowError } from '../../ui/replies.js';
 import { authorizeCapture, type ListenerDeps } from '../deps.js';
+
+/** The store normally answers in milliseconds; the acknowledgement must reach Slack within 3 s. */
+const STORE_BUDGET_MS = 1_000;
 
 const metadata = z.object({ channelId: z.string().nullable() }).catch({ channelId: null });
 
@@ -50,20 +54,36 @@ export function captureSubmit(deps: ListenerDeps) {
     const { types, options } = read.value;
     // No conversation picked (a DM with the bot, say): the status goes to the person's DM with the bot.
     const channelId = read.value.channelId ?? metadata.parse(safeJson(view.private_metadata)).channelId ?? body.user.id;
-    let accepted: Awaited<ReturnType<typeof service.submit>>;
-    try {
-      accepted = await service.submit(
-        { devices: checked.devices, types, options, channelId },
-        body.user.id,
-        `view:${view.id}:${view.hash}`,
-      );
-    } catch (error) {
-      logger.error({ err: error, user: body.user.id }, 'could not record a capture request');
+    const accepting = service.submit(
+      { devices: checked.devices, types, options, channelId },
+      body.user.id,
+      `view:${view.id}:${view.hash}`,
+    );
+    const outcome = await Promise.race([
+      accepting.then(
+        (accepted) => ({ accepted }),
+        (error: unknown) => ({ error }),
+      ),
+      delay(STORE_BUDGET_MS, { slow: true as const }, { ref: false }),
+    ]);
+    if ('slow' in outcome) {
+      // Slack needs its answer now. The write may still land: then the request starts as usual (a retry of this
+      // submission finds it and starts nothing twice), so the person is told exactly that.
+      await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: storeSlowError() } });
+      const late = await accepting.catch((error: unknown) => {
+        logger.error({ err: error, user: body.user.id }, 'could not record a capture request');
+        return null;
+      });
+      await late?.start();
+      return;
+    }
+    if ('error' in outcome) {
+      logger.error({ err: outcome.error, user: body.user.id }, 'could not record a capture request');
       await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: notRecordedError() } });
       return;
     }
     await ack();
-    await accepted.start();
+    await outcome.accepted.start();
   };
 }
 
