@@ -88,6 +88,40 @@ describe('a restart in the middle of uploads', () => {
   }, 90_000);
 });
 
+describe('a kill right after the submission is acknowledged', () => {
+  it('loses nothing: the request was stored before the answer, and it starts after the restart, once', async () => {
+    const databaseUrl = `sqlite:${join(mkdtempSync(join(tmpdir(), 'dex-bot-acked-')), 'bot.db')}`;
+    sim.addDevice({ deviceName: 'ACKED-1', personEmail: 'acked@example.com', platform: 'linux' });
+    const channel = 'C_ONCALL';
+    const createsBefore = sim.requests.filter((r) => r.endpoint === 'create').length;
+
+    const first = await startBot(databaseUrl);
+    const user = slack.driver({
+      botUrl: `http://127.0.0.1:${first.port}/slack/events`,
+      userId: 'U_ALICE',
+      channelId: channel,
+    });
+    const viewId = await openModal({ slack, user });
+    const picked = await pickDevices({ slack, user }, viewId, ['ACKED-1']);
+    // Cloudflare takes a while to answer, so the kill lands before the bot knows what it started.
+    sim.faults.slow({ endpoint: 'create', delayMs: 3_000 });
+    const submitted = await user.submitView(viewId, picked);
+    first.child.kill('SIGKILL');
+    expect(submitted.outcome).toBe('closed');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+
+    await startBot(databaseUrl);
+    const status = await slack.waitFor(() => {
+      const message = slack.messages(channel).find((m): m is FakeMessage => m.kind === 'message');
+      const files = message ? slack.thread(channel, message.ts).filter((e) => e.kind === 'file') : [];
+      return message && files.length === 2 && /Finished/.test(visibleText(message)) ? message : undefined;
+    }, 30_000);
+    expect(visibleText(status)).toContain('ACKED-1');
+    expect(sim.requests.filter((r) => r.endpoint === 'create').length - createsBefore).toBe(1);
+    expect(slack.messages(channel).filter((m) => m.kind === 'message')).toHaveLength(1);
+  }, 60_000);
+});
+
 describe('the process', () => {
   it('refuses to start without configuration: every problem named at once, no stack trace, exit code 1', async () => {
     const child = spawn(process.execPath, ['dist/main.js'], {
