@@ -1,6 +1,7 @@
 import { startEnvironment } from './environment.js';
 import { markdownTable, type Row } from './report.js';
 import { slashCommandAcks, viewSubmissionAcks } from './scenarios/acks.js';
+import { memberReads } from './scenarios/budget.js';
 import { dexClientVsSdk } from './scenarios/dex-client.js';
 import { idleBot } from './scenarios/idle.js';
 import { deviceSearch } from './scenarios/options.js';
@@ -39,6 +40,8 @@ async function main(): Promise<number> {
     await step('slash command acks', () => slashCommandAcks(fleet, bot, floor));
     await step('view submission acks', () => viewSubmissionAcks(fleet, bot, floor, benchDevices));
     await step('device search', () => deviceSearch(fleet, bot));
+    // A bot of its own, that has not read the quota yet.
+    await step('member reads budget', async () => memberReads(fleet, await fleet.startBot()));
   } finally {
     await fleet.close();
   }
