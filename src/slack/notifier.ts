@@ -2,13 +2,16 @@ import type { webApi } from '@slack/bolt';
 import type { CaptureRequest, StatusMessageRef, TrackedCommand } from '../captures/model.js';
 import type { ArtifactInfo, ArtifactSink, Notifier, ThreadEvent } from '../captures/notifier.js';
 import { CAPTURE_TYPE_LABEL } from './ui/format.js';
-import { statusMessage } from './ui/status-message.js';
+import { statusMessage, stoppedWatchingText } from './ui/status-message.js';
 import {
   artifactComment,
   artifactFileName,
+  artifactOrigin,
+  artifactTitle,
   commandFailedMessage,
   commandTimedOutMessage,
   optionsMessage,
+  statusMovedMessage,
   uploadFailedMessage,
 } from './ui/thread-messages.js';
 import { StreamedUpload } from './upload.js';
@@ -63,7 +66,7 @@ export class SlackNotifier implements Notifier {
       await this.#client.chat.postMessage({
         channel: response.channel,
         thread_ts: response.ts,
-        text: `I can't post in <#${movedFrom}>, so this capture's status is here. To get it there next time, invite me: \`/invite @dex-capture\`.`,
+        text: statusMovedMessage(movedFrom),
       });
     }
     return { channelId: response.channel, ts: response.ts };
@@ -95,7 +98,7 @@ export class SlackNotifier implements Notifier {
       case 'upload-failed':
         return uploadFailedMessage(event.device, event.command.type, this.#dashboardUrl, event.reason);
       case 'stopped':
-        return `Stopped watching by <@${event.by}>. The API has no cancel: captures may still complete on the device; find them in the Cloudflare dashboard.`;
+        return stoppedWatchingText(event.by);
     }
   }
 
@@ -157,8 +160,8 @@ class SlackArtifactSink implements ArtifactSink {
       summary: info.summary,
     });
     // Away from its thread, a file says which request it belongs to.
-    if (!threadTs) comment += `\nFrom capture \`${info.request.id}\` in <#${info.request.channelId}>.`;
-    const title = `${CAPTURE_TYPE_LABEL[info.command.type]} · ${info.device.name}`;
+    if (!threadTs) comment += `\n${artifactOrigin(info.request)}`;
+    const title = artifactTitle(CAPTURE_TYPE_LABEL[info.command.type], info.device);
     await this.upload.publish(fileId, { channelId, ...(threadTs ? { threadTs } : {}), title, comment });
   }
 }

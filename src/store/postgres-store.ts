@@ -2,6 +2,7 @@ import pg from 'pg';
 import type {
   ArtifactUpload,
   AuditEvent,
+  AuditRefusals,
   CaptureOptions,
   CaptureRequest,
   CaptureType,
@@ -10,7 +11,7 @@ import type {
   TrackedCommand,
   UploadStep,
 } from '../captures/model.js';
-import type { CommandPatch, RequestPatch, RequestQuery, Store } from './store.js';
+import { auditLimit, type CommandPatch, type RequestPatch, type RequestQuery, type Store } from './store.js';
 
 /**
  * The same numbered steps as SqliteStore's, in PostgreSQL types. Never edit a released step: append a new one.
@@ -169,6 +170,29 @@ interface AuditRow {
   request_id: string | null;
   details: Pick<AuditEvent, 'devices' | 'types' | 'options' | 'commandIds'>;
   outcome: string;
+}
+
+/** COUNT and SUM come back as decimal strings (bigint, numeric). */
+interface RefusalsRow {
+  user_id: string;
+  count: string;
+  first_at: Date;
+  last_at: Date;
+  last_outcome: string;
+  total_people: string;
+  total_refusals: string;
+}
+
+function toAuditEvent(row: AuditRow): AuditEvent {
+  return {
+    at: row.at,
+    userId: row.user_id,
+    action: row.action as AuditEvent['action'],
+    channelId: row.channel_id,
+    requestId: row.request_id,
+    ...row.details,
+    outcome: row.outcome,
+  };
 }
 
 // Dates are sent as ISO strings (always UTC, to the millisecond) rather than as Date objects, which pg would format
@@ -587,15 +611,47 @@ export class PostgresStore implements Store {
       'SELECT * FROM audit_events WHERE at >= $1 ORDER BY at DESC, id DESC LIMIT $2',
       [iso(since), limit < 0 ? null : limit],
     );
-    return rows.map((row) => ({
-      at: row.at,
-      userId: row.user_id,
-      action: row.action as AuditEvent['action'],
-      channelId: row.channel_id,
-      requestId: row.request_id,
-      ...row.details,
-      outcome: row.outcome,
-    }));
+    return rows.map(toAuditEvent);
+  }
+
+  async auditActionsSince(since: Date, limit?: number): Promise<{ events: AuditEvent[]; total: number }> {
+    // The total is counted over every matching row, before LIMIT; a NULL LIMIT is "no limit".
+    const { rows } = await this.pool.query<AuditRow & { total: string }>(
+      `SELECT *, COUNT(*) OVER () AS total FROM audit_events
+       WHERE at >= $1 AND action <> 'denied' ORDER BY at DESC, id DESC LIMIT $2`,
+      [iso(since), auditLimit(limit)],
+    );
+    return { events: rows.map(toAuditEvent), total: Number(rows[0]?.total ?? 0) };
+  }
+
+  async auditRefusalsSince(
+    since: Date,
+    limit?: number,
+  ): Promise<{ people: AuditRefusals[]; totalPeople: number; totalRefusals: number }> {
+    const { rows } = await this.pool.query<RefusalsRow>(
+      `SELECT user_id, count, first_at, last_at, outcome AS last_outcome,
+              COUNT(*) OVER () AS total_people, SUM(count) OVER () AS total_refusals
+       FROM (
+         SELECT user_id, outcome,
+                COUNT(*) OVER per_user AS count, MIN(at) OVER per_user AS first_at, MAX(at) OVER per_user AS last_at,
+                ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY at DESC, id DESC) AS latest
+         FROM audit_events WHERE action = 'denied' AND at >= $1
+         WINDOW per_user AS (PARTITION BY user_id)
+       ) AS per_user_latest
+       WHERE latest = 1 ORDER BY last_at DESC, user_id LIMIT $2`,
+      [iso(since), auditLimit(limit)],
+    );
+    return {
+      people: rows.map((row) => ({
+        userId: row.user_id,
+        count: Number(row.count),
+        firstAt: row.first_at,
+        lastAt: row.last_at,
+        lastOutcome: row.last_outcome,
+      })),
+      totalPeople: Number(rows[0]?.total_people ?? 0),
+      totalRefusals: Number(rows[0]?.total_refusals ?? 0),
+    };
   }
 
   async close(): Promise<void> {

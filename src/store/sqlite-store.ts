@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type {
   ArtifactUpload,
   AuditEvent,
+  AuditRefusals,
   CaptureOptions,
   CaptureRequest,
   CaptureType,
@@ -10,7 +11,7 @@ import type {
   TrackedCommand,
   UploadStep,
 } from '../captures/model.js';
-import type { CommandPatch, RequestPatch, RequestQuery, Store } from './store.js';
+import { auditLimit, type CommandPatch, type RequestPatch, type RequestQuery, type Store } from './store.js';
 
 /**
  * Numbered schema steps, applied in order and recorded in `schema_migrations`. Never edit a released step: append a
@@ -115,6 +116,16 @@ interface AuditRow {
   request_id: string | null;
   details: string;
   outcome: string;
+}
+
+interface RefusalsRow {
+  user_id: string;
+  count: number;
+  first_at: string;
+  last_at: string;
+  last_outcome: string;
+  total_people: number;
+  total_refusals: number;
 }
 
 interface RequestRow {
@@ -237,6 +248,19 @@ function toUpload(row: UploadRow): ArtifactUpload {
 }
 
 /** Every statement the store runs, prepared once when it opens. */
+function toAuditEvent(row: AuditRow): AuditEvent {
+  const details = JSON.parse(row.details) as Pick<AuditEvent, 'devices' | 'types' | 'options' | 'commandIds'>;
+  return {
+    at: new Date(row.at),
+    userId: row.user_id,
+    action: row.action as AuditEvent['action'],
+    channelId: row.channel_id,
+    requestId: row.request_id,
+    ...details,
+    outcome: row.outcome,
+  };
+}
+
 function prepareStatements(db: Database.Database) {
   return {
     insertRequest: db.prepare(
@@ -330,6 +354,23 @@ function prepareStatements(db: Database.Database) {
     ),
     auditSince: db.prepare<[string, number], AuditRow>(
       'SELECT * FROM audit_events WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?',
+    ),
+    // The total is counted over every matching row, before LIMIT. A negative LIMIT is "no limit" to SQLite.
+    auditActionsSince: db.prepare<[string, number], AuditRow & { total: number }>(
+      `SELECT *, COUNT(*) OVER () AS total FROM audit_events
+       WHERE at >= ? AND action <> 'denied' ORDER BY at DESC, id DESC LIMIT ?`,
+    ),
+    auditRefusalsSince: db.prepare<[string, number], RefusalsRow>(
+      `SELECT user_id, count, first_at, last_at, outcome AS last_outcome,
+              COUNT(*) OVER () AS total_people, SUM(count) OVER () AS total_refusals
+       FROM (
+         SELECT user_id, outcome,
+                COUNT(*) OVER per_user AS count, MIN(at) OVER per_user AS first_at, MAX(at) OVER per_user AS last_at,
+                ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY at DESC, id DESC) AS latest
+         FROM audit_events WHERE action = 'denied' AND at >= ?
+         WINDOW per_user AS (PARTITION BY user_id)
+       ) AS per_user_latest
+       WHERE latest = 1 ORDER BY last_at DESC, user_id LIMIT ?`,
     ),
   };
 }
@@ -563,18 +604,30 @@ export class SqliteStore implements Store {
   }
 
   async auditSince(since: Date, limit = 200): Promise<AuditEvent[]> {
-    return this.statements.auditSince.all(iso(since), limit).map((row) => {
-      const details = JSON.parse(row.details) as Pick<AuditEvent, 'devices' | 'types' | 'options' | 'commandIds'>;
-      return {
-        at: new Date(row.at),
+    return this.statements.auditSince.all(iso(since), limit).map(toAuditEvent);
+  }
+
+  async auditActionsSince(since: Date, limit?: number): Promise<{ events: AuditEvent[]; total: number }> {
+    const rows = this.statements.auditActionsSince.all(iso(since), auditLimit(limit) ?? -1);
+    return { events: rows.map(toAuditEvent), total: rows[0]?.total ?? 0 };
+  }
+
+  async auditRefusalsSince(
+    since: Date,
+    limit?: number,
+  ): Promise<{ people: AuditRefusals[]; totalPeople: number; totalRefusals: number }> {
+    const rows = this.statements.auditRefusalsSince.all(iso(since), auditLimit(limit) ?? -1);
+    return {
+      people: rows.map((row) => ({
         userId: row.user_id,
-        action: row.action as AuditEvent['action'],
-        channelId: row.channel_id,
-        requestId: row.request_id,
-        ...details,
-        outcome: row.outcome,
-      };
-    });
+        count: row.count,
+        firstAt: new Date(row.first_at),
+        lastAt: new Date(row.last_at),
+        lastOutcome: row.last_outcome,
+      })),
+      totalPeople: rows[0]?.total_people ?? 0,
+      totalRefusals: rows[0]?.total_refusals ?? 0,
+    };
   }
 
   async close(): Promise<void> {

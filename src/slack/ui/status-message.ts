@@ -10,15 +10,16 @@ import {
 import { MAX_DEVICES_PER_CREATE } from '../../dex/types.js';
 import {
   CAPTURE_TYPE_LABEL,
-  escapeMrkdwn,
+  inert,
   link,
   MESSAGE_BLOCKS_MAX,
   mention,
   plural,
+  requestIdCode,
   SECTION_TEXT_MAX,
   shortDuration,
   slackDate,
-  truncate,
+  truncateMrkdwn,
 } from './format.js';
 import {
   RUN_AGAIN_ACTION,
@@ -69,7 +70,7 @@ export function commandStatusWords(command: TrackedCommand | undefined, requestS
     return '✖️ Not started';
   }
   if (!isFinal(command.status) && !command.tracking) return NOT_WATCHED;
-  return STATUS_WORDS[command.status] ?? `❔ ${escapeMrkdwn(truncate(command.status, 100))}`;
+  return STATUS_WORDS[command.status] ?? `❔ ${inert(command.status, 100) || 'Unknown state'}`;
 }
 
 type Bucket = 'done' | 'failed' | 'timed out' | 'running' | 'not watched';
@@ -113,9 +114,9 @@ function commandFor(commands: TrackedCommand[], device: TargetDevice, type: stri
 
 /** `*LAPTOP-42* · alice@example.com · windows` */
 export function deviceHeading(device: TargetDevice): string {
-  const name = escapeMrkdwn(truncate(device.name || 'Unnamed device', 150));
-  const email = escapeMrkdwn(truncate(device.email || 'no email', 200));
-  const platform = escapeMrkdwn(truncate(device.platform || 'unknown platform', 50));
+  const name = inert(device.name, 150) || 'Unnamed device';
+  const email = inert(device.email, 200) || 'no email';
+  const platform = inert(device.platform, 50) || 'unknown platform';
   return `*${name}* · ${email} · ${platform}`;
 }
 
@@ -128,7 +129,7 @@ export function deviceSections(request: CaptureRequest, commands: TrackedCommand
     return {
       type: 'section',
       block_id: `capture_status_device_${index}`,
-      text: { type: 'mrkdwn', text: truncate([deviceHeading(device), ...lines].join('\n'), SECTION_TEXT_MAX) },
+      text: { type: 'mrkdwn', text: truncateMrkdwn([deviceHeading(device), ...lines].join('\n'), SECTION_TEXT_MAX) },
     };
   });
   const hidden = request.devices.length - MAX_DEVICES_PER_CREATE;
@@ -170,7 +171,7 @@ function elapsed(request: CaptureRequest, commands: TrackedCommand[], now: Date)
 export function requestHeadline(request: CaptureRequest, commands: TrackedCommand[], now: Date): string {
   const parts = [
     `*${REQUEST_STATE_WORDS[request.state]}*`,
-    `capture \`${escapeMrkdwn(request.id)}\``,
+    `capture ${requestIdCode(request.id)}`,
     `asked by ${mention(request.requestedBy)}`,
   ];
   const time = elapsed(request, commands, now);
@@ -184,14 +185,19 @@ export function requestHeadline(request: CaptureRequest, commands: TrackedComman
 /** Why nothing runs (failed-to-start) or what "stopped" means; null in the other states. */
 export function statusNote(request: CaptureRequest): string | null {
   if (request.state === 'failed-to-start') {
-    const reason = request.startError?.trim() || 'Cloudflare did not accept the request. Nothing was started.';
-    return truncate(`❌ ${escapeMrkdwn(reason)}`, SECTION_TEXT_MAX);
+    const reason = inert(request.startError, 2000) || 'Cloudflare did not accept the request. Nothing was started.';
+    return `❌ ${reason}`;
   }
-  if (request.state === 'stopped') {
-    const by = request.stoppedBy ? ` by ${mention(request.stoppedBy)}` : '';
-    return `⏸ Stopped watching${by}. The API has no cancel: captures may still complete on the device; find them in the dashboard.`;
-  }
+  if (request.state === 'stopped') return `⏸ ${stoppedWatchingText(request.stoppedBy)}`;
   return null;
+}
+
+/** "Stopped watching by <@U1>. The API has no cancel: …" — in the status message and, once, in its thread. */
+export function stoppedWatchingText(by: string | null): string {
+  return (
+    `Stopped watching${by ? ` by ${mention(by)}` : ''}. The API has no cancel: captures may still complete on the ` +
+    'device; find them in the Cloudflare dashboard.'
+  );
 }
 
 function stopConfirmButton(requestId: string): Button {
@@ -216,7 +222,7 @@ function fallbackText(request: CaptureRequest, commands: TrackedCommand[]): stri
   const devices = plural(request.devices.length, 'device');
   const summary = commandSummary(commands);
   const state = REQUEST_STATE_WORDS[request.state];
-  return `DEX capture ${request.id} by ${mention(request.requestedBy)} on ${devices}: ${state}${summary ? ` (${summary})` : ''}`;
+  return `DEX capture ${inert(request.id, 20)} by ${mention(request.requestedBy)} on ${devices}: ${state}${summary ? ` (${summary})` : ''}`;
 }
 
 /**
@@ -229,7 +235,7 @@ export function statusMessage(input: StatusMessageInput): SlackMessage {
     {
       type: 'section',
       block_id: STATUS_HEADER_BLOCK,
-      text: { type: 'mrkdwn', text: truncate(requestHeadline(request, commands, now), SECTION_TEXT_MAX) },
+      text: { type: 'mrkdwn', text: truncateMrkdwn(requestHeadline(request, commands, now), SECTION_TEXT_MAX) },
     },
   ];
 

@@ -1,11 +1,22 @@
 import type { CaptureRequest, CaptureType, TargetDevice, TrackedCommand } from '../../captures/model.js';
-import { escapeMrkdwn, humanBytes, link, SECTION_TEXT_MAX, truncate, typeShort } from './format.js';
+import {
+  channelRef,
+  humanBytes,
+  inert,
+  inertPlain,
+  link,
+  requestIdCode,
+  SECTION_TEXT_MAX,
+  truncateMrkdwn,
+  typeShort,
+} from './format.js';
 
 type DeviceNames = Pick<TargetDevice, 'name' | 'email'>;
 
 function who(device: DeviceNames): string {
-  const name = escapeMrkdwn(truncate(device.name || 'Unnamed device', 150));
-  return device.email ? `${name} (${escapeMrkdwn(truncate(device.email, 200))})` : name;
+  const name = inert(device.name, 150) || 'Unnamed device';
+  const email = inert(device.email, 200);
+  return email ? `${name} (${email})` : name;
 }
 
 function sentence(text: string): string {
@@ -37,8 +48,9 @@ export function commandFailedMessage(
   command: Pick<TrackedCommand, 'type'>,
   reason?: string | null,
 ): string {
-  const why = reason?.trim() ? sentence(escapeMrkdwn(truncate(reason.trim(), 1000))) : DEFAULT_FAILURE_REASON;
-  return truncate(`❌ ${typeShort(command.type)} on ${who(device)} failed: ${why}`, SECTION_TEXT_MAX);
+  const said = inert(reason, 1000);
+  const why = said ? sentence(said) : DEFAULT_FAILURE_REASON;
+  return truncateMrkdwn(`❌ ${typeShort(command.type)} on ${who(device)} failed: ${why}`, SECTION_TEXT_MAX);
 }
 
 /** "⌛ PCAP on LAPTOP-42 (alice@example.com) timed out: …" */
@@ -61,13 +73,17 @@ export interface ArtifactInfo {
 
 /** "PCAP from LAPTOP-42 · alice@example.com · windows · 4.8 MB\nInterfaces: default ✓, tunnel ✗" */
 export function artifactComment(info: ArtifactInfo): string {
-  const parts = [info.device.name || 'Unnamed device', info.device.email, info.device.platform].filter(Boolean);
+  const parts = [
+    inert(info.device.name, 200) || 'Unnamed device',
+    inert(info.device.email, 200),
+    inert(info.device.platform, 50),
+  ].filter(Boolean);
   if (info.bytes !== null) parts.push(humanBytes(info.bytes));
-  let comment = `${typeShort(info.type)} from ${parts.map((part) => escapeMrkdwn(truncate(part, 200))).join(' · ')}`;
-  const summary = info.summary?.trim();
+  let comment = `${typeShort(info.type)} from ${parts.join(' · ')}`;
+  // The digest is read from the artifact's bytes, which came from the device: outside text like the rest.
+  const summary = inert(info.summary, 1000);
   if (summary) {
-    const line = info.type === 'pcap' && !/^interfaces?:/i.test(summary) ? `Interfaces: ${summary}` : summary;
-    comment += `\n${escapeMrkdwn(truncate(line, 1000))}`;
+    comment += `\n${info.type === 'pcap' && !/^interfaces?:/i.test(summary) ? `Interfaces: ${summary}` : summary}`;
   }
   return comment;
 }
@@ -106,10 +122,29 @@ export function uploadFailedMessage(
   dashboardUrl: string,
   reason: string,
 ): string {
-  const why = reason.trim() ? sentence(escapeMrkdwn(truncate(reason.trim(), 1000))) : 'Slack refused the file.';
-  return truncate(
+  const said = inert(reason, 1000);
+  const why = said ? sentence(said) : 'Slack refused the file.';
+  return truncateMrkdwn(
     `⚠️ Couldn't post the ${typeShort(type)} from ${who(device)} here: ${why} ` +
       `Download it from the ${link(dashboardUrl, 'Cloudflare dashboard')} instead.`,
     SECTION_TEXT_MAX,
+  );
+}
+
+/** The title of an uploaded file (plain text): "Packet capture (PCAP) · LAPTOP-42". */
+export function artifactTitle(typeLabel: string, device: Pick<TargetDevice, 'name'>): string {
+  return `${typeLabel} · ${inertPlain(device.name, 150) || 'Unnamed device'}`;
+}
+
+/** In a file's comment when it is sent away from its thread (ARTIFACT_DESTINATION=dm): which capture it is from. */
+export function artifactOrigin(request: Pick<CaptureRequest, 'id' | 'channelId'>): string {
+  return `From capture ${requestIdCode(request.id)} in ${channelRef(request.channelId)}.`;
+}
+
+/** First in the thread of a status message that had to go to the requester's DM. */
+export function statusMovedMessage(channelId: string): string {
+  return (
+    `I can't post in ${channelRef(channelId)}, so this capture's status is here. To get it there next time, ` +
+    'invite me: `/invite @dex-capture`.'
   );
 }

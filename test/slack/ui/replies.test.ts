@@ -34,7 +34,10 @@ describe('help', () => {
     const { text } = unknownCommandMessage('pcpa @alice');
     expect(text.startsWith("I didn't understand `pcpa @alice`.")).toBe(true);
     expect(text).toContain(helpMessage().text);
-    expect(unknownCommandMessage('a `b` <!here>').text).toMatch(/^I didn't understand `a 'b' &lt;!here&gt;`\./);
+    // What was typed is shown inert: a backtick cannot end the code span, nothing can mention anyone.
+    expect(unknownCommandMessage('a `b` <!here> @here\n*x*').text).toMatch(
+      /^I didn't understand `a ˋbˋ &lt;!here&gt; ＠here ∗x∗`\./,
+    );
   });
 });
 

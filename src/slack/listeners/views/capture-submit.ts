@@ -1,11 +1,10 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
-import { z } from 'zod';
-import { readCaptureSubmission } from '../../ui/capture-modal.js';
+import { asUserId } from '../../slack-ids.js';
+import { fieldError, readCaptureSubmission } from '../../ui/capture-modal.js';
 import { ineligibleFromOptionText } from '../../ui/device-option.js';
 import { DEVICES_BLOCK } from '../../ui/ids.js';
 import { authorizeCapture, type ListenerDeps } from '../deps.js';
-
-const metadata = z.object({ channelId: z.string().nullable() }).catch({ channelId: null });
+import { readModalMetadata } from '../open-capture-modal.js';
 
 /**
  * The capture modal's submit: every problem goes back inline on its field; a valid request closes the modal
@@ -18,7 +17,7 @@ export function captureSubmit(deps: ListenerDeps) {
     // Checked again here: the modal may have been opened before the rights changed.
     const decision = await authorizeCapture(deps, { userId: body.user.id, channelId: null }, 'to start captures');
     if (!decision.allowed) {
-      await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: decision.reason } });
+      await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: fieldError(decision.reason) } });
       return;
     }
     const read = readCaptureSubmission(view.state.values as Record<string, Record<string, unknown>>);
@@ -35,15 +34,21 @@ export function captureSubmit(deps: ListenerDeps) {
       })),
       types,
     );
-    const problems = [checked.problems.devices, checked.problems.quota].filter(Boolean);
-    if (problems.length > 0) {
-      await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: problems.join(' ') } });
+    if (checked.problems.devices || checked.problems.quota) {
+      const error = fieldError(checked.problems.devices, checked.problems.quota);
+      await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: error } });
       return;
     }
     await ack();
 
-    // No conversation picked (a DM with the bot, say): the status goes to the person's DM with the bot.
-    const channelId = read.value.channelId ?? metadata.parse(safeJson(view.private_metadata)).channelId ?? body.user.id;
+    // No conversation picked (a DM with the bot, say): where /capture was typed, if the metadata names a real
+    // conversation; otherwise the person's DM with the bot. A forged channel id is never posted to.
+    const userId = asUserId(body.user.id);
+    const channelId = read.value.channelId ?? readModalMetadata(view.private_metadata).channelId ?? userId;
+    if (!channelId || !userId) {
+      logger.warn({ user: body.user.id }, 'capture submission without a usable user or conversation id');
+      return;
+    }
     try {
       const { started } = await service.submit(
         { devices: checked.devices, types, options, channelId },
@@ -55,12 +60,4 @@ export function captureSubmit(deps: ListenerDeps) {
       logger.error({ err: error, user: body.user.id }, 'capture request failed after submit');
     }
   };
-}
-
-function safeJson(text: string | undefined): unknown {
-  try {
-    return JSON.parse(text ?? 'null');
-  } catch {
-    return null;
-  }
 }
