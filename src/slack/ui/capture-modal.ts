@@ -9,7 +9,17 @@ import {
 import { CAPTURE_TYPES, MAX_DEVICES_PER_CREATE, PCAP_LIMITS, type Quota } from '../../dex/types.js';
 import { conversationIdSchema } from '../slack-ids.js';
 import { deviceOption, ineligibleFromOptionText, parseDeviceOptionValue } from './device-option.js';
-import { CAPTURE_TYPE_LABEL, channelRef, inert, inertPlain, mention, plural, slackDate, truncate } from './format.js';
+import {
+  CAPTURE_TYPE_LABEL,
+  channelRef,
+  inert,
+  inertPlain,
+  mention,
+  plural,
+  slackDate,
+  truncate,
+  truncateMrkdwn,
+} from './format.js';
 import {
   CAPTURE_MODAL,
   CHANNEL_ACTION,
@@ -227,7 +237,7 @@ export function captureModal(input: CaptureModalInput): View {
     blocks.push({
       type: 'context',
       block_id: NOTICE_BLOCK,
-      elements: [{ type: 'mrkdwn', text: truncate(input.notice, 2000) }],
+      elements: [{ type: 'mrkdwn', text: truncateMrkdwn(input.notice, 2000) }],
     });
   }
 

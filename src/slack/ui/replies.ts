@@ -51,9 +51,12 @@ export function unknownCommandMessage(text: string): Reply {
   return { text: `${lead}\n\n${helpMessage().text}` };
 }
 
-/** "🚫 <why>": someone may not do what they asked (the reason comes from the access policy). */
+/**
+ * "🚫 <why>": someone may not do what they asked. The reason is the access policy's own mrkdwn (it may mention the
+ * allowed user groups as `<!subteam^S…>`), not outside text, so it is shown as written.
+ */
 export function refusedMessage(reason: string): Reply {
-  return { text: `🚫 ${inert(reason, 500) || 'You may not do that here.'}` };
+  return { text: `🚫 ${reason}` };
 }
 
 /** Why someone whose user id is not a Slack user id (a forged request) may do nothing. */

@@ -6,6 +6,7 @@ import {
   auditMessage,
   helpMessage,
   quotaMessage,
+  refusedMessage,
   requestListMessage,
   requestStatusMessage,
   unknownCommandMessage,
@@ -40,6 +41,14 @@ describe('help', () => {
     // What was typed is shown inert: a backtick cannot end the code span, nothing can mention anyone.
     expect(unknownCommandMessage('a `b` <!here> @here\n*x*').text).toMatch(
       /^I didn't understand `a ˋbˋ &lt;!here&gt; ＠here ∗x∗`\./,
+    );
+  });
+});
+
+describe('refusedMessage', () => {
+  it('shows the access policy’s reason as written, user group mentions included', () => {
+    expect(refusedMessage('Only members of <!subteam^S0HELPDESK>, @oncall may start captures.').text).toBe(
+      '🚫 Only members of <!subteam^S0HELPDESK>, @oncall may start captures.',
     );
   });
 });
