@@ -11,6 +11,7 @@ import type {
   TrackedCommand,
   UploadStep,
 } from '../captures/model.js';
+import { auditActionsSql, auditRefusalsSql } from './audit-queries.js';
 import { auditLimit, type CommandPatch, type RequestPatch, type RequestQuery, type Store } from './store.js';
 
 /**
@@ -615,12 +616,10 @@ export class PostgresStore implements Store {
   }
 
   async auditActionsSince(since: Date, limit?: number): Promise<{ events: AuditEvent[]; total: number }> {
-    // The total is counted over every matching row, before LIMIT; a NULL LIMIT is "no limit".
-    const { rows } = await this.pool.query<AuditRow & { total: string }>(
-      `SELECT *, COUNT(*) OVER () AS total FROM audit_events
-       WHERE at >= $1 AND action <> 'denied' ORDER BY at DESC, id DESC LIMIT $2`,
-      [iso(since), auditLimit(limit)],
-    );
+    const { rows } = await this.pool.query<AuditRow & { total: string }>(auditActionsSql('$1', '$2'), [
+      iso(since),
+      auditLimit(limit),
+    ]);
     return { events: rows.map(toAuditEvent), total: Number(rows[0]?.total ?? 0) };
   }
 
@@ -628,19 +627,7 @@ export class PostgresStore implements Store {
     since: Date,
     limit?: number,
   ): Promise<{ people: AuditRefusals[]; totalPeople: number; totalRefusals: number }> {
-    const { rows } = await this.pool.query<RefusalsRow>(
-      `SELECT user_id, count, first_at, last_at, outcome AS last_outcome,
-              COUNT(*) OVER () AS total_people, SUM(count) OVER () AS total_refusals
-       FROM (
-         SELECT user_id, outcome,
-                COUNT(*) OVER per_user AS count, MIN(at) OVER per_user AS first_at, MAX(at) OVER per_user AS last_at,
-                ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY at DESC, id DESC) AS latest
-         FROM audit_events WHERE action = 'denied' AND at >= $1
-         WINDOW per_user AS (PARTITION BY user_id)
-       ) AS per_user_latest
-       WHERE latest = 1 ORDER BY last_at DESC, user_id LIMIT $2`,
-      [iso(since), auditLimit(limit)],
-    );
+    const { rows } = await this.pool.query<RefusalsRow>(auditRefusalsSql('$1', '$2'), [iso(since), auditLimit(limit)]);
     return {
       people: rows.map((row) => ({
         userId: row.user_id,

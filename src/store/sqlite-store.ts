@@ -11,6 +11,7 @@ import type {
   TrackedCommand,
   UploadStep,
 } from '../captures/model.js';
+import { auditActionsSql, auditRefusalsSql } from './audit-queries.js';
 import { auditLimit, type CommandPatch, type RequestPatch, type RequestQuery, type Store } from './store.js';
 
 /**
@@ -355,23 +356,8 @@ function prepareStatements(db: Database.Database) {
     auditSince: db.prepare<[string, number], AuditRow>(
       'SELECT * FROM audit_events WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?',
     ),
-    // The total is counted over every matching row, before LIMIT. A negative LIMIT is "no limit" to SQLite.
-    auditActionsSince: db.prepare<[string, number], AuditRow & { total: number }>(
-      `SELECT *, COUNT(*) OVER () AS total FROM audit_events
-       WHERE at >= ? AND action <> 'denied' ORDER BY at DESC, id DESC LIMIT ?`,
-    ),
-    auditRefusalsSince: db.prepare<[string, number], RefusalsRow>(
-      `SELECT user_id, count, first_at, last_at, outcome AS last_outcome,
-              COUNT(*) OVER () AS total_people, SUM(count) OVER () AS total_refusals
-       FROM (
-         SELECT user_id, outcome,
-                COUNT(*) OVER per_user AS count, MIN(at) OVER per_user AS first_at, MAX(at) OVER per_user AS last_at,
-                ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY at DESC, id DESC) AS latest
-         FROM audit_events WHERE action = 'denied' AND at >= ?
-         WINDOW per_user AS (PARTITION BY user_id)
-       ) AS per_user_latest
-       WHERE latest = 1 ORDER BY last_at DESC, user_id LIMIT ?`,
-    ),
+    auditActionsSince: db.prepare<[string, number], AuditRow & { total: number }>(auditActionsSql('?', '?')),
+    auditRefusalsSince: db.prepare<[string, number], RefusalsRow>(auditRefusalsSql('?', '?')),
   };
 }
 

@@ -130,21 +130,23 @@ describe('outside text is inert', () => {
 describe('ids read back from payloads are checked', () => {
   const FORGED = 'C0X><!channel><#C0Y';
 
-  it('a forged private_metadata channel is never posted to: the status goes to the requester’s DM', async () => {
+  /** Alice picks the device META-1 and submits with `conversation` picked (null: none) and maybe tampering. */
+  async function submitWith(conversation: string | null, tampering: { forgedPrivateMetadata?: string } = {}) {
     const s = await startStack();
     stack = s;
     s.sim.addDevice({ deviceName: 'META-1', personEmail: 'meta@example.com', platform: 'linux' });
     const viewId = await openModal(s);
     const device = await pick(s, viewId, 'META-1', 'META-1 ·');
-    const result = await s.user.submitView(
-      viewId,
-      values.merge(
-        values.multiExternal(DEVICES_BLOCK, DEVICES_ACTION, [device]),
-        // No conversation picked: the metadata would decide where the status goes.
-        values.conversation(CHANNEL_BLOCK, CHANNEL_ACTION, null),
-      ),
-      { forgedPrivateMetadata: JSON.stringify({ channelId: FORGED }) },
+    const state = values.merge(
+      values.multiExternal(DEVICES_BLOCK, DEVICES_ACTION, [device]),
+      values.conversation(CHANNEL_BLOCK, CHANNEL_ACTION, conversation),
     );
+    return { s, result: await s.user.submitView(viewId, state, tampering) };
+  }
+
+  it('a forged private_metadata channel is never posted to: the status goes to the requester’s DM', async () => {
+    // No conversation picked: the metadata would decide where the status goes.
+    const { s, result } = await submitWith(null, { forgedPrivateMetadata: JSON.stringify({ channelId: FORGED }) });
     expect(result.outcome).toBe('closed');
 
     const dm = imIdFor('U_ALICE');
@@ -163,18 +165,7 @@ describe('ids read back from payloads are checked', () => {
   });
 
   it('a forged picked conversation is refused on its field, and nothing starts', async () => {
-    const s = await startStack();
-    stack = s;
-    s.sim.addDevice({ deviceName: 'META-2', personEmail: 'meta2@example.com', platform: 'linux' });
-    const viewId = await openModal(s);
-    const device = await pick(s, viewId, 'META-2', 'META-2 ·');
-    const result = await s.user.submitView(
-      viewId,
-      values.merge(
-        values.multiExternal(DEVICES_BLOCK, DEVICES_ACTION, [device]),
-        values.conversation(CHANNEL_BLOCK, CHANNEL_ACTION, FORGED),
-      ),
-    );
+    const { s, result } = await submitWith(FORGED);
     expect(result.outcome).toBe('errors');
     expect(result.body).toEqual({
       response_action: 'errors',
