@@ -21,23 +21,29 @@ async function main(): Promise<void> {
   // A bug must not take the bot down with it: log it and carry on (state is in the store).
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   const bot = await createBot(config, { logger });
-  await bot.start();
+  // The handlers are in place before the bot starts (it says "ready" from inside start()): a signal that comes
+  // while it starts waits for the start to settle, then stops it, instead of killing the process outright.
+  const started = bot.start();
 
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    bot.stop().then(
-      () => process.exit(0),
-      (error) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    started
+      .catch(() => {})
+      .then(() => bot.stop())
+      .then(
+        () => process.exit(0),
+        (error) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  await started;
 }
 
 main().catch((error: unknown) => {
