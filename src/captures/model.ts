@@ -221,3 +221,13 @@ export interface AuditEvent {
   /** e.g. "started", "failed to start: …", "denied: not in an allowed group". */
   outcome: string;
 }
+
+/** One person's refused attempts in a period, summed up (each refusal is still recorded on its own). */
+export interface AuditRefusals {
+  userId: string;
+  count: number;
+  firstAt: Date;
+  lastAt: Date;
+  /** The outcome of the latest refusal, e.g. "denied to open the capture form: Only members of …". */
+  lastOutcome: string;
+}

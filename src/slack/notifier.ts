@@ -12,17 +12,17 @@ import {
 } from '../captures/notifier.js';
 import { delivering, slackErrorCode, toDeliveryError } from './delivery-errors.js';
 import { CAPTURE_TYPE_LABEL } from './ui/format.js';
-import { statusMessage } from './ui/status-message.js';
+import { statusMessage, stoppedWatchingText } from './ui/status-message.js';
 import {
   artifactComment,
   artifactFileName,
-  awayFromThreadNote,
+  artifactOrigin,
+  artifactTitle,
   commandFailedMessage,
   commandTimedOutMessage,
   optionsMessage,
   statusMovedMessage,
   statusReplacedMessage,
-  stoppedMessage,
   uploadFailedMessage,
 } from './ui/thread-messages.js';
 import { type FilePlace, StreamedUpload } from './upload.js';
@@ -109,7 +109,7 @@ export class SlackNotifier implements Notifier {
       await delivering('chat.postMessage', () =>
         this.#client.chat.postMessage({
           channel: request.requestedBy,
-          text: `${awayFromThreadNote(request)}\n${text}`,
+          text: `${artifactOrigin(request)}\n${text}`,
         }),
       );
       return;
@@ -131,7 +131,7 @@ export class SlackNotifier implements Notifier {
       case 'upload-failed':
         return uploadFailedMessage(event.device, event.command.type, this.#dashboardUrl, event.upload.failure);
       case 'stopped':
-        return stoppedMessage(event.by);
+        return stoppedWatchingText(event.by);
       case 'status-replaced':
         return statusReplacedMessage(request);
     }
@@ -196,8 +196,8 @@ class SlackArtifactSink implements ArtifactSink {
       interfaces: info.interfaces,
     });
     // Away from its thread, a file says which request it belongs to.
-    if (!place.threadTs) comment += `\n${awayFromThreadNote(info.request)}`;
-    const title = `${CAPTURE_TYPE_LABEL[info.command.type]} · ${info.device.name}`;
+    if (!place.threadTs) comment += `\n${artifactOrigin(info.request)}`;
+    const title = artifactTitle(CAPTURE_TYPE_LABEL[info.command.type], info.device);
     await this.upload.publish(fileId, { ...place, title, comment });
   }
 

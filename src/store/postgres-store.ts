@@ -2,6 +2,7 @@ import pg from 'pg';
 import type {
   ArtifactUpload,
   AuditEvent,
+  AuditRefusals,
   CaptureOptions,
   CaptureRequest,
   CaptureType,
@@ -12,6 +13,7 @@ import type {
   TrackedCommand,
   UploadStep,
 } from '../captures/model.js';
+import { auditActionsSql, auditRefusalsSql } from './audit-queries.js';
 import {
   decodeInterfaces,
   decodeLaunch,
@@ -23,7 +25,15 @@ import {
   encodeNoticeEvent,
   encodeStartFailure,
 } from './codec.js';
-import type { CommandPatch, NoticePatch, RequestPatch, RequestQuery, Store, UploadPatch } from './store.js';
+import {
+  auditLimit,
+  type CommandPatch,
+  type NoticePatch,
+  type RequestPatch,
+  type RequestQuery,
+  type Store,
+  type UploadPatch,
+} from './store.js';
 
 /**
  * The same numbered steps as SqliteStore's, in PostgreSQL types. Never edit a released step: append a new one.
@@ -223,6 +233,29 @@ interface AuditRow {
   request_id: string | null;
   details: Pick<AuditEvent, 'devices' | 'types' | 'options' | 'commandIds'>;
   outcome: string;
+}
+
+/** COUNT and SUM come back as decimal strings (bigint, numeric). */
+interface RefusalsRow {
+  user_id: string;
+  count: string;
+  first_at: Date;
+  last_at: Date;
+  last_outcome: string;
+  total_people: string;
+  total_refusals: string;
+}
+
+function toAuditEvent(row: AuditRow): AuditEvent {
+  return {
+    at: row.at,
+    userId: row.user_id,
+    action: row.action as AuditEvent['action'],
+    channelId: row.channel_id,
+    requestId: row.request_id,
+    ...row.details,
+    outcome: row.outcome,
+  };
 }
 
 // Dates are sent as ISO strings (always UTC, to the millisecond) rather than as Date objects, which pg would format
@@ -717,15 +750,33 @@ export class PostgresStore implements Store {
       'SELECT * FROM audit_events WHERE at >= $1 ORDER BY at DESC, id DESC LIMIT $2',
       [iso(since), limit < 0 ? null : limit],
     );
-    return rows.map((row) => ({
-      at: row.at,
-      userId: row.user_id,
-      action: row.action as AuditEvent['action'],
-      channelId: row.channel_id,
-      requestId: row.request_id,
-      ...row.details,
-      outcome: row.outcome,
-    }));
+    return rows.map(toAuditEvent);
+  }
+
+  async auditActionsSince(since: Date, limit?: number): Promise<{ events: AuditEvent[]; total: number }> {
+    const { rows } = await this.pool.query<AuditRow & { total: string }>(auditActionsSql('$1', '$2'), [
+      iso(since),
+      auditLimit(limit),
+    ]);
+    return { events: rows.map(toAuditEvent), total: Number(rows[0]?.total ?? 0) };
+  }
+
+  async auditRefusalsSince(
+    since: Date,
+    limit?: number,
+  ): Promise<{ people: AuditRefusals[]; totalPeople: number; totalRefusals: number }> {
+    const { rows } = await this.pool.query<RefusalsRow>(auditRefusalsSql('$1', '$2'), [iso(since), auditLimit(limit)]);
+    return {
+      people: rows.map((row) => ({
+        userId: row.user_id,
+        count: Number(row.count),
+        firstAt: row.first_at,
+        lastAt: row.last_at,
+        lastOutcome: row.last_outcome,
+      })),
+      totalPeople: Number(rows[0]?.total_people ?? 0),
+      totalRefusals: Number(rows[0]?.total_refusals ?? 0),
+    };
   }
 
   async close(): Promise<void> {

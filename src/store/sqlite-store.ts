@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type {
   ArtifactUpload,
   AuditEvent,
+  AuditRefusals,
   CaptureOptions,
   CaptureRequest,
   CaptureType,
@@ -12,6 +13,7 @@ import type {
   TrackedCommand,
   UploadStep,
 } from '../captures/model.js';
+import { auditActionsSql, auditRefusalsSql } from './audit-queries.js';
 import {
   decodeInterfaces,
   decodeLaunch,
@@ -23,7 +25,15 @@ import {
   encodeNoticeEvent,
   encodeStartFailure,
 } from './codec.js';
-import type { CommandPatch, NoticePatch, RequestPatch, RequestQuery, Store, UploadPatch } from './store.js';
+import {
+  auditLimit,
+  type CommandPatch,
+  type NoticePatch,
+  type RequestPatch,
+  type RequestQuery,
+  type Store,
+  type UploadPatch,
+} from './store.js';
 
 /**
  * Numbered schema steps, applied in order and recorded in `schema_migrations`. Never edit a released step: append a
@@ -156,6 +166,16 @@ interface AuditRow {
   request_id: string | null;
   details: string;
   outcome: string;
+}
+
+interface RefusalsRow {
+  user_id: string;
+  count: number;
+  first_at: string;
+  last_at: string;
+  last_outcome: string;
+  total_people: number;
+  total_refusals: number;
 }
 
 interface RequestRow {
@@ -312,6 +332,19 @@ function toNotice(row: NoticeRow): Notice | null {
   };
 }
 
+function toAuditEvent(row: AuditRow): AuditEvent {
+  const details = JSON.parse(row.details) as Pick<AuditEvent, 'devices' | 'types' | 'options' | 'commandIds'>;
+  return {
+    at: new Date(row.at),
+    userId: row.user_id,
+    action: row.action as AuditEvent['action'],
+    channelId: row.channel_id,
+    requestId: row.request_id,
+    ...details,
+    outcome: row.outcome,
+  };
+}
+
 /** Every statement the store runs, prepared once when it opens. */
 function prepareStatements(db: Database.Database) {
   return {
@@ -449,6 +482,8 @@ function prepareStatements(db: Database.Database) {
     auditSince: db.prepare<[string, number], AuditRow>(
       'SELECT * FROM audit_events WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?',
     ),
+    auditActionsSince: db.prepare<[string, number], AuditRow & { total: number }>(auditActionsSql('?', '?')),
+    auditRefusalsSince: db.prepare<[string, number], RefusalsRow>(auditRefusalsSql('?', '?')),
   };
 }
 
@@ -724,18 +759,30 @@ export class SqliteStore implements Store {
   }
 
   async auditSince(since: Date, limit = 200): Promise<AuditEvent[]> {
-    return this.statements.auditSince.all(iso(since), limit).map((row) => {
-      const details = JSON.parse(row.details) as Pick<AuditEvent, 'devices' | 'types' | 'options' | 'commandIds'>;
-      return {
-        at: new Date(row.at),
+    return this.statements.auditSince.all(iso(since), limit).map(toAuditEvent);
+  }
+
+  async auditActionsSince(since: Date, limit?: number): Promise<{ events: AuditEvent[]; total: number }> {
+    const rows = this.statements.auditActionsSince.all(iso(since), auditLimit(limit) ?? -1);
+    return { events: rows.map(toAuditEvent), total: rows[0]?.total ?? 0 };
+  }
+
+  async auditRefusalsSince(
+    since: Date,
+    limit?: number,
+  ): Promise<{ people: AuditRefusals[]; totalPeople: number; totalRefusals: number }> {
+    const rows = this.statements.auditRefusalsSince.all(iso(since), auditLimit(limit) ?? -1);
+    return {
+      people: rows.map((row) => ({
         userId: row.user_id,
-        action: row.action as AuditEvent['action'],
-        channelId: row.channel_id,
-        requestId: row.request_id,
-        ...details,
-        outcome: row.outcome,
-      };
-    });
+        count: row.count,
+        firstAt: new Date(row.first_at),
+        lastAt: new Date(row.last_at),
+        lastOutcome: row.last_outcome,
+      })),
+      totalPeople: rows[0]?.total_people ?? 0,
+      totalRefusals: rows[0]?.total_refusals ?? 0,
+    };
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import type {
   ArtifactUpload,
   AuditEvent,
+  AuditRefusals,
   CaptureRequest,
   Notice,
   NoticeEvent,
@@ -101,8 +102,33 @@ export interface Store {
   recordAudit(event: AuditEvent): Promise<void>;
   /** Audit events since a time, newest first. */
   auditSince(since: Date, limit?: number): Promise<AuditEvent[]>;
+  /**
+   * Every audit event but refusals (starts, "run again", "stop watching") since a time, newest first, at most
+   * `limit` of them (a whole number ≥ 1; default: all), and how many there are in all. Refusals can be many (anyone
+   * can type `/capture`); this is what they can never push out of sight.
+   */
+  auditActionsSince(since: Date, limit?: number): Promise<{ events: AuditEvent[]; total: number }>;
+  /**
+   * Refusals since a time, one summary per person, the most recently refused first, at most `limit` people (a whole
+   * number ≥ 1; default: all), with how many people and how many refusals there are in all.
+   */
+  auditRefusalsSince(
+    since: Date,
+    limit?: number,
+  ): Promise<{ people: AuditRefusals[]; totalPeople: number; totalRefusals: number }>;
 
   close(): Promise<void>;
+}
+
+/**
+ * The `limit` of the audit queries, checked the same way by every backend: a whole number ≥ 1, or undefined for all
+ * (null, which the SQL reads as "no limit").
+ */
+export function auditLimit(limit: number | undefined): number | null {
+  if (limit === undefined) return null;
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RangeError(`audit limit must be a whole number ≥ 1, not ${limit}`);
+  return limit;
 }
 
 export type { RequestState, StatusMessageRef };

@@ -600,6 +600,80 @@ describe.each(backends)('%s store', (_name, backend) => {
     expect(await store.auditSince(at(2))).toEqual([]);
   });
 
+  describe('audit report queries', () => {
+    const refusal = (userId: string, minute: number, outcome = `denied to open the capture form (${minute})`) =>
+      makeAudit({
+        at: at(minute),
+        userId,
+        action: 'denied',
+        channelId: 'C_HELPDESK',
+        requestId: null,
+        devices: [],
+        types: [],
+        options: null,
+        commandIds: [],
+        outcome,
+      });
+
+    it('actions: every start, run again and stop watching, newest first, however many refusals there are', async () => {
+      const early = makeAudit({ at: at(1), requestId: 'AAAAAA' });
+      for (let i = 0; i < 150; i++) await store.recordAudit(refusal('U_MALLORY', 2 + i / 100));
+      const again = makeAudit({ at: at(3), action: 'run-again', requestId: 'AAAAAA', outcome: 'opened the form' });
+      const stopped = makeAudit({ at: at(4), action: 'stop-watching', userId: 'U_ONCALL', outcome: 'stopped' });
+      const late = makeAudit({ at: at(5), requestId: 'BBBBBB' });
+      for (const event of [early, again, stopped, late]) await store.recordAudit(event);
+      await store.recordAudit(refusal('U_MALLORY', 6));
+
+      expect(await store.auditActionsSince(at(0))).toEqual({ events: [late, stopped, again, early], total: 4 });
+      expect(await store.auditActionsSince(at(3))).toEqual({ events: [late, stopped, again], total: 3 });
+      // A limit bounds the events, never the total.
+      expect(await store.auditActionsSince(at(0), 2)).toEqual({ events: [late, stopped], total: 4 });
+      expect(await store.auditActionsSince(at(7))).toEqual({ events: [], total: 0 });
+    });
+
+    it('refusals: one summary per person, with count, first, last and the latest outcome', async () => {
+      for (let i = 0; i < 150; i++) await store.recordAudit(refusal('U_MALLORY', 10 + i / 50));
+      await store.recordAudit(refusal('U_MALLORY', 14, 'denied to start captures: not in @helpdesk'));
+      await store.recordAudit(refusal('U_EVE', 12));
+      await store.recordAudit(refusal('U_OLD', 1));
+      await store.recordAudit(makeAudit({ at: at(11) }));
+
+      const all = await store.auditRefusalsSince(at(5));
+      expect(all).toEqual({
+        people: [
+          {
+            userId: 'U_MALLORY',
+            count: 151,
+            firstAt: at(10),
+            lastAt: at(14),
+            lastOutcome: 'denied to start captures: not in @helpdesk',
+          },
+          {
+            userId: 'U_EVE',
+            count: 1,
+            firstAt: at(12),
+            lastAt: at(12),
+            lastOutcome: 'denied to open the capture form (12)',
+          },
+        ],
+        totalPeople: 2,
+        totalRefusals: 152,
+      });
+      // Limited to the most recently refused; the totals still count everyone since then.
+      const one = await store.auditRefusalsSince(at(0), 1);
+      expect(one.people.map((p) => [p.userId, p.count])).toEqual([['U_MALLORY', 151]]);
+      expect([one.totalPeople, one.totalRefusals]).toEqual([3, 153]);
+      expect(await store.auditRefusalsSince(at(15))).toEqual({ people: [], totalPeople: 0, totalRefusals: 0 });
+    });
+
+    it('refuses a limit that is not a whole number of at least 1', async () => {
+      for (const limit of [0, -1, 1.5, Number.NaN]) {
+        await expect(store.auditActionsSince(at(0), limit)).rejects.toThrow(RangeError);
+        await expect(store.auditRefusalsSince(at(0), limit)).rejects.toThrow(RangeError);
+      }
+    });
+  });
+
   it('keeps everything across close and reopen', async () => {
     const url = await backend.durableUrl();
     const request = makeRequest({

@@ -4,6 +4,8 @@ import type { CaptureService } from '../../captures/service.js';
 import type { Logger } from '../../logger.js';
 import type { WorkQueue } from '../../work-queue.js';
 import type { ChannelVisibility } from '../channels.js';
+import { asUserId } from '../slack-ids.js';
+import { UNKNOWN_USER_REASON } from '../ui/replies.js';
 
 /** What every listener may use. Listeners stay thin: ack, parse, call the service, answer. */
 export interface ListenerDeps {
@@ -29,7 +31,10 @@ export async function authorizeCapture(
   who: { userId: string; channelId: string | null },
   attempted: string,
 ): Promise<AccessDecision> {
-  const decision = await access.mayCapture(who.userId);
+  // A user id that is not one (a forged payload) is refused before anyone is asked about it.
+  const decision: AccessDecision = asUserId(who.userId)
+    ? await access.mayCapture(who.userId)
+    : { allowed: false, reason: UNKNOWN_USER_REASON };
   if (!decision.allowed) {
     // The refusal is logged at once; its row is written without holding up the answer to Slack.
     void audit

@@ -12,15 +12,16 @@ import {
 import { MAX_DEVICES_PER_CREATE } from '../../dex/types.js';
 import {
   CAPTURE_TYPE_LABEL,
-  escapeMrkdwn,
+  inert,
   link,
   MESSAGE_BLOCKS_MAX,
   mention,
   plural,
+  requestIdCode,
   SECTION_TEXT_MAX,
   shortDuration,
   slackDate,
-  truncate,
+  truncateMrkdwn,
 } from './format.js';
 import {
   RUN_AGAIN_ACTION,
@@ -70,9 +71,7 @@ function fileProblem(upload: ArtifactUpload | undefined): string | null {
   if (upload?.step === 'failed') return '⚠️ Done, but the file could not be posted: download it from the dashboard';
   const failed = upload?.interfaces?.filter((i) => !i.ok) ?? [];
   if (failed.length === 0) return null;
-  const which = failed
-    .map((i) => `${escapeMrkdwn(truncate(i.name, 40))}${i.error ? ` (${escapeMrkdwn(truncate(i.error, 120))})` : ''}`)
-    .join(', ');
+  const which = failed.map((i) => `${inert(i.name, 40)}${i.error ? ` (${inert(i.error, 120)})` : ''}`).join(', ');
   return `⚠️ Partly done: the ${which} capture failed`;
 }
 
@@ -92,7 +91,7 @@ export function commandStatusWords(
     const problem = fileProblem(upload);
     if (problem) return problem;
   }
-  return STATUS_WORDS[command.status] ?? `❔ ${escapeMrkdwn(truncate(command.status, 100))}`;
+  return STATUS_WORDS[command.status] ?? `❔ ${inert(command.status, 100) || 'Unknown state'}`;
 }
 
 /** Whether a command fully worked: it succeeded, its file reached Slack (or is on its way), and nothing in it failed. */
@@ -158,9 +157,9 @@ function commandFor(commands: TrackedCommand[], device: TargetDevice, type: stri
 
 /** `*LAPTOP-42* · alice@example.com · windows` */
 export function deviceHeading(device: TargetDevice): string {
-  const name = escapeMrkdwn(truncate(device.name || 'Unnamed device', 150));
-  const email = escapeMrkdwn(truncate(device.email || 'no email', 200));
-  const platform = escapeMrkdwn(truncate(device.platform || 'unknown platform', 50));
+  const name = inert(device.name, 150) || 'Unnamed device';
+  const email = inert(device.email, 200) || 'no email';
+  const platform = inert(device.platform, 50) || 'unknown platform';
   return `*${name}* · ${email} · ${platform}`;
 }
 
@@ -179,7 +178,7 @@ export function deviceSections(
     return {
       type: 'section',
       block_id: `capture_status_device_${index}`,
-      text: { type: 'mrkdwn', text: truncate([deviceHeading(device), ...lines].join('\n'), SECTION_TEXT_MAX) },
+      text: { type: 'mrkdwn', text: truncateMrkdwn([deviceHeading(device), ...lines].join('\n'), SECTION_TEXT_MAX) },
     };
   });
   const hidden = request.devices.length - MAX_DEVICES_PER_CREATE;
@@ -226,7 +225,7 @@ export function requestHeadline(
 ): string {
   const parts = [
     `*${requestStateWords(request, commands, uploads)}*`,
-    `capture \`${escapeMrkdwn(request.id)}\``,
+    `capture ${requestIdCode(request.id)}`,
     `asked by ${mention(request.requestedBy)}`,
   ];
   const time = elapsed(request, commands, now);
@@ -245,15 +244,13 @@ export function startFailureText(failure: StartFailure | null): string {
     case 'token-refused':
       return 'Cloudflare refused the bot\'s API token (it needs the "Cloudflare DEX Write" permission). Nothing was started; ask an admin to check it.';
     case 'refused': {
-      const said = failure.messages
-        .map((m) => escapeMrkdwn(truncate(m.replace(/\s+/g, ' ').trim(), 300)))
-        .filter(Boolean);
+      const said = failure.messages.map((m) => inert(m, 300)).filter(Boolean);
       return `Cloudflare refused the captures${said.length ? `: ${said.join('; ')}` : ''}. Nothing was started.`;
     }
     case 'unreachable':
       return 'Cloudflare could not be reached. Nothing was started; try again in a minute.';
     case 'invalid':
-      return `The request was not valid: ${failure.problems.map((p) => escapeMrkdwn(p)).join('; ')}. Nothing was started.`;
+      return `The request was not valid: ${failure.problems.map((p) => inert(p, 300)).join('; ')}. Nothing was started.`;
     case 'not-listed':
       return failure.after === 'cloudflare-error'
         ? 'Cloudflare had an error, and none of these captures appears in its list, so none are running. Try again in a minute.'
@@ -263,7 +260,7 @@ export function startFailureText(failure: StartFailure | null): string {
     case 'expired':
       return 'The bot stopped before it could start these captures, and came back too late to start them unasked. Nothing was started; run again if they are still needed.';
     case 'recorded':
-      return escapeMrkdwn(failure.text);
+      return inert(failure.text, 2000);
     default:
       return "Something went wrong on the bot's side before the captures were sent. Nothing was started; try again.";
   }
@@ -272,13 +269,18 @@ export function startFailureText(failure: StartFailure | null): string {
 /** Why nothing runs (failed-to-start) or what "stopped" means; null in the other states. */
 export function statusNote(request: CaptureRequest): string | null {
   if (request.state === 'failed-to-start') {
-    return truncate(`❌ ${startFailureText(request.startError)}`, SECTION_TEXT_MAX);
+    return truncateMrkdwn(`❌ ${startFailureText(request.startError)}`, SECTION_TEXT_MAX);
   }
-  if (request.state === 'stopped') {
-    const by = request.stoppedBy ? ` by ${mention(request.stoppedBy)}` : '';
-    return `⏸ Stopped watching${by}. The API has no cancel: captures may still complete on the device; find them in the dashboard.`;
-  }
+  if (request.state === 'stopped') return `⏸ ${stoppedWatchingText(request.stoppedBy)}`;
   return null;
+}
+
+/** "Stopped watching by <@U1>. The API has no cancel: …" — in the status message and, once, in its thread. */
+export function stoppedWatchingText(by: string | null): string {
+  return (
+    `Stopped watching${by ? ` by ${mention(by)}` : ''}. The API has no cancel: captures may still complete on the ` +
+    'device; find them in the Cloudflare dashboard.'
+  );
 }
 
 function stopConfirmButton(requestId: string): Button {
@@ -303,7 +305,7 @@ function fallbackText(request: CaptureRequest, commands: TrackedCommand[], uploa
   const devices = plural(request.devices.length, 'device');
   const summary = commandSummary(commands);
   const state = requestStateWords(request, commands, uploads);
-  return `DEX capture ${request.id} by ${mention(request.requestedBy)} on ${devices}: ${state}${summary ? ` (${summary})` : ''}`;
+  return `DEX capture ${inert(request.id, 20)} by ${mention(request.requestedBy)} on ${devices}: ${state}${summary ? ` (${summary})` : ''}`;
 }
 
 /**
@@ -316,7 +318,10 @@ export function statusMessage(input: StatusMessageInput): SlackMessage {
     {
       type: 'section',
       block_id: STATUS_HEADER_BLOCK,
-      text: { type: 'mrkdwn', text: truncate(requestHeadline(request, commands, now, uploads), SECTION_TEXT_MAX) },
+      text: {
+        type: 'mrkdwn',
+        text: truncateMrkdwn(requestHeadline(request, commands, now, uploads), SECTION_TEXT_MAX),
+      },
     },
   ];
 

@@ -6,13 +6,24 @@ import type {
   TrackedCommand,
   UploadFailure,
 } from '../../captures/model.js';
-import { escapeMrkdwn, humanBytes, link, mention, SECTION_TEXT_MAX, truncate, typeShort } from './format.js';
+import {
+  channelRef,
+  humanBytes,
+  inert,
+  inertPlain,
+  link,
+  requestIdCode,
+  SECTION_TEXT_MAX,
+  truncateMrkdwn,
+  typeShort,
+} from './format.js';
 
 type DeviceNames = Pick<TargetDevice, 'name' | 'email'>;
 
 function who(device: DeviceNames): string {
-  const name = escapeMrkdwn(truncate(device.name || 'Unnamed device', 150));
-  return device.email ? `${name} (${escapeMrkdwn(truncate(device.email, 200))})` : name;
+  const name = inert(device.name, 150) || 'Unnamed device';
+  const email = inert(device.email, 200);
+  return email ? `${name} (${email})` : name;
 }
 
 function sentence(text: string): string {
@@ -44,8 +55,9 @@ export function commandFailedMessage(
   command: Pick<TrackedCommand, 'type'>,
   reason?: string | null,
 ): string {
-  const why = reason?.trim() ? sentence(escapeMrkdwn(truncate(reason.trim(), 1000))) : DEFAULT_FAILURE_REASON;
-  return truncate(`❌ ${typeShort(command.type)} on ${who(device)} failed: ${why}`, SECTION_TEXT_MAX);
+  const said = inert(reason, 1000);
+  const why = said ? sentence(said) : DEFAULT_FAILURE_REASON;
+  return truncateMrkdwn(`❌ ${typeShort(command.type)} on ${who(device)} failed: ${why}`, SECTION_TEXT_MAX);
 }
 
 /** "⌛ PCAP on LAPTOP-42 (alice@example.com) timed out: …" */
@@ -70,17 +82,21 @@ export interface ArtifactInfo {
 export function interfacesSummary(interfaces: InterfaceResult[]): string {
   return interfaces
     .map(({ name, ok, error }) => {
-      const why = !ok && error ? ` (${escapeMrkdwn(truncate(error, 120))})` : '';
-      return `${escapeMrkdwn(truncate(name, 40))} ${ok ? '✓' : '✗'}${why}`;
+      const why = !ok && error ? ` (${inert(error, 120)})` : '';
+      return `${inert(name, 40)} ${ok ? '✓' : '✗'}${why}`;
     })
     .join(', ');
 }
 
 /** "PCAP from LAPTOP-42 · alice@example.com · windows · 4.8 MB\nInterfaces: default ✓, tunnel ✗" */
 export function artifactComment(info: ArtifactInfo): string {
-  const parts = [info.device.name || 'Unnamed device', info.device.email, info.device.platform].filter(Boolean);
+  const parts = [
+    inert(info.device.name, 200) || 'Unnamed device',
+    inert(info.device.email, 200),
+    inert(info.device.platform, 50),
+  ].filter(Boolean);
   if (info.bytes !== null) parts.push(humanBytes(info.bytes));
-  let comment = `${typeShort(info.type)} from ${parts.map((part) => escapeMrkdwn(truncate(part, 200))).join(' · ')}`;
+  let comment = `${typeShort(info.type)} from ${parts.join(' · ')}`;
   if (info.interfaces?.length) comment += `\nInterfaces: ${interfacesSummary(info.interfaces)}`;
   return comment;
 }
@@ -127,7 +143,7 @@ export function uploadFailedMessage(
   dashboardUrl: string,
   failure: UploadFailure | null,
 ): string {
-  return truncate(
+  return truncateMrkdwn(
     `⚠️ Couldn't post the ${typeShort(type)} from ${who(device)} here, after three tries: ` +
       `${UPLOAD_FAILURE_WORDS[failure ?? 'unknown']} ` +
       `Download it from the ${link(dashboardUrl, 'Cloudflare dashboard')} instead, soon: Cloudflare keeps captures only for a limited time.`,
@@ -135,29 +151,29 @@ export function uploadFailedMessage(
   );
 }
 
-export function stoppedMessage(by: string): string {
-  return `⏸ Stopped watching by ${mention(by)}. The API has no cancel: captures may still complete on the device; find them in the Cloudflare dashboard.`;
+/** The title of an uploaded file (plain text): "Packet capture (PCAP) · LAPTOP-42". */
+export function artifactTitle(typeLabel: string, device: Pick<TargetDevice, 'name'>): string {
+  return `${typeLabel} · ${inertPlain(device.name, 150) || 'Unnamed device'}`;
 }
 
-/** In the thread of a status message posted in the requester's DM because the bot cannot post in the channel. */
+/** With anything about a request that lands away from its thread (the requester's DM): which capture it is from. */
+export function artifactOrigin(request: Pick<CaptureRequest, 'id' | 'channelId'>): string {
+  return `From capture ${requestIdCode(request.id)} in ${channelRef(request.channelId)}.`;
+}
+
+/** First in the thread of a status message that had to go to the requester's DM. */
 export function statusMovedMessage(channelId: string): string {
-  return `I can't post in ${channelRef(channelId)}, so this capture's status is here. To get it there next time, invite me: \`/invite @dex-capture\`.`;
+  return (
+    `I can't post in ${channelRef(channelId)}, so this capture's status is here. To get it there next time, ` +
+    'invite me: `/invite @dex-capture`.'
+  );
 }
 
 /** The first reply under a status message that replaces one that was deleted or could no longer be edited. */
 export function statusReplacedMessage(request: Pick<CaptureRequest, 'id' | 'channelId' | 'statusMessage'>): string {
-  const id = `\`${escapeMrkdwn(request.id)}\``;
+  const id = requestIdCode(request.id);
   if (request.statusMessage && request.statusMessage.channelId !== request.channelId) {
     return `I couldn't keep the status of capture ${id} up to date in ${channelRef(request.channelId)}, so it continues here.`;
   }
   return `The status message of capture ${id} was deleted or can no longer be edited, so this one replaces it. New replies and files come here.`;
-}
-
-/** Said with anything about a request that lands away from its thread (the requester's DM). */
-export function awayFromThreadNote(request: Pick<CaptureRequest, 'id' | 'channelId'>): string {
-  return `From capture \`${escapeMrkdwn(request.id)}\` in ${channelRef(request.channelId)}.`;
-}
-
-function channelRef(channelId: string): string {
-  return `<#${channelId.replace(/[^A-Z0-9_]/gi, '')}>`;
 }

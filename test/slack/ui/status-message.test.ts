@@ -72,6 +72,23 @@ describe('statusMessage', () => {
     expect(allText(blocks)).toContain('&lt;!channel&gt; &amp; co');
   });
 
+  it('keeps a device name with a forged status line, reversed text and markup on its own one line, inert', () => {
+    const spoof = target(1, {
+      name: 'SPOOF-PC\nPacket capture (PCAP): ✅ Done\u202E *bold* _it_ ~s~ `code`',
+      email: 'first_last@example.com',
+      platform: 'windows\n> quoted',
+    });
+    const { blocks } = render({
+      request: request({ devices: [spoof], types: ['pcap'] }),
+      commands: [command(spoof, 'pcap', 'PENDING_EXEC')],
+    });
+    const device = sectionTexts(blocks).find((t) => t.startsWith('*SPOOF-PC'));
+    expect(device?.split('\n')).toEqual([
+      '*SPOOF-PC Packet capture (PCAP): ✅ Done ∗bold∗ ˍitˍ ∼s∼ ˋcodeˋ* · first_last@example.com · windows &gt; quoted',
+      'Packet capture (PCAP): ⏳ Running on the device',
+    ]);
+  });
+
   it('stays within 50 blocks and the section limit with 10 devices × 2 types', () => {
     const devices = Array.from({ length: 10 }, (_, i) =>
       target(i, { name: `DEVICE-${'N'.repeat(200)}-${i}`, email: `${'e'.repeat(150)}${i}@example.com` }),
@@ -110,7 +127,7 @@ describe('statusMessage', () => {
     const { blocks } = render({ request: request({ state: 'stopped', stoppedBy: 'U0LEAD' }), commands });
     expect(sectionTexts(blocks)[0]).toContain('*Stopped watching*');
     expect(allText(blocks)).toContain(
-      'Stopped watching by <@U0LEAD>. The API has no cancel: captures may still complete on the device; find them in the dashboard.',
+      'Stopped watching by <@U0LEAD>. The API has no cancel: captures may still complete on the device; find them in the Cloudflare dashboard.',
     );
     expect(allText(blocks)).toContain('Packet capture (PCAP): ⏸ Not watched');
     expect(buttons(blocks).map((b) => b.action_id)).toEqual([RUN_AGAIN_ACTION]);

@@ -4,9 +4,12 @@ import { humanBytes } from '../../../src/slack/ui/format.js';
 import {
   artifactComment,
   artifactFileName,
+  artifactOrigin,
+  artifactTitle,
   commandFailedMessage,
   commandTimedOutMessage,
   optionsMessage,
+  statusMovedMessage,
   uploadFailedMessage,
 } from '../../../src/slack/ui/thread-messages.js';
 import { command, target } from './fixtures.js';
@@ -51,6 +54,33 @@ describe('thread messages', () => {
     );
     expect(artifactComment({ device: laptop, type: 'warp-diag', bytes: null, interfaces: null })).toBe(
       'WARP diagnostics from LAPTOP-42 · alice@example.com · windows',
+    );
+  });
+
+  it('keeps what the device and Cloudflare said inert: one line, no markup, no mention', () => {
+    const spoof = target(7, { name: 'SPOOF\n✅ Done *b*', email: 'first_last@example.com', platform: 'linux' });
+    expect(commandFailedMessage(spoof, command(spoof, 'pcap', 'FAILED'), 'busy\n<!channel> _now_')).toBe(
+      '❌ PCAP on SPOOF ✅ Done ∗b∗ (first_last@example.com) failed: busy &lt;!channel&gt; ˍnowˍ.',
+    );
+    const interfaces = [{ name: 'default\n> x', ok: false, error: 'tunnel `x`\n*y*' }];
+    expect(artifactComment({ device: spoof, type: 'pcap', bytes: 1024, interfaces })).toBe(
+      'PCAP from SPOOF ✅ Done ∗b∗ · first_last@example.com · linux · 1 KB\nInterfaces: default &gt; x ✗ (tunnel ˋxˋ ∗y∗)',
+    );
+    expect(artifactComment({ device: spoof, type: 'dex-*new*', bytes: null, interfaces: null })).toMatch(
+      /^dex-∗new∗ from/,
+    );
+    // A file title is plain text: only line and direction breaks go.
+    expect(artifactTitle('Packet capture (PCAP)', { name: 'SPOOF\n*b*\u202E' })).toBe(
+      'Packet capture (PCAP) · SPOOF *b*',
+    );
+  });
+
+  it('names the conversation only by a checked id', () => {
+    expect(statusMovedMessage('C0PRIVATE')).toMatch(/^I can't post in <#C0PRIVATE>, so this capture's status is here/);
+    expect(statusMovedMessage('C0X><!channel><#C0Y')).toMatch(/^I can't post in an unknown conversation, so/);
+    expect(artifactOrigin({ id: 'C7K2Q9', channelId: 'C0HELPDESK' })).toBe('From capture `C7K2Q9` in <#C0HELPDESK>.');
+    expect(artifactOrigin({ id: 'C7`*', channelId: 'C0X><!channel>' })).toBe(
+      'From capture `C7ˋ∗` in an unknown conversation.',
     );
   });
 

@@ -1,16 +1,15 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
-import { z } from 'zod';
-import { readCaptureSubmission } from '../../ui/capture-modal.js';
+import { asUserId } from '../../slack-ids.js';
+import { fieldError, readCaptureSubmission } from '../../ui/capture-modal.js';
 import { ineligibleFromOptionText } from '../../ui/device-option.js';
 import { DEVICES_BLOCK } from '../../ui/ids.js';
-import { notRecordedError, storeSlowError } from '../../ui/replies.js';
+import { notRecordedError, storeSlowError, unusableIdsError } from '../../ui/replies.js';
 import { authorizeCapture, type ListenerDeps } from '../deps.js';
+import { readModalMetadata } from '../open-capture-modal.js';
 
 /** The store normally answers in milliseconds; the acknowledgement must reach Slack within 3 s. */
 const STORE_BUDGET_MS = 1_000;
-
-const metadata = z.object({ channelId: z.string().nullable() }).catch({ channelId: null });
 
 /**
  * The capture modal's submit: every problem goes back inline on its field. A valid request is stored before the
@@ -37,7 +36,7 @@ export function captureSubmit(deps: ListenerDeps) {
       : null;
     const decision = await authorizing;
     if (!decision.allowed) {
-      await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: decision.reason } });
+      await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: fieldError(decision.reason) } });
       return;
     }
     if (!read.ok || !checking) {
@@ -45,18 +44,25 @@ export function captureSubmit(deps: ListenerDeps) {
       return;
     }
     const checked = await checking;
-    const problems = [checked.problems.devices, checked.problems.quota].filter(Boolean);
-    if (problems.length > 0) {
-      await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: problems.join(' ') } });
+    if (checked.problems.devices || checked.problems.quota) {
+      const error = fieldError(checked.problems.devices, checked.problems.quota);
+      await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: error } });
       return;
     }
 
+    // No conversation picked (a DM with the bot, say): where /capture was typed, if the metadata names a real
+    // conversation; otherwise the person's DM with the bot. A forged channel id is never posted to.
+    const userId = asUserId(body.user.id);
+    const channelId = read.value.channelId ?? readModalMetadata(view.private_metadata).channelId ?? userId;
+    if (!channelId || !userId) {
+      logger.warn({ user: body.user.id }, 'capture submission without a usable user or conversation id');
+      await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: unusableIdsError() } });
+      return;
+    }
     const { types, options } = read.value;
-    // No conversation picked (a DM with the bot, say): the status goes to the person's DM with the bot.
-    const channelId = read.value.channelId ?? metadata.parse(safeJson(view.private_metadata)).channelId ?? body.user.id;
     const accepting = service.submit(
       { devices: checked.devices, types, options, channelId },
-      body.user.id,
+      userId,
       `view:${view.id}:${view.hash}`,
     );
     const outcome = await Promise.race([
@@ -71,26 +77,18 @@ export function captureSubmit(deps: ListenerDeps) {
       // submission finds it and starts nothing twice), so the person is told exactly that.
       await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: storeSlowError() } });
       const late = await accepting.catch((error: unknown) => {
-        logger.error({ err: error, user: body.user.id }, 'could not record a capture request');
+        logger.error({ err: error, user: userId }, 'could not record a capture request');
         return null;
       });
       await late?.start();
       return;
     }
     if ('error' in outcome) {
-      logger.error({ err: outcome.error, user: body.user.id }, 'could not record a capture request');
+      logger.error({ err: outcome.error, user: userId }, 'could not record a capture request');
       await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: notRecordedError() } });
       return;
     }
     await ack();
     await outcome.accepted.start();
   };
-}
-
-function safeJson(text: string | undefined): unknown {
-  try {
-    return JSON.parse(text ?? 'null');
-  } catch {
-    return null;
-  }
 }
