@@ -105,7 +105,10 @@ export interface LaunchProgress {
   nextAttemptAt: Date | null;
 }
 
-/** Cloudflare's statuses, plus our own TIMED_OUT (no final state within 30 minutes). Unknown strings are kept. */
+/** A capture with no final state after this long is reported as timed out and no longer followed. */
+export const COMMAND_TIMEOUT_MS = 30 * 60_000;
+
+/** Cloudflare's statuses, plus our own TIMED_OUT (no final state within COMMAND_TIMEOUT_MS). Unknown strings are kept. */
 export type CommandStatus = 'PENDING_EXEC' | 'PENDING_UPLOAD' | 'SUCCESS' | 'FAILED' | 'TIMED_OUT' | (string & {});
 
 export interface TrackedCommand {

@@ -3,12 +3,10 @@ import type { Command } from '../dex/types.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import type { Leases } from './leases.js';
-import { isFinal, type TrackedCommand } from './model.js';
+import { COMMAND_TIMEOUT_MS, isFinal, type TrackedCommand } from './model.js';
 import type { NoticeBoard } from './notices.js';
 import type { ArtifactRelay } from './relay.js';
 
-/** A capture with no final state after this long is reported as timed out and no longer followed. */
-export const COMMAND_TIMEOUT_MS = 30 * 60_000;
 /** Cloudflare's clock and ours may differ; list a little earlier than our oldest command. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 

@@ -2,6 +2,7 @@ import type { Button, KnownBlock } from '@slack/types';
 import {
   type ArtifactUpload,
   type CaptureRequest,
+  COMMAND_TIMEOUT_MS,
   type CommandStatus,
   isFinal,
   type RequestState,
@@ -62,7 +63,7 @@ const STATUS_WORDS: Record<string, string> = {
   PENDING_UPLOAD: '📤 Uploading from the device',
   SUCCESS: '✅ Done',
   FAILED: '❌ Failed',
-  TIMED_OUT: '⌛ Timed out (no result after 30 min)',
+  TIMED_OUT: `⌛ Timed out (no result after ${COMMAND_TIMEOUT_MS / 60_000} min)`,
 };
 const NOT_WATCHED = '⏸ Not watched';
 

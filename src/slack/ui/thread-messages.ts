@@ -1,10 +1,11 @@
-import type {
-  CaptureRequest,
-  CaptureType,
-  InterfaceResult,
-  TargetDevice,
-  TrackedCommand,
-  UploadFailure,
+import {
+  type CaptureRequest,
+  type CaptureType,
+  COMMAND_TIMEOUT_MS,
+  type InterfaceResult,
+  type TargetDevice,
+  type TrackedCommand,
+  type UploadFailure,
 } from '../../captures/model.js';
 import {
   channelRef,
@@ -63,7 +64,7 @@ export function commandFailedMessage(
 /** "⌛ PCAP on LAPTOP-42 (alice@example.com) timed out: …" */
 export function commandTimedOutMessage(device: DeviceNames, command: Pick<TrackedCommand, 'type'>): string {
   return (
-    `⌛ ${typeShort(command.type)} on ${who(device)} timed out: no result after 30 minutes. ` +
+    `⌛ ${typeShort(command.type)} on ${who(device)} timed out: no result after ${COMMAND_TIMEOUT_MS / 60_000} minutes. ` +
     'The device may be offline or WARP disconnected. The bot stopped waiting; if it finishes later, ' +
     'find it in the Cloudflare dashboard.'
   );
