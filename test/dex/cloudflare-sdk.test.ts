@@ -10,7 +10,7 @@ let sim: Simulator;
 let cf: Cloudflare;
 
 beforeAll(async () => {
-  sim = await startDexSimulator({ fleetSize: 120, seed: 3, filenameStyle: 'url' });
+  sim = await startDexSimulator({ fleetSize: 120, seed: 3, filenameForm: 'url' });
   cf = new Cloudflare({ apiToken: sim.token, baseURL: sim.baseUrl, maxRetries: 0 });
 });
 

@@ -5,6 +5,8 @@ import {
   type DexSimulator,
   type DexSimulatorOptions,
   ErrorCode,
+  FILENAME_FORMS,
+  type FilenameForm,
   type SimDevice,
   startDexSimulator,
 } from '../../src/simulator/index.js';
@@ -734,15 +736,33 @@ describe('lifecycle and download', () => {
     expect(specs.at(-1)).toMatchObject({ kind: 'warp-diag', testAllRoutes: true, sizeBytes: 96 * 1024 });
   });
 
-  it('returns filename per filenameStyle', async () => {
+  it('returns filename in each form, and serves the zip at the commands route whatever the form', async () => {
     const device = eligible(sim, (d) => d.platform === 'linux');
     const id = (await create(sim, [warpDiag(device)])).json.result.commands[0].id;
     sim.advance(5 * 60_000);
-    sim.setFilenameStyle('name');
-    expect((await statusOf(id)).filename).toBe(`${id}.zip`);
-    sim.setFilenameStyle('null');
-    expect((await statusOf(id)).filename).toBeNull();
-    sim.setFilenameStyle('url');
+    const api = `https://api.cloudflare.com/client/v4/accounts/${sim.accountId}/dex`;
+    const expected: Record<FilenameForm, string | null> = {
+      'device-url': `${api}/devices/${device.deviceId}/commands/downloads/${id}.zip`,
+      url: `${api}/commands/${id}/downloads/${id}.zip`,
+      bare: `${id}.zip`,
+      null: null,
+      opaque: expect.stringMatching(/^dexart_[A-Za-z0-9_-]{32}$/) as unknown as string,
+      'foreign-host': `https://artifacts.example.net/dex/commands/${id}/downloads/${id}.zip`,
+    };
+    try {
+      for (const form of FILENAME_FORMS) {
+        sim.setFilenameForm(form);
+        expect((await statusOf(id)).filename, form).toEqual(expected[form]);
+        const zip = await fetch(`${sim.baseUrl}${downloadPath(id)}`, {
+          headers: { authorization: `Bearer ${sim.token}` },
+        });
+        expect(zip.status, form).toBe(200);
+        await zip.arrayBuffer();
+      }
+      expect(() => sim.setFilenameForm('name' as FilenameForm)).toThrow();
+    } finally {
+      sim.setFilenameForm('device-url');
+    }
   });
 
   it('offline devices stay PENDING_EXEC, then fail after 10 minutes', async () => {
