@@ -57,6 +57,10 @@ export async function createBot(config: Config, { logger, host, now = () => new 
     accountId: config.cloudflare.accountId,
     token: config.cloudflare.apiToken,
     onCall: metrics.dexCall,
+    onSkippedItem: (event) => {
+      metrics.dexItemSkipped(event);
+      logger.warn({ ...event }, 'Cloudflare list item skipped');
+    },
     // Held in the store: a 429 seen by one replica holds back every replica using the token.
     rateLimitGate: sharedRateLimitGate(store),
   });

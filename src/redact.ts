@@ -8,8 +8,8 @@ const MASK = '[redacted]';
 /** Shorter strings are too likely to occur by chance (and to mask ordinary words). */
 const MIN_SECRET_LENGTH = 6;
 
-// A value runs until whitespace, a quote, or markup: enough to cover every token format below.
-const VALUE = `[^\\s"'<>]+`;
+// A value runs until whitespace, a quote, markup or a list separator: no credential format uses those.
+const VALUE = `[^\\s"'<>,;]+`;
 
 const PATTERNS: readonly [RegExp, string][] = [
   // An Authorization header line (any scheme: Bearer, Basic, Digest…), as a proxy might echo it. Everything to the
