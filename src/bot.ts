@@ -64,6 +64,10 @@ export async function createBot(
     accountId: config.cloudflare.accountId,
     token: config.cloudflare.apiToken,
     onCall: metrics.dexCall,
+    onSkippedItem: (event) => {
+      metrics.dexItemSkipped(event);
+      logger.warn({ ...event }, 'Cloudflare list item skipped');
+    },
     // Held in the store: a 429 seen by one replica holds back every replica using the token.
     rateLimitGate: sharedRateLimitGate(store),
   });

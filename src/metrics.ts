@@ -2,7 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { NoticeMetrics } from './captures/notices.js';
 import type { RelayMetrics } from './captures/relay.js';
 import type { TrackerMetrics } from './captures/tracker.js';
-import type { DexCallEvent, DexClient } from './dex/client.js';
+import type { DexCallEvent, DexClient, DexSkippedItemEvent } from './dex/client.js';
 import { DexApiError, DexNetworkError, DexRateLimitError, DexResponseError } from './dex/errors.js';
 
 /**
@@ -28,6 +28,8 @@ export interface BotMetrics extends Required<RelayMetrics>, Required<TrackerMetr
   captureStarted(outcome: CaptureStartOutcome): void;
   /** DexClient's `onCall`: once per HTTP attempt. */
   dexCall(event: DexCallEvent): void;
+  /** DexClient's `onSkippedItem`: once per list item that could not be read. */
+  dexItemSkipped(event: DexSkippedItemEvent): void;
   slackCall(event: SlackCallEvent): void;
   /** The text exposition format (`text/plain; version=0.0.4`). */
   exposition(): Promise<Exposition>;
@@ -81,6 +83,12 @@ export function createMetrics(): BotMetrics {
     help: 'Seconds DEX API calls spent waiting for Cloudflare rate-limit holds.',
     registers,
   });
+  const dexItemsSkipped = new Counter({
+    name: `${PREFIX}dex_items_skipped_total`,
+    help: 'Cloudflare DEX list items skipped because they could not be read (the rest of the page is kept), by endpoint.',
+    labelNames: ['endpoint'] as const,
+    registers,
+  });
   const slackCalls = new Counter({
     name: `${PREFIX}slack_api_calls_total`,
     help: 'HTTP calls to the Slack Web API, by method and HTTP status ("error": no response).',
@@ -108,6 +116,7 @@ export function createMetrics(): BotMetrics {
   for (const outcome of ['started', 'failed_to_start'] as const) capturesStarted.inc({ outcome }, 0);
   for (const state of ['SUCCESS', 'FAILED', 'TIMED_OUT']) commandsFinished.inc({ state }, 0);
   for (const outcome of ['delivered', 'retried', 'abandoned']) notices.inc({ kind: 'status', outcome }, 0);
+  for (const endpoint of ['list', 'devices']) dexItemsSkipped.inc({ endpoint }, 0);
 
   return {
     registry,
@@ -125,6 +134,7 @@ export function createMetrics(): BotMetrics {
         rateLimitWaitSeconds.inc(event.rateLimitWaitMs / 1000);
       }
     },
+    dexItemSkipped: ({ endpoint }) => dexItemsSkipped.inc({ endpoint }),
     slackCall: ({ method, status }) => slackCalls.inc({ method, status }),
     async exposition() {
       return { contentType: registry.contentType, body: await registry.metrics() };

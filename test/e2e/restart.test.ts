@@ -103,11 +103,15 @@ describe('a kill right after the submission is acknowledged', () => {
     });
     const viewId = await openModal({ slack, user });
     const picked = await pickDevices({ slack, user }, viewId, ['ACKED-1']);
-    // Cloudflare takes a while to answer, so the kill lands before the bot knows what it started.
+    // Cloudflare takes a while to answer: the kill lands after the create reached it, before the bot knows what it
+    // started. (A kill in the instant between recording "create sent" and sending it cannot be told apart from a lost
+    // answer: the list then shows nothing, and the status says so.)
     sim.faults.slow({ endpoint: 'create', delayMs: 3_000 });
+    const commandsBefore = sim.commands.length;
     const submitted = await user.submitView(viewId, picked);
-    first.child.kill('SIGKILL');
     expect(submitted.outcome).toBe('closed');
+    await slack.waitFor(() => sim.commands.length === commandsBefore + 2, 10_000);
+    first.child.kill('SIGKILL');
     await new Promise((resolve) => first.child.once('exit', resolve));
 
     await startBot(databaseUrl);

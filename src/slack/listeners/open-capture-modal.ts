@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
 import { z } from 'zod';
 import {
@@ -16,6 +17,9 @@ import {
 } from '../ui/capture-modal.js';
 import { formDidNotOpenReply, type Reply } from '../ui/replies.js';
 import type { ListenerDeps } from './deps.js';
+
+/** How long Slack keeps a trigger_id usable. */
+const TRIGGER_LIFETIME_MS = 3_000;
 
 export interface ModalPrefill {
   channelId: string | null;
@@ -65,12 +69,21 @@ export async function openCaptureModal(
   opener: Opener,
 ): Promise<void> {
   const open = async (view: ReturnType<typeof captureModal>) => {
+    const expired = new AbortController();
     try {
-      return await client.views.open({ trigger_id: triggerId, view });
+      // A trigger lives 3 s: past that no retry can open the form, so the person is told without waiting longer.
+      const opened = await Promise.race([
+        client.views.open({ trigger_id: triggerId, view }),
+        delay(TRIGGER_LIFETIME_MS, null, { ref: false, signal: expired.signal }),
+      ]);
+      if (!opened) throw new Error('views.open did not succeed within the trigger lifetime');
+      return opened;
     } catch (error) {
       deps.logger.warn({ err: error }, 'the capture form could not be opened');
       await opener.tellPrivately(formDidNotOpenReply()).catch(() => {});
       return null;
+    } finally {
+      expired.abort();
     }
   };
   const { service, channels, logger } = deps;
