@@ -75,6 +75,33 @@ describe('a create whose outcome is unknown', () => {
     expect(creates()).toHaveLength(1);
   });
 
+  it('a proxy page that echoes the request headers, token included, never reaches a person or the log', async () => {
+    stack.sim.addDevice({ deviceName: 'PROXY-1', personEmail: 'proxy@example.com', platform: 'linux' });
+    stack.sim.faults.garbledResponse({
+      endpoint: 'create',
+      status: 502,
+      body: 'html',
+      when: 'before-processing',
+      echoHeaders: true,
+    });
+    await submit('PROXY-1');
+    await stack.slack.waitFor(() => creates().length === 1);
+    await stack.bot.idle();
+    await pollThroughConfirmations();
+    const text = visibleText(statuses()[0] as FakeMessage);
+    expect(text).toMatch(/Cloudflare had an error, and none of these captures appears in its list/);
+    // Booleans, so that a failure never prints the token it found.
+    const everythingPeopleSaw = JSON.stringify(stack.slack.calls.map((c) => c.args)).toLowerCase();
+    const leaks = ['the API token', 'Bearer', 'authorization', 'html', 'Bad Gateway'].filter((label) =>
+      everythingPeopleSaw.includes((label === 'the API token' ? stack.sim.token : label).toLowerCase()),
+    );
+    expect(leaks).toEqual([]);
+    expect(
+      stack.logs.some((line) => line.includes(stack.sim.token)),
+      'the API token is in the log',
+    ).toBe(false);
+  });
+
   it("lost on the way: another request's captures of the same device are never taken for its own", async () => {
     stack.sim.addDevice({ deviceName: 'SHARED-1', personEmail: 'shared@example.com', platform: 'linux' });
     await submit('SHARED-1');
