@@ -17,13 +17,14 @@ import { auditActionsSql, auditRefusalsSql } from './audit-queries.js';
 import {
   decodeInterfaces,
   decodeLaunch,
-  decodeNoticeEvent,
   decodeStartFailure,
   decodeUploadFailure,
   encodeInterfaces,
   encodeLaunch,
   encodeNoticeEvent,
   encodeStartFailure,
+  type NoticeRow,
+  toNotice,
 } from './codec.js';
 import {
   auditLimit,
@@ -213,18 +214,6 @@ interface UploadRow {
   updated_at: Date;
 }
 
-interface NoticeRow {
-  request_id: string;
-  key: string;
-  event: string;
-  state: string;
-  version: number;
-  attempts: number;
-  fallback: boolean;
-  next_attempt_at: string;
-  error: string | null;
-}
-
 interface AuditRow {
   at: Date;
   user_id: string;
@@ -315,23 +304,6 @@ function toUpload(row: UploadRow): ArtifactUpload {
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
     updatedAt: row.updated_at,
-  };
-}
-
-/** Null for a row this version cannot read (it is left alone). */
-function toNotice(row: NoticeRow): Notice | null {
-  const event = decodeNoticeEvent(row.event);
-  if (!event) return null;
-  return {
-    requestId: row.request_id,
-    key: row.key,
-    event,
-    state: row.state as Notice['state'],
-    version: row.version,
-    attempts: row.attempts,
-    fallback: row.fallback,
-    nextAttemptAt: new Date(Number(row.next_attempt_at)),
-    error: row.error,
   };
 }
 

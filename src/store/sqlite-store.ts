@@ -17,13 +17,14 @@ import { auditActionsSql, auditRefusalsSql } from './audit-queries.js';
 import {
   decodeInterfaces,
   decodeLaunch,
-  decodeNoticeEvent,
   decodeStartFailure,
   decodeUploadFailure,
   encodeInterfaces,
   encodeLaunch,
   encodeNoticeEvent,
   encodeStartFailure,
+  type NoticeRow,
+  toNotice,
 } from './codec.js';
 import {
   auditLimit,
@@ -224,18 +225,6 @@ interface UploadRow {
   updated_at: string;
 }
 
-interface NoticeRow {
-  request_id: string;
-  key: string;
-  event: string;
-  state: string;
-  version: number;
-  attempts: number;
-  fallback: number;
-  next_attempt_at: number;
-  error: string | null;
-}
-
 /**
  * A patch statement is prepared once with a `set_<column>` flag per column, so one statement serves every patch
  * shape and an explicit `null` in a patch can still clear a column.
@@ -312,23 +301,6 @@ function toUpload(row: UploadRow): ArtifactUpload {
     attempts: row.attempts,
     nextAttemptAt: dateOrNull(row.next_attempt_at),
     updatedAt: new Date(row.updated_at),
-  };
-}
-
-/** Null for a row this version cannot read (it is left alone). */
-function toNotice(row: NoticeRow): Notice | null {
-  const event = decodeNoticeEvent(row.event);
-  if (!event) return null;
-  return {
-    requestId: row.request_id,
-    key: row.key,
-    event,
-    state: row.state as Notice['state'],
-    version: row.version,
-    attempts: row.attempts,
-    fallback: row.fallback === 1,
-    nextAttemptAt: new Date(row.next_attempt_at),
-    error: row.error,
   };
 }
 
