@@ -3,7 +3,6 @@ import type { DexClient } from '../dex/client.js';
 import { createOutcomeUnknown, DexApiError, DexInputError, DexNetworkError, DexRateLimitError } from '../dex/errors.js';
 import type { Command, NewCommand, Quota } from '../dex/types.js';
 import type { Logger } from '../logger.js';
-import { redactSecrets } from '../redact.js';
 import type { RequestQuery, Store } from '../store/store.js';
 import { WorkQueue } from '../work-queue.js';
 import type { AuditTrail } from './audit.js';
@@ -494,12 +493,13 @@ function toTarget(device: {
   };
 }
 
-/** Why a create that certainly started nothing was refused. Cloudflare's own messages are masked like log lines. */
+/** Why a create that certainly started nothing was refused. */
 function startFailureOf(error: unknown): StartFailure {
   if (error instanceof DexRateLimitError) return { reason: 'rate-limited', retryAt: error.retryAt.toISOString() };
   if (error instanceof DexApiError) {
     if (error.status === 401 || error.status === 403) return { reason: 'token-refused' };
-    return { reason: 'refused', messages: error.errors.slice(0, 5).map((e) => redactSecrets(e.message).slice(0, 300)) };
+    // Only messages from Cloudflare's own failure envelope, already masked by the client; never a response body.
+    return { reason: 'refused', messages: error.errors.slice(0, 5).map((e) => e.message) };
   }
   if (error instanceof DexInputError) return { reason: 'invalid', problems: error.problems };
   if (error instanceof DexNetworkError) return { reason: 'unreachable' };

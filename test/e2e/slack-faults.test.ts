@@ -97,6 +97,24 @@ describe('when Slack fails, the captures still run and every status ends true', 
     expect(secondThread.sort()).toEqual(laterDigests.map((d) => d.sha256).sort());
   });
 
+  it('a Slack that hangs on the status post: the captures are created at once, and the status follows', async () => {
+    await start();
+    addLaptop('HANG-1');
+    stack.slack.failNext('chat.postMessage', { delayMs: 4_000, error: 'internal_error' });
+    const started = Date.now();
+    await submit(['HANG-1']);
+    await stack.slack.waitFor(() => creates().length === 1 && stack.sim.commands.length === 2, 3_000);
+    // The create did not wait for Slack's answer.
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await stack.bot.idle();
+    await finishEverything();
+    const [status, ...others] = live();
+    expect(others).toEqual([]);
+    expect(visibleText(status as FakeMessage)).toMatch(/Finished — 2 of 2 done/);
+    expect(filesIn(status as FakeMessage)).toHaveLength(2);
+    expect(creates()).toHaveLength(1);
+  });
+
   it('a status message someone deleted: the other requests go on, and it gets a new status message', async () => {
     await start();
     addLaptop('KEEP-1');
