@@ -4,6 +4,7 @@ import { WorkQueue } from '../work-queue.js';
 import type { Leases } from './leases.js';
 import type { Notice, NoticeEvent } from './model.js';
 import { DeliveryError, type Notifier, type StatusView, type ThreadEvent } from './notifier.js';
+import { statusViewOf } from './status-view.js';
 
 /** Tries in one place before a notice goes to the requester's DM instead, and then before it is given up. */
 const MAX_ATTEMPTS = 6;
@@ -138,14 +139,8 @@ export class NoticeBoard {
   }
 
   async #view(requestId: string): Promise<StatusView | null> {
-    const { store } = this.deps;
-    const request = await store.getRequest(requestId);
-    if (!request) return null;
-    const [commands, uploads] = await Promise.all([
-      store.commandsForRequest(requestId),
-      store.uploadsForRequest(requestId),
-    ]);
-    return { request, commands, uploads };
+    const request = await this.deps.store.getRequest(requestId);
+    return request && statusViewOf(this.deps.store, request);
   }
 
   async #deliver(view: StatusView, notice: Notice): Promise<void> {

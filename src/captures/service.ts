@@ -19,8 +19,10 @@ import type {
   UnknownOutcome,
 } from './model.js';
 import type { NoticeBoard } from './notices.js';
+import type { StatusView } from './notifier.js';
 import type { ArtifactRelay } from './relay.js';
 import { SharedRead } from './shared-read.js';
+import { statusViewOf } from './status-view.js';
 
 /** Every Cloudflare read any member can trigger is shared for this long (see SharedRead). */
 export const SHARED_READ_TTL_MS = 30_000;
@@ -271,8 +273,9 @@ export class CaptureService {
     return this.deps.store.getRequest(id.trim().toUpperCase());
   }
 
-  commandsOf(requestId: string): Promise<TrackedCommand[]> {
-    return this.deps.store.commandsForRequest(requestId);
+  /** What `/capture status` and `/capture list` show of a request: its commands and what became of their files. */
+  statusView(request: CaptureRequest): Promise<StatusView> {
+    return statusViewOf(this.deps.store, request);
   }
 
   listRequests(query: RequestQuery): Promise<CaptureRequest[]> {

@@ -72,10 +72,12 @@ describe('/capture end to end over HTTP', () => {
     const finished = statusMessageIn(stack);
     expect(visibleText(finished)).toMatch(/Finished/);
     expect(visibleText(finished)).not.toMatch(/Running on the device/);
-    // One update when the captures started, one when they finished: only real changes.
-    expect(finished.updates).toBe(2);
+    // One update when the captures started, one when they finished (the files on their way), one when every file
+    // was in: only real changes.
+    expect(finished.updates).toBe(3);
+    expect(visibleText(finished)).toMatch(/Finished — 2 of 2 done/);
     await stack.bot.poll();
-    expect(statusMessageIn(stack).updates).toBe(2);
+    expect(statusMessageIn(stack).updates).toBe(3);
 
     const thread = stack.slack.thread('C_HELPDESK', finished.ts);
     expect(textsIn(thread)).toEqual([expect.stringMatching(/Packet capture: 5 min, 5 MB max, 160-byte packets/)]);

@@ -1,7 +1,8 @@
 import type { KnownBlock } from '@slack/types';
 import { formatDistanceStrict } from 'date-fns';
 import type { AuditReport } from '../../captures/audit.js';
-import type { AuditEvent, AuditRefusals, CaptureRequest, TargetDevice, TrackedCommand } from '../../captures/model.js';
+import type { AuditEvent, AuditRefusals, CaptureRequest, TargetDevice } from '../../captures/model.js';
+import type { StatusView } from '../../captures/notifier.js';
 import type { Quota } from '../../dex/types.js';
 import {
   channelRef,
@@ -18,7 +19,7 @@ import {
   truncateMrkdwn,
   typeShort,
 } from './format.js';
-import { commandSummary, deviceSections, REQUEST_STATE_WORDS, requestHeadline, statusNote } from './status-message.js';
+import { commandSummary, deviceSections, requestHeadline, requestStateWords, statusNote } from './status-message.js';
 
 /** An ephemeral answer to `/capture …`. */
 export interface Reply {
@@ -83,11 +84,6 @@ export function quotaMessage(quota: Quota, now: Date): Reply {
   return { text };
 }
 
-export interface RequestWithCommands {
-  request: CaptureRequest;
-  commands: TrackedCommand[];
-}
-
 /** "LAPTOP-42, LAPTOP-2, LAPTOP-3 and 1 more": at most three names, each shortened to `max`. */
 function deviceNames(devices: Pick<TargetDevice, 'name'>[], max = 60): string {
   const names = devices.map((device) => inert(device.name, max) || 'Unnamed device');
@@ -95,12 +91,12 @@ function deviceNames(devices: Pick<TargetDevice, 'name'>[], max = 60): string {
   return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
 }
 
-function stateLine(request: CaptureRequest, commands: TrackedCommand[], now: Date): string {
-  let state = REQUEST_STATE_WORDS[request.state];
+function stateLine({ request, commands, uploads }: StatusView, now: Date): string {
+  let state = requestStateWords(request, commands, uploads);
   if (request.state === 'starting' || request.state === 'running') {
     state += ` for ${shortDuration(request.createdAt, now)}`;
   }
-  const summary = commandSummary(commands);
+  const summary = commandSummary(commands, uploads);
   return summary ? `*${state}*: ${summary}` : `*${state}*`;
 }
 
@@ -109,7 +105,7 @@ const MAX_LISTED = MESSAGE_BLOCKS_MAX - 2;
 
 /** `/capture list`: one line per request, newest first as given, with a link to its thread when known. */
 export function requestListMessage(
-  requests: RequestWithCommands[],
+  requests: StatusView[],
   now: Date,
   links: (request: CaptureRequest) => string | null,
 ): Reply {
@@ -121,14 +117,15 @@ export function requestListMessage(
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: `*Recent captures* (${requests.length})` } },
   ];
-  for (const { request, commands } of requests.slice(0, MAX_LISTED)) {
+  for (const view of requests.slice(0, MAX_LISTED)) {
+    const { request } = view;
     const parts = [
       requestIdCode(request.id),
       mention(request.requestedBy),
       slackDate(request.createdAt, '{date_short_pretty} {time}'),
       deviceNames(request.devices),
       request.types.map(typeShort).join(', '),
-      stateLine(request, commands, now),
+      stateLine(view, now),
     ];
     const url = links(request);
     if (url) parts.push(link(url, 'Thread'));
@@ -147,32 +144,34 @@ export function requestListMessage(
 
   const text = `Recent captures: ${requests
     .slice(0, 10)
-    .map(({ request }) => `${inert(request.id, 20)} (${REQUEST_STATE_WORDS[request.state]})`)
+    .map(
+      ({ request, commands, uploads }) => `${inert(request.id, 20)} (${requestStateWords(request, commands, uploads)})`,
+    )
     .join(', ')}${requests.length > 10 ? ', …' : ''}`;
   return { text, blocks };
 }
 
 /** `/capture status <id>`: one request in detail, with the same device lines as its status message. */
-export function requestStatusMessage(
-  request: CaptureRequest,
-  commands: TrackedCommand[],
-  now: Date,
-  threadLink: string | null,
-): Reply {
+export function requestStatusMessage(view: StatusView, now: Date, threadLink: string | null): Reply {
+  const { request, commands, uploads } = view;
   const blocks: KnownBlock[] = [
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: truncateMrkdwn(requestHeadline(request, commands, now), SECTION_TEXT_MAX) },
+      text: {
+        type: 'mrkdwn',
+        text: truncateMrkdwn(requestHeadline(request, commands, now, uploads), SECTION_TEXT_MAX),
+      },
     },
   ];
   const note = statusNote(request);
   if (note) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: note } });
-  blocks.push(...deviceSections(request, commands));
+  blocks.push(...deviceSections(request, commands, uploads));
   if (threadLink) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: link(threadLink, 'Open its thread') }] });
   }
-  const summary = commandSummary(commands);
-  const text = `Capture ${inert(request.id, 20)}: ${REQUEST_STATE_WORDS[request.state]}${summary ? ` (${summary})` : ''}`;
+  const summary = commandSummary(commands, uploads);
+  const state = requestStateWords(request, commands, uploads);
+  const text = `Capture ${inert(request.id, 20)}: ${state}${summary ? ` (${summary})` : ''}`;
   return { text, blocks: blocks.slice(0, MESSAGE_BLOCKS_MAX) };
 }
 

@@ -3,7 +3,6 @@ import {
   type ArtifactUpload,
   type CaptureRequest,
   COMMAND_TIMEOUT_MS,
-  type CommandStatus,
   isFinal,
   type RequestState,
   type StartFailure,
@@ -72,8 +71,14 @@ function fileProblem(upload: ArtifactUpload | undefined): string | null {
   if (upload?.step === 'failed') return '⚠️ Done, but the file could not be posted: download it from the dashboard';
   const failed = upload?.interfaces?.filter((i) => !i.ok) ?? [];
   if (failed.length === 0) return null;
-  const which = failed.map((i) => `${inert(i.name, 40)}${i.error ? ` (${inert(i.error, 120)})` : ''}`).join(', ');
-  return `⚠️ Partly done: the ${which} capture failed`;
+  const which = failed.map((i) => `${inert(i.name, 40)} failed${i.error ? ` (${inert(i.error, 120)})` : ''}`);
+  return `⚠️ Partly done: ${which.join(', ')}`;
+}
+
+/** A succeeded command's file is still on its way to Slack (its result is not known until it has streamed past). */
+function filePending(command: TrackedCommand, uploads: ArtifactUpload[]): boolean {
+  const step = uploads.find((u) => u.commandId === command.id)?.step;
+  return command.status === 'SUCCESS' && step !== 'done' && step !== 'failed';
 }
 
 /** A device's line for one capture type's command (or its absence). */
@@ -107,6 +112,7 @@ export function requestStateWords(
   uploads: ArtifactUpload[] = [],
 ): string {
   if (request.state === 'finished') {
+    if (commands.some((c) => filePending(c, uploads))) return 'Finished — posting the files';
     const wanted = Math.max(commands.length, request.devices.length * request.types.length);
     const done = commands.filter((c) => fullyDone(c, uploads)).length;
     return done === wanted
@@ -117,21 +123,36 @@ export function requestStateWords(
   return REQUEST_STATE_WORDS[request.state];
 }
 
-type Bucket = 'done' | 'failed' | 'timed out' | 'running' | 'not watched';
-const BUCKET_ORDER: Bucket[] = ['done', 'failed', 'timed out', 'running', 'not watched'];
+type Bucket = 'done' | 'partly done' | 'file not posted' | 'failed' | 'timed out' | 'running' | 'not watched';
+const BUCKET_ORDER: Bucket[] = [
+  'done',
+  'partly done',
+  'file not posted',
+  'failed',
+  'timed out',
+  'running',
+  'not watched',
+];
 
-function bucketOf(status: CommandStatus, tracking: boolean): Bucket {
-  if (status === 'SUCCESS') return 'done';
+function bucketOf(command: TrackedCommand, upload: ArtifactUpload | undefined): Bucket {
+  const { status, tracking } = command;
+  if (status === 'SUCCESS') {
+    if (upload?.step === 'failed') return 'file not posted';
+    return upload?.interfaces?.some((i) => !i.ok) ? 'partly done' : 'done';
+  }
   if (status === 'FAILED') return 'failed';
   if (status === 'TIMED_OUT') return 'timed out';
   return tracking ? 'running' : 'not watched';
 }
 
-/** "2 done, 1 failed" — counts of the commands by outcome; empty when there are none. */
-export function commandSummary(commands: TrackedCommand[]): string {
+/** "2 done, 1 partly done, 1 failed" — counts of the commands by outcome; empty when there are none. */
+export function commandSummary(commands: TrackedCommand[], uploads: ArtifactUpload[] = []): string {
   const counts = new Map<Bucket, number>();
   for (const command of commands) {
-    const bucket = bucketOf(command.status, command.tracking);
+    const bucket = bucketOf(
+      command,
+      uploads.find((u) => u.commandId === command.id),
+    );
     counts.set(bucket, (counts.get(bucket) ?? 0) + 1);
   }
   return BUCKET_ORDER.filter((bucket) => counts.has(bucket))
@@ -232,7 +253,7 @@ export function requestHeadline(
   const time = elapsed(request, commands, now);
   if (time) parts.push(time);
   parts.push(`started ${slackDate(request.createdAt)}`);
-  const summary = commandSummary(commands);
+  const summary = commandSummary(commands, uploads);
   if (summary) parts.push(summary);
   return parts.join(' · ');
 }
@@ -304,7 +325,7 @@ function stopConfirmButton(requestId: string): Button {
 
 function fallbackText(request: CaptureRequest, commands: TrackedCommand[], uploads: ArtifactUpload[]): string {
   const devices = plural(request.devices.length, 'device');
-  const summary = commandSummary(commands);
+  const summary = commandSummary(commands, uploads);
   const state = requestStateWords(request, commands, uploads);
   return `DEX capture ${inert(request.id, 20)} by ${mention(request.requestedBy)} on ${devices}: ${state}${summary ? ` (${summary})` : ''}`;
 }

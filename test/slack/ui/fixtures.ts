@@ -1,4 +1,4 @@
-import type { CaptureRequest, TargetDevice, TrackedCommand } from '../../../src/captures/model.js';
+import type { ArtifactUpload, CaptureRequest, TargetDevice, TrackedCommand } from '../../../src/captures/model.js';
 import { DEFAULT_CAPTURE_OPTIONS } from '../../../src/captures/model.js';
 import type { Device } from '../../../src/dex/types.js';
 
@@ -69,6 +69,25 @@ export function command(device: TargetDevice, type: TrackedCommand['type'], stat
     completedAt: final ? new Date('2026-11-25T14:05:00Z') : null,
     filename: null,
     tracking: !final,
+  };
+}
+
+/** A finished command's file, posted in Slack unless told otherwise. */
+export function upload(command: TrackedCommand, overrides: Partial<ArtifactUpload> = {}): ArtifactUpload {
+  return {
+    commandId: command.id,
+    requestId: command.requestId,
+    step: 'done',
+    fileName: `${command.id}.zip`,
+    fileId: `F-${command.id}`,
+    bytes: 1024,
+    interfaces: null,
+    error: null,
+    failure: null,
+    attempts: 0,
+    nextAttemptAt: null,
+    updatedAt: STARTED,
+    ...overrides,
   };
 }
 

@@ -11,7 +11,7 @@ import {
   requestStatusMessage,
   unknownCommandMessage,
 } from '../../../src/slack/ui/replies.js';
-import { blockKitProblems, command, NOW, request, STARTED, target } from './fixtures.js';
+import { blockKitProblems, command, NOW, request, STARTED, target, upload } from './fixtures.js';
 
 const alice = target(42, { name: 'LAPTOP-42', email: 'alice@example.com' });
 
@@ -74,10 +74,11 @@ describe('requestListMessage', () => {
   it('has one line per request: id, who, when, devices, types, state and the thread link', () => {
     const finished = request({ id: 'A1B2C3', state: 'finished', devices: [alice, target(2), target(3), target(4)] });
     const running = request({ id: 'D4E5F6', types: ['pcap'] });
+    const pcap = command(alice, 'pcap', 'SUCCESS');
     const { blocks = [], text } = requestListMessage(
       [
-        { request: finished, commands: [command(alice, 'pcap', 'SUCCESS'), command(alice, 'warp-diag', 'FAILED')] },
-        { request: running, commands: [command(alice, 'pcap', 'PENDING_EXEC')] },
+        { request: finished, commands: [pcap, command(alice, 'warp-diag', 'FAILED')], uploads: [upload(pcap)] },
+        { request: running, commands: [command(alice, 'pcap', 'PENDING_EXEC')], uploads: [] },
       ],
       NOW,
       (r) => (r.id === 'A1B2C3' ? 'https://example.slack.com/archives/C0HELPDESK/p1764079330000100' : null),
@@ -86,12 +87,12 @@ describe('requestListMessage', () => {
     expect(lines).toHaveLength(3);
     expect(lines[1]).toBe(
       `\`A1B2C3\` · <@U0AGENT> · <!date^${STARTED.getTime() / 1000}^{date_short_pretty} {time}|2026-11-25 14:02 UTC> · ` +
-        'LAPTOP-42, LAPTOP-2, LAPTOP-3 and 1 more · PCAP, WARP diagnostics · *Finished*: 1 done, 1 failed · ' +
+        'LAPTOP-42, LAPTOP-2, LAPTOP-3 and 1 more · PCAP, WARP diagnostics · *Finished with problems — 1 of 8 done*: 1 done, 1 failed · ' +
         '<https://example.slack.com/archives/C0HELPDESK/p1764079330000100|Thread>',
     );
     expect(lines[2]).toContain('*Running for 4 min*: 1 running');
     expect(lines[2]).not.toContain('Thread');
-    expect(text).toBe('Recent captures: A1B2C3 (Finished), D4E5F6 (Running)');
+    expect(text).toBe('Recent captures: A1B2C3 (Finished with problems — 1 of 8 done), D4E5F6 (Running)');
   });
 
   it('says so when there is nothing to list', () => {
@@ -100,7 +101,11 @@ describe('requestListMessage', () => {
   });
 
   it('stays within 50 blocks however many requests are given', () => {
-    const many = Array.from({ length: 120 }, (_, i) => ({ request: request({ id: `R${i}` }), commands: [] }));
+    const many = Array.from({ length: 120 }, (_, i) => ({
+      request: request({ id: `R${i}` }),
+      commands: [],
+      uploads: [],
+    }));
     const { blocks = [] } = requestListMessage(many, NOW, () => null);
     expect(blockKitProblems(blocks, 50)).toEqual([]);
     expect(JSON.stringify(blocks.at(-1))).toContain('more');
@@ -109,9 +114,13 @@ describe('requestListMessage', () => {
 
 describe('requestStatusMessage', () => {
   it('shows one request with the same device lines as its status message, and its thread', () => {
+    const pcap = command(alice, 'pcap', 'SUCCESS');
     const reply = requestStatusMessage(
-      request({ state: 'finished' }),
-      [command(alice, 'pcap', 'SUCCESS'), command(alice, 'warp-diag', 'TIMED_OUT')],
+      {
+        request: request({ state: 'finished' }),
+        commands: [pcap, command(alice, 'warp-diag', 'TIMED_OUT')],
+        uploads: [upload(pcap)],
+      },
       NOW,
       'https://example.slack.com/archives/C0HELPDESK/p1',
     );
@@ -121,17 +130,20 @@ describe('requestStatusMessage', () => {
       '*LAPTOP-42* · alice@example.com · windows\\nPacket capture (PCAP): ✅ Done\\nWARP diagnostics: ⌛ Timed out (no result after 30 min)',
     );
     expect(all).toContain('<https://example.slack.com/archives/C0HELPDESK/p1|Open its thread>');
-    expect(reply.text).toBe('Capture C7K2Q9: Finished (1 done, 1 timed out)');
+    expect(reply.text).toBe('Capture C7K2Q9: Finished with problems — 1 of 2 done (1 done, 1 timed out)');
     expect(blockKitProblems(reply.blocks ?? [], 50)).toEqual([]);
   });
 
   it('gives the reason a request could not start', () => {
     const reply = requestStatusMessage(
-      request({
-        state: 'failed-to-start',
-        startError: { reason: 'refused', messages: ['Not enough quota left today.'] },
-      }),
-      [],
+      {
+        request: request({
+          state: 'failed-to-start',
+          startError: { reason: 'refused', messages: ['Not enough quota left today.'] },
+        }),
+        commands: [],
+        uploads: [],
+      },
       NOW,
       null,
     );

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { TrackedCommand } from '../../../src/captures/model.js';
 import { RUN_AGAIN_ACTION, STOP_WATCHING_ACTION } from '../../../src/slack/ui/ids.js';
 import { type StatusMessageInput, statusMessage } from '../../../src/slack/ui/status-message.js';
-import { blockKitProblems, command, NOW, request, STARTED, target } from './fixtures.js';
+import { blockKitProblems, command, NOW, request, STARTED, target, upload } from './fixtures.js';
 
 const DASHBOARD = 'https://dash.cloudflare.com/acc123/dex/remote-captures';
 const alice = target(42, { name: 'LAPTOP-42', email: 'alice@example.com' });
@@ -102,11 +102,39 @@ describe('statusMessage', () => {
   });
 
   it('says "Finished", how long it took, and the outcome counts', () => {
-    const commands = [command(alice, 'pcap', 'SUCCESS'), command(alice, 'warp-diag', 'FAILED')];
-    const [header = ''] = sectionTexts(render({ request: request({ state: 'finished' }), commands }).blocks);
+    const pcap = command(alice, 'pcap', 'SUCCESS');
+    const commands = [pcap, command(alice, 'warp-diag', 'FAILED')];
+    const finished = request({ state: 'finished' });
+    const [header = ''] = sectionTexts(render({ request: finished, commands, uploads: [upload(pcap)] }).blocks);
     expect(header).toContain('*Finished with problems — 1 of 2 done*');
     expect(header).toContain('took 2 min');
     expect(header).toContain('1 done, 1 failed');
+    // Every file in: it worked.
+    const warp = command(alice, 'warp-diag', 'SUCCESS');
+    const allDone = render({ request: finished, commands: [pcap, warp], uploads: [upload(pcap), upload(warp)] });
+    expect(sectionTexts(allDone.blocks)[0]).toContain('*Finished — 2 of 2 done*');
+  });
+
+  it('does not judge a finished request while its files are still on their way, nor call a file posted that was not', () => {
+    const pcap = command(alice, 'pcap', 'SUCCESS');
+    const warp = command(alice, 'warp-diag', 'SUCCESS');
+    const finished = request({ state: 'finished' });
+    const posting = render({
+      request: finished,
+      commands: [pcap, warp],
+      uploads: [upload(pcap, { step: 'uploading' })],
+    });
+    expect(sectionTexts(posting.blocks)[0]).toContain('*Finished — posting the files*');
+
+    const partial = upload(pcap, { interfaces: [{ name: 'tunnel', ok: false, error: 'pktmon: no adapters' }] });
+    const refused = upload(warp, { step: 'failed', failure: 'slack' });
+    const { blocks, text } = render({ request: finished, commands: [pcap, warp], uploads: [partial, refused] });
+    expect(sectionTexts(blocks)[0]).toContain('*Finished with problems — 0 of 2 done*');
+    expect(allText(blocks)).toContain('Packet capture (PCAP): ⚠️ Partly done: tunnel failed (pktmon: no adapters)');
+    expect(allText(blocks)).toContain(
+      'WARP diagnostics: ⚠️ Done, but the file could not be posted: download it from the dashboard',
+    );
+    expect(text).toContain('1 partly done, 1 file not posted');
   });
 
   it('gives the reason when captures could not start, and no Stop button', () => {

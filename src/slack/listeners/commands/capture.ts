@@ -75,7 +75,7 @@ export function captureCommand(deps: ListenerDeps) {
           return;
         }
         const link = await permalink(client, request);
-        await respond(ephemeral(requestStatusMessage(request, await service.commandsOf(request.id), now(), link)));
+        await respond(ephemeral(requestStatusMessage(await service.statusView(request), now(), link)));
       } else {
         const filter = parsed.filter;
         const query: RequestQuery =
@@ -87,13 +87,11 @@ export function captureCommand(deps: ListenerDeps) {
                 ? { device: filter.query }
                 : {};
         const requests = await service.listRequests({ ...query, limit: 10 });
-        const withCommands = await Promise.all(
-          requests.map(async (request) => ({ request, commands: await service.commandsOf(request.id) })),
-        );
+        const views = await Promise.all(requests.map((request) => service.statusView(request)));
         const links = new Map(
           await Promise.all(requests.map(async (r) => [r.id, await permalink(client, r)] as const)),
         );
-        await respond(ephemeral(requestListMessage(withCommands, now(), (r) => links.get(r.id) ?? null)));
+        await respond(ephemeral(requestListMessage(views, now(), (r) => links.get(r.id) ?? null)));
       }
     } catch (error) {
       logger.error({ err: error, subcommand: parsed.kind }, '/capture answer failed');
