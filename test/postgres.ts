@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { onTestFinished } from 'vitest';
 import { PostgresStore } from '../src/store/index.js';
+import { whenTestFinishes } from './cleanup.js';
 
 /** Where tests create their PostgreSQL databases: TEST_POSTGRES_URL, or the machine's server (trust auth). */
 export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -64,12 +64,8 @@ export class ThrowawayDatabases {
     await this.start();
     const name = migrated ? (this.idle.pop() ?? (await this.makeMigrated())) : await this.make();
     this.held.add(name);
-    try {
-      onTestFinished(() => this.giveBack(name, migrated));
-    } catch (error) {
-      // Outside a test (beforeAll): kept until dropAll.
-      if (!String(error).includes('can only be called inside a test')) throw error;
-    }
+    // Outside a test (beforeAll): kept until dropAll.
+    whenTestFinishes(() => this.giveBack(name, migrated));
     return { name, url: this.url(name) };
   }
 

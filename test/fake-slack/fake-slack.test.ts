@@ -24,6 +24,7 @@ import {
   values,
 } from '../../src/fake-slack/index.js';
 import { MultipartReader } from '../../src/fake-slack/multipart.js';
+import { whenTestFinishes } from '../cleanup.js';
 
 // Everything goes over real HTTP (and a real WebSocket) on 127.0.0.1, through the real Slack SDK clients.
 
@@ -44,7 +45,8 @@ const apps: App[] = [];
 
 async function fake(options: FakeSlackOptions = {}): Promise<FakeSlack> {
   const slack = await startFakeSlack(options);
-  started.push(slack);
+  // Started by a test: closed when it finishes (after afterEach has stopped its apps); otherwise in afterAll.
+  if (!whenTestFinishes(() => slack.close())) started.push(slack);
   return slack;
 }
 

@@ -8,6 +8,7 @@ import {
   type SimDevice,
   startDexSimulator,
 } from '../../src/simulator/index.js';
+import { whenTestFinishes } from '../cleanup.js';
 
 // Everything here goes over real HTTP on 127.0.0.1, the way a client of the simulator sees it.
 
@@ -23,7 +24,8 @@ const started: DexSimulator[] = [];
 
 async function simulator(options: DexSimulatorOptions = {}): Promise<DexSimulator> {
   const sim = await startDexSimulator({ fleetSize: 300, ...options });
-  started.push(sim);
+  // Started by a test: closed when it finishes; by a beforeAll: in afterAll.
+  if (!whenTestFinishes(() => sim.close())) started.push(sim);
   return sim;
 }
 
