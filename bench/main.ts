@@ -1,6 +1,7 @@
 import { startEnvironment } from './environment.js';
 import { markdownTable, type Row } from './report.js';
 import { slashCommandAcks, viewSubmissionAcks } from './scenarios/acks.js';
+import { memberReads } from './scenarios/budget.js';
 import { dexClientVsSdk } from './scenarios/dex-client.js';
 import { idleBot } from './scenarios/idle.js';
 import { deviceSearch } from './scenarios/options.js';
@@ -31,7 +32,7 @@ async function main(): Promise<number> {
   };
 
   // The shared environments start only when one of their steps is asked for.
-  if (wanted('idle bot', 'slash command acks', 'view submission acks', 'device search')) {
+  if (wanted('idle bot', 'slash command acks', 'view submission acks', 'device search', 'member reads budget')) {
     const fleet = await startEnvironment({ fleetSize: 20_000 });
     const benchDevices = Array.from({ length: 10 }, (_, i) => `BENCH-PC-${String(i).padStart(2, '0')}`);
     for (const deviceName of benchDevices) {
@@ -44,6 +45,8 @@ async function main(): Promise<number> {
       await step('slash command acks', () => slashCommandAcks(fleet, bot, floor));
       await step('view submission acks', () => viewSubmissionAcks(fleet, bot, floor, benchDevices));
       await step('device search', () => deviceSearch(fleet, bot));
+      // A bot of its own, that has not read the quota yet.
+      await step('member reads budget', async () => memberReads(fleet, await fleet.startBot()));
     } finally {
       await fleet.close();
     }

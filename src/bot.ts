@@ -5,8 +5,10 @@ import { AccessPolicy } from './captures/access.js';
 import { AuditTrail } from './captures/audit.js';
 import { DeviceDirectory } from './captures/device-directory.js';
 import { Leases } from './captures/leases.js';
-import { ArtifactRelay } from './captures/relay.js';
+import { NoticeBoard } from './captures/notices.js';
+import { ArtifactRelay, type RelayTiming } from './captures/relay.js';
 import { CaptureService } from './captures/service.js';
+import { sweepSpools } from './captures/spool.js';
 import { CaptureTracker } from './captures/tracker.js';
 import type { Config } from './config.js';
 import { DexClient } from './dex/client.js';
@@ -35,9 +37,9 @@ export interface Bot {
   start(): Promise<{ port: number }>;
   /** Stops taking requests and polling, lets running uploads finish, closes the store. */
   stop(): Promise<void>;
-  /** Runs one poll now (tests, demo). */
+  /** Runs one poll now, and waits for what it has to tell people to be delivered (tests, demo). */
   poll(): Promise<void>;
-  /** Resolves when no artifact is being relayed. */
+  /** Resolves when no artifact is being relayed and no notice is being delivered. */
   idle(): Promise<void>;
 }
 
@@ -45,10 +47,15 @@ export interface BotOptions {
   logger: Logger;
   host?: string;
   now?: () => Date;
+  /** Transfer deadlines and retry waits of the artifact relay; tests shorten them. */
+  relayTiming?: Partial<RelayTiming>;
 }
 
 /** Builds the whole bot from configuration: every dependency is made here and passed in. */
-export async function createBot(config: Config, { logger, host, now = () => new Date() }: BotOptions): Promise<Bot> {
+export async function createBot(
+  config: Config,
+  { logger, host, now = () => new Date(), relayTiming }: BotOptions,
+): Promise<Bot> {
   const store = await openStore(config.databaseUrl);
   // One registry per bot: two bots in one process never share counters.
   const metrics = createMetrics();
@@ -57,6 +64,10 @@ export async function createBot(config: Config, { logger, host, now = () => new 
     accountId: config.cloudflare.accountId,
     token: config.cloudflare.apiToken,
     onCall: metrics.dexCall,
+    onSkippedItem: (event) => {
+      metrics.dexItemSkipped(event);
+      logger.warn({ ...event }, 'Cloudflare list item skipped');
+    },
     // Held in the store: a 429 seen by one replica holds back every replica using the token.
     rateLimitGate: sharedRateLimitGate(store),
   });
@@ -84,7 +95,8 @@ export async function createBot(config: Config, { logger, host, now = () => new 
               () => ({ ok: false, reason: 'the store did not answer' }),
             ),
         },
-        cloudflare: cloudflareTokenCheck(dex),
+        // Through the shared quota read: probes cost no more Cloudflare calls than a burst of /capture quota.
+        cloudflare: cloudflareTokenCheck({ getQuota: (options) => service.quota(options?.signal) }),
       },
       metrics: () => metrics.exposition(),
     },
@@ -95,11 +107,22 @@ export async function createBot(config: Config, { logger, host, now = () => new 
     artifactDestination: config.artifactDestination,
     now,
   });
-  const relay = new ArtifactRelay({ store, dex, notifier, logger, now, metrics, leases });
+  const notices = new NoticeBoard({ store, notifier, logger, now, leases, metrics });
+  const relay = new ArtifactRelay({
+    store,
+    dex,
+    sink: notifier.artifacts,
+    notices,
+    logger,
+    now,
+    metrics,
+    leases,
+    ...(relayTiming ? { timing: relayTiming } : {}),
+  });
   const tracker = new CaptureTracker({
     store,
     dex,
-    notifier,
+    notices,
     relay,
     logger,
     now,
@@ -115,7 +138,7 @@ export async function createBot(config: Config, { logger, host, now = () => new 
     store,
     dex,
     directory,
-    notifier,
+    notices,
     relay,
     audit,
     logger,
@@ -136,6 +159,7 @@ export async function createBot(config: Config, { logger, host, now = () => new 
 
   return {
     async start() {
+      await sweepSpools();
       const port = await slack.start();
       await service.resume();
       await tracker.resume();
@@ -148,8 +172,9 @@ export async function createBot(config: Config, { logger, host, now = () => new 
       // short resumes at the next start), then close.
       await slack.stop();
       await tracker.stop();
+      relay.stopWaiting();
       const finished = await Promise.race([
-        relay.idle().then(() => true),
+        Promise.all([relay.idle(), notices.idle()]).then(() => true),
         delay(SHUTDOWN_GRACE_MS, false, { ref: false }),
       ]);
       if (!finished)
@@ -158,7 +183,17 @@ export async function createBot(config: Config, { logger, host, now = () => new 
       await Promise.race([dex.close().catch(() => {}), delay(2_000, undefined, { ref: false })]);
       await store.close();
     },
-    poll: () => tracker.tick(),
-    idle: () => relay.idle(),
+    async poll() {
+      await tracker.tick();
+      await notices.idle();
+    },
+    async idle() {
+      // A notice may start an upload's wait and an upload may add notices: until both are quiet.
+      do {
+        await service.idle();
+        await relay.idle();
+        await notices.idle();
+      } while (!relay.isIdle() || !notices.isIdle());
+    },
   };
 }

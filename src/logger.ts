@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { redactSecrets } from './redact.js';
 
 /** A structured logger: one JSON object per line. Bolt's and our own code log through it. */
 export interface Logger {
@@ -13,23 +14,20 @@ export interface Logger {
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const LEVELS: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-/** Values that look like credentials are masked wherever they appear in a log line. */
-const SECRET_PATTERNS = [/xox[abpers]-[A-Za-z0-9-]+/g, /xapp-[A-Za-z0-9-]+/g, /Bearer\s+[^\s"']+/gi];
-
 export function createLogger(
   options: { level?: Level; write?: (line: string) => void; secrets?: string[] } = {},
 ): Logger {
   const threshold = LEVELS[options.level ?? 'info'];
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
-  // Longest first, so a secret that contains another is masked whole.
-  const secrets = (options.secrets ?? []).filter((s) => s.length >= 6).sort((a, b) => b.length - a.length);
+  const secrets = options.secrets ?? [];
   const context = new AsyncLocalStorage<Record<string, unknown>>();
 
-  const redact = (line: string) => {
-    let out = line;
-    for (const secret of secrets) out = out.split(secret).join('[redacted]');
-    for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, '[redacted]');
-    return out;
+  // Credentials are masked in every string (keys included) before serialising, not in the finished line: a
+  // masked header line runs to the end of its line, which must stay inside its own JSON string.
+  const redact = (_key: string, value: unknown): unknown => {
+    if (typeof value === 'string') return redactSecrets(value, secrets);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [redactSecrets(key, secrets), inner]));
   };
 
   const log = (level: Level) => (fields: Record<string, unknown>, message: string) => {
@@ -43,7 +41,7 @@ export function createLogger(
     for (const [key, value] of Object.entries(fields)) {
       entry[key] = value instanceof Error ? { name: value.name, message: value.message } : value;
     }
-    write(redact(JSON.stringify(entry)));
+    write(JSON.stringify(entry, redact));
   };
 
   return {

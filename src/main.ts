@@ -21,23 +21,28 @@ async function main(): Promise<void> {
   // A bug must not take the bot down with it: log it and carry on (state is in the store).
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   const bot = await createBot(config, { logger });
-  await bot.start();
-
+  // Signals are handled from before the start: a SIGTERM that arrives while starting (or the instant "ready" is
+  // logged) stops the bot cleanly once it has started, instead of killing it with the default action.
+  const started = bot.start();
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    bot.stop().then(
-      () => process.exit(0),
-      (error) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    started
+      .catch(() => {})
+      .then(() => bot.stop())
+      .then(
+        () => process.exit(0),
+        (error) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  await started;
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { NoticeMetrics } from './captures/notices.js';
 import type { RelayMetrics } from './captures/relay.js';
 import type { TrackerMetrics } from './captures/tracker.js';
-import type { DexCallEvent, DexClient } from './dex/client.js';
+import type { DexCallEvent, DexClient, DexSkippedItemEvent } from './dex/client.js';
 import { DexApiError, DexNetworkError, DexRateLimitError, DexResponseError } from './dex/errors.js';
 
 /**
@@ -22,11 +23,13 @@ export interface Exposition {
   body: string;
 }
 
-export interface BotMetrics extends Required<RelayMetrics>, Required<TrackerMetrics> {
+export interface BotMetrics extends Required<RelayMetrics>, Required<TrackerMetrics>, Required<NoticeMetrics> {
   readonly registry: Registry;
   captureStarted(outcome: CaptureStartOutcome): void;
   /** DexClient's `onCall`: once per HTTP attempt. */
   dexCall(event: DexCallEvent): void;
+  /** DexClient's `onSkippedItem`: once per list item that could not be read. */
+  dexItemSkipped(event: DexSkippedItemEvent): void;
   slackCall(event: SlackCallEvent): void;
   /** The text exposition format (`text/plain; version=0.0.4`). */
   exposition(): Promise<Exposition>;
@@ -80,6 +83,12 @@ export function createMetrics(): BotMetrics {
     help: 'Seconds DEX API calls spent waiting for Cloudflare rate-limit holds.',
     registers,
   });
+  const dexItemsSkipped = new Counter({
+    name: `${PREFIX}dex_items_skipped_total`,
+    help: 'Cloudflare DEX list items skipped because they could not be read (the rest of the page is kept), by endpoint.',
+    labelNames: ['endpoint'] as const,
+    registers,
+  });
   const slackCalls = new Counter({
     name: `${PREFIX}slack_api_calls_total`,
     help: 'HTTP calls to the Slack Web API, by method and HTTP status ("error": no response).',
@@ -91,6 +100,12 @@ export function createMetrics(): BotMetrics {
     help: 'Artifact bytes streamed from Cloudflare into Slack.',
     registers,
   });
+  const notices = new Counter({
+    name: `${PREFIX}notices_total`,
+    help: 'Status messages and thread replies, by kind and outcome (delivered, retried after a failure, abandoned).',
+    labelNames: ['kind', 'outcome'] as const,
+    registers,
+  });
   const trackedCommands = new Gauge({
     name: `${PREFIX}tracked_commands`,
     help: 'Commands the tracker follows, as of its last poll.',
@@ -100,12 +115,15 @@ export function createMetrics(): BotMetrics {
   // Known label values start at zero, so rates and alerts work before the first event.
   for (const outcome of ['started', 'failed_to_start'] as const) capturesStarted.inc({ outcome }, 0);
   for (const state of ['SUCCESS', 'FAILED', 'TIMED_OUT']) commandsFinished.inc({ state }, 0);
+  for (const outcome of ['delivered', 'retried', 'abandoned']) notices.inc({ kind: 'status', outcome }, 0);
+  for (const endpoint of ['list', 'devices']) dexItemsSkipped.inc({ endpoint }, 0);
 
   return {
     registry,
     captureStarted: (outcome) => capturesStarted.inc({ outcome }),
     commandFinished: (state) => commandsFinished.inc({ state }),
     trackedCommands: (count) => trackedCommands.set(count),
+    noticeOutcome: ({ kind, outcome }) => notices.inc({ kind, outcome }),
     artifactPosted: ({ secondsSinceCreated }) => timeToArtifact.observe(Math.max(0, secondsSinceCreated)),
     bytesRelayed: (bytes) => bytesRelayed.inc(bytes),
     dexCall(event) {
@@ -116,6 +134,7 @@ export function createMetrics(): BotMetrics {
         rateLimitWaitSeconds.inc(event.rateLimitWaitMs / 1000);
       }
     },
+    dexItemSkipped: ({ endpoint }) => dexItemsSkipped.inc({ endpoint }),
     slackCall: ({ method, status }) => slackCalls.inc({ method, status }),
     async exposition() {
       return { contentType: registry.contentType, body: await registry.metrics() };

@@ -18,6 +18,17 @@ export interface AccessRules {
 export type AccessDecision = { allowed: true } | { allowed: false; reason: string };
 
 const CACHE_TTL_MS = 60_000;
+/**
+ * How long a decision may wait for Slack. Checks run before an acknowledgement, which Slack needs within 3 s; the
+ * Web API client retries a failing call for longer than that, so the decision does not wait for it (the lookup
+ * carries on and fills the cache for the next request).
+ */
+export const ACCESS_BUDGET_MS = 1_200;
+
+const UNKNOWN: AccessDecision = {
+  allowed: false,
+  reason: 'Slack could not confirm that you may start captures just now, so the answer is no. Try again in a minute.',
+};
 
 /**
  * Who may start captures (they can hold a person's traffic) and who may read. Decided on every request; a
@@ -33,7 +44,21 @@ export class AccessPolicy {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async mayCapture(userId: string): Promise<AccessDecision> {
+  /** Fails closed: when Slack does not answer within `budgetMs` (or at all), the answer is no. */
+  async mayCapture(userId: string, { budgetMs = ACCESS_BUDGET_MS } = {}): Promise<AccessDecision> {
+    let timer: NodeJS.Timeout | undefined;
+    const outOfTime = new Promise<AccessDecision>((resolve) => {
+      timer = setTimeout(() => resolve(UNKNOWN), budgetMs);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([this.#decide(userId), outOfTime]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #decide(userId: string): Promise<AccessDecision> {
     const { allowedUsers, allowedGroups } = this.rules;
     if (allowedUsers.includes(userId)) return { allowed: true };
     try {
@@ -51,11 +76,7 @@ export class AccessPolicy {
       if (await this.#cached(`admin:${userId}`, () => this.people.isAdminOrOwner(userId))) return { allowed: true };
       return { allowed: false, reason: 'Only workspace admins and owners may start captures here. Ask an admin.' };
     } catch {
-      return {
-        allowed: false,
-        reason:
-          'Slack could not confirm that you may start captures just now, so the answer is no. Try again in a minute.',
-      };
+      return UNKNOWN;
     }
   }
 

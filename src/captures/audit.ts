@@ -1,11 +1,30 @@
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
-import type { AuditEvent } from './model.js';
+import type { AuditEvent, AuditRefusals } from './model.js';
+
+/** What happened in a period, as `/capture audit` shows it. */
+export interface AuditReport {
+  /** Every start, "run again" and "stop watching", newest first (at most `MAX_REPORTED_ACTIONS`). */
+  actions: AuditEvent[];
+  /** How many there are in all (more than `actions` holds when the period has over `MAX_REPORTED_ACTIONS`). */
+  totalActions: number;
+  /** Refusals summed up per person, the most recently refused first (at most `MAX_REPORTED_PEOPLE`). */
+  refusals: AuditRefusals[];
+  refusedPeople: number;
+  totalRefusals: number;
+}
+
+/**
+ * Bounds on what one report reads: high enough that a period's real starts are all there (the reply shows what fits
+ * Slack's limits and says how many more there are), low enough that no period can fill the bot's memory.
+ */
+export const MAX_REPORTED_ACTIONS = 500;
+export const MAX_REPORTED_PEOPLE = 50;
 
 /** The audit trail: each event is stored and written as one structured log line. */
 export class AuditTrail {
   constructor(
-    private readonly store: Pick<Store, 'recordAudit' | 'auditSince'>,
+    private readonly store: Pick<Store, 'recordAudit' | 'auditActionsSince' | 'auditRefusalsSince'>,
     private readonly logger: Logger,
   ) {}
 
@@ -22,7 +41,21 @@ export class AuditTrail {
     await this.store.recordAudit(event);
   }
 
-  since(since: Date, limit?: number): Promise<AuditEvent[]> {
-    return this.store.auditSince(since, limit);
+  /**
+   * Since a time: every action, and the refusals per person. Refusals are kept apart so that any number of them
+   * (anyone can type `/capture`) can never push a real start out of the report.
+   */
+  async report(since: Date): Promise<AuditReport> {
+    const [actions, refusals] = await Promise.all([
+      this.store.auditActionsSince(since, MAX_REPORTED_ACTIONS),
+      this.store.auditRefusalsSince(since, MAX_REPORTED_PEOPLE),
+    ]);
+    return {
+      actions: actions.events,
+      totalActions: actions.total,
+      refusals: refusals.people,
+      refusedPeople: refusals.totalPeople,
+      totalRefusals: refusals.totalRefusals,
+    };
   }
 }

@@ -4,6 +4,21 @@ import type { Device } from '../dex/types.js';
 const SEARCH_TTL_MS = 30_000;
 /** Slack shows at most 100 options; two pages of 50 cover that. */
 const MAX_SEARCH_RESULTS = 100;
+/**
+ * Searches one person may send to Cloudflare per minute (answers from the cache are free). Typing sends one search
+ * per pause, so 30 is far above what a person types, and far below what one could spend of the token's 1200 calls
+ * per 5 minutes that everyone (the dashboard included) shares.
+ */
+export const SEARCHES_PER_PERSON_PER_MINUTE = 30;
+const WINDOW_MS = 60_000;
+
+/** A person sent too many searches to Cloudflare in the last minute; `retryInMs` until the next is allowed. */
+export class SearchLimitedError extends Error {
+  constructor(readonly retryInMs: number) {
+    super('too many device searches from one person');
+    this.name = 'SearchLimitedError';
+  }
+}
 
 interface CachedSearch {
   at: number;
@@ -18,16 +33,23 @@ interface CachedSearch {
 export class DeviceDirectory {
   readonly #searches = new Map<string, CachedSearch>();
   readonly #seen = new Map<string, Device>();
+  /** Per person, when their recent searches went to Cloudflare (within the last minute). */
+  readonly #sent = new Map<string, number[]>();
 
   constructor(
     private readonly dex: Pick<DexClient, 'iterateDevices'>,
     private readonly now: () => number = Date.now,
   ) {}
 
-  search(query: string, signal?: AbortSignal): Promise<Device[]> {
+  /** Devices matching `query`. With `by`, a search that would go to Cloudflare counts against that person's budget. */
+  search(query: string, { signal, by }: { signal?: AbortSignal; by?: string } = {}): Promise<Device[]> {
     const key = query.trim().toLowerCase();
     const cached = this.#searches.get(key);
     if (cached && this.now() - cached.at < SEARCH_TTL_MS) return cached.result;
+    if (by) {
+      const retryInMs = this.#spend(by);
+      if (retryInMs > 0) return Promise.reject(new SearchLimitedError(retryInMs));
+    }
 
     const result = this.#fetch(key, signal);
     this.#searches.set(key, { at: this.now(), result });
@@ -55,6 +77,20 @@ export class DeviceDirectory {
   #prune(): void {
     const now = this.now();
     for (const [key, entry] of this.#searches) if (now - entry.at >= SEARCH_TTL_MS) this.#searches.delete(key);
+    for (const [person, times] of this.#sent) if (now - (times.at(-1) ?? 0) >= WINDOW_MS) this.#sent.delete(person);
+  }
+
+  /** Takes one search from the person's budget; 0 when allowed, else how long until one is. */
+  #spend(person: string): number {
+    const now = this.now();
+    const recent = (this.#sent.get(person) ?? []).filter((at) => now - at < WINDOW_MS);
+    if (recent.length >= SEARCHES_PER_PERSON_PER_MINUTE) {
+      this.#sent.set(person, recent);
+      return WINDOW_MS - (now - (recent[0] as number));
+    }
+    recent.push(now);
+    this.#sent.set(person, recent);
+    return 0;
   }
 }
 

@@ -52,14 +52,63 @@ export interface CaptureRequest {
   createdAt: Date;
   /** Set once the status message is posted; the thread hangs off it. */
   statusMessage: StatusMessageRef | null;
-  /** Why the captures could not be started (shown to people), when state is failed-to-start. */
-  startError: string | null;
+  /** Why the captures could not be started, when state is failed-to-start. The Slack side words it. */
+  startError: StartFailure | null;
+  /** How far starting got: whether the create was sent, and the retries of confirming it. Null before the start. */
+  launch: LaunchProgress | null;
   stoppedBy: string | null;
   /** Identity of the Slack interaction that created it (view id + hash): Slack retries must not start twice. */
   dedupeKey: string;
 }
 
-/** Cloudflare's statuses, plus our own TIMED_OUT (no final state within 30 minutes). Unknown strings are kept. */
+/**
+ * Why a request did not start. Only facts: whether anything could be running is part of each case, and the Slack
+ * side says it in words.
+ */
+export type StartFailure =
+  /** Cloudflare holds back every call with the token until `retryAt` (ISO time). Nothing was sent. */
+  | { reason: 'rate-limited'; retryAt: string }
+  /** Cloudflare refused the API token (401/403). Nothing was started. */
+  | { reason: 'token-refused' }
+  /** Cloudflare refused the create (4xx) and said why; messages are masked like log lines. Nothing was started. */
+  | { reason: 'refused'; messages: string[] }
+  /** The create was never sent: Cloudflare could not be reached. */
+  | { reason: 'unreachable' }
+  /** Our own checks refused the create before sending it. */
+  | { reason: 'invalid'; problems: string[] }
+  /**
+   * The create's outcome was unknown (an error from Cloudflare, or its answer was lost), and none of these captures
+   * was listed by Cloudflare afterwards, so none are running.
+   */
+  | { reason: 'not-listed'; after: UnknownOutcome }
+  /** The create's outcome was unknown and Cloudflare's list could not be read to confirm it: check the dashboard. */
+  | { reason: 'unconfirmed'; after: UnknownOutcome }
+  /** The bot stopped before sending the create and came back too late to start it unasked. Nothing was sent. */
+  | { reason: 'expired' }
+  /** A bug or a store failure. Nothing was sent. */
+  | { reason: 'internal' }
+  /** Text recorded by an older version. */
+  | { reason: 'recorded'; text: string };
+
+/** What made a create's outcome unknown: Cloudflare answered with an error (5xx), or its answer never arrived whole. */
+export type UnknownOutcome = 'cloudflare-error' | 'lost-answer';
+
+/** Starting a request, step by step, so that a restart neither sends a create twice nor forgets one never sent. */
+export interface LaunchProgress {
+  /** When the create was about to be sent (recorded first). Null: never sent. */
+  createSentAt: Date | null;
+  /** Set once the create's outcome was found unknown: it is being confirmed from Cloudflare's list. */
+  unknownOutcome: UnknownOutcome | null;
+  /** Tries at confirming an unknown outcome so far. */
+  attempts: number;
+  /** Not before this time is the next try made (backoff). */
+  nextAttemptAt: Date | null;
+}
+
+/** A capture with no final state after this long is reported as timed out and no longer followed. */
+export const COMMAND_TIMEOUT_MS = 30 * 60_000;
+
+/** Cloudflare's statuses, plus our own TIMED_OUT (no final state within COMMAND_TIMEOUT_MS). Unknown strings are kept. */
 export type CommandStatus = 'PENDING_EXEC' | 'PENDING_UPLOAD' | 'SUCCESS' | 'FAILED' | 'TIMED_OUT' | (string & {});
 
 export interface TrackedCommand {
@@ -93,15 +142,68 @@ export interface ArtifactUpload {
   fileName: string;
   fileId: string | null;
   bytes: number | null;
-  /** e.g. "default interface ✓, tunnel ✗", read from results.json in a PCAP zip. */
-  summary: string | null;
+  /** For a packet capture: each interface's result, read from results.json in the zip as it streamed past. */
+  interfaces: InterfaceResult[] | null;
+  /** The last attempt's error, for the logs (never shown to people). */
   error: string | null;
+  /** Why it was given up, once `failed`. */
+  failure: UploadFailure | null;
   attempts: number;
+  /** The next attempt waits until then (backoff); null: now. */
+  nextAttemptAt: Date | null;
   updatedAt: Date;
 }
 
+/** One interface of a packet capture, as results.json reports it. */
+export interface InterfaceResult {
+  name: string;
+  ok: boolean;
+  /** The capture tool's own words, when it failed (data from the device, not markup). */
+  error: string | null;
+}
+
+/** Why a file did not reach Slack. */
+export type UploadFailure =
+  /** Cloudflare would not give the file (an error answer, or the download kept being cut off). */
+  | 'cloudflare'
+  /** Slack would not take the file. */
+  | 'slack'
+  /** The transfer was slower than its deadline, every time. */
+  | 'too-slow'
+  /** Cloudflare named the file in a way the bot refuses to follow. */
+  | 'unsafe-reference'
+  | 'unknown';
+
 export function isFinal(status: CommandStatus): boolean {
   return status === 'SUCCESS' || status === 'FAILED' || status === 'TIMED_OUT';
+}
+
+/** Something people must be told about a request. Stored first (an outbox), then delivered, retried until Slack takes it. */
+export type NoticeEvent =
+  /** The status message must show what the store says now (posted the first time, edited after). */
+  | { kind: 'status' }
+  | { kind: 'options' }
+  | { kind: 'command-failed'; commandId: string }
+  | { kind: 'command-timed-out'; commandId: string }
+  | { kind: 'upload-failed'; commandId: string }
+  | { kind: 'stopped'; by: string }
+  /** The status message was deleted or can no longer be edited; this thread belongs to its replacement. */
+  | { kind: 'status-replaced'; previousTs: string | null };
+
+export interface Notice {
+  requestId: string;
+  /** One per request and thing to tell: `status`, `options`, `failed:<commandId>`, … */
+  key: string;
+  event: NoticeEvent;
+  state: 'pending' | 'done' | 'abandoned';
+  /** Bumped each time a repeatable notice (the status) is asked for again, so a delivery of an older one is not the last. */
+  version: number;
+  attempts: number;
+  /** Given up where it belongs (the thread, the channel): now going to the requester's DM instead. */
+  fallback: boolean;
+  nextAttemptAt: Date;
+  /** The last failure, for the logs. */
+  error: string | null;
 }
 
 /** What the audit trail records: every start, "run again", "stop watching" and refused attempt. */
@@ -121,4 +223,14 @@ export interface AuditEvent {
   commandIds: string[];
   /** e.g. "started", "failed to start: …", "denied: not in an allowed group". */
   outcome: string;
+}
+
+/** One person's refused attempts in a period, summed up (each refusal is still recorded on its own). */
+export interface AuditRefusals {
+  userId: string;
+  count: number;
+  firstAt: Date;
+  lastAt: Date;
+  /** The outcome of the latest refusal, e.g. "denied to open the capture form: Only members of …". */
+  lastOutcome: string;
 }

@@ -1,13 +1,47 @@
 import type { Readable } from 'node:stream';
-import type { CaptureRequest, StatusMessageRef, TargetDevice, TrackedCommand } from './model.js';
+import type {
+  ArtifactUpload,
+  CaptureRequest,
+  InterfaceResult,
+  StatusMessageRef,
+  TargetDevice,
+  TrackedCommand,
+} from './model.js';
+
+/** Everything a status message shows: the request, its commands and what became of their files. */
+export interface StatusView {
+  request: CaptureRequest;
+  commands: TrackedCommand[];
+  uploads: ArtifactUpload[];
+}
 
 /** Something worth one reply in the status thread. The Slack side turns each into words. */
 export type ThreadEvent =
   | { kind: 'options' }
   | { kind: 'command-failed'; device: TargetDevice; command: TrackedCommand }
   | { kind: 'command-timed-out'; device: TargetDevice; command: TrackedCommand }
-  | { kind: 'upload-failed'; device: TargetDevice; command: TrackedCommand; reason: string }
-  | { kind: 'stopped'; by: string };
+  | { kind: 'upload-failed'; device: TargetDevice; command: TrackedCommand; upload: ArtifactUpload }
+  | { kind: 'stopped'; by: string }
+  | { kind: 'status-replaced' };
+
+/** Where a notice goes: where it belongs, or (once that kept failing) the requester's DM with the bot. */
+export type NoticePlace = 'usual' | 'requester-dm';
+
+/**
+ * A delivery to Slack failed. `gone`: the message or thread it needed no longer exists or can no longer be edited
+ * (deleted, archived, the bot removed) — a new status message is the way on. `failed`: anything else; try again
+ * later. The message is for the logs only.
+ */
+export class DeliveryError extends Error {
+  constructor(
+    readonly kind: 'gone' | 'failed',
+    message: string,
+    readonly retryAfterMs: number | null = null,
+  ) {
+    super(message);
+    this.name = 'DeliveryError';
+  }
+}
 
 export interface ArtifactInfo {
   request: CaptureRequest;
@@ -17,16 +51,16 @@ export interface ArtifactInfo {
 }
 
 /**
- * How the domain talks to people. Implemented with Slack in `src/slack/notifier.ts`; the domain never
- * imports Slack, so it can be tested without it.
+ * How the domain talks to people. Implemented with Slack in `src/slack/notifier.ts`; the domain never imports
+ * Slack, so it can be tested without it. Failures are thrown as DeliveryError.
  */
 export interface Notifier {
-  /** Posts the status message for a request and says where it is. */
-  postStatus(request: CaptureRequest, commands: TrackedCommand[]): Promise<StatusMessageRef>;
-  /** Rewrites the status message in place. The domain calls it only when something it shows changed. */
-  updateStatus(request: CaptureRequest, commands: TrackedCommand[]): Promise<void>;
-  /** One reply in the status message's thread. */
-  postInThread(request: CaptureRequest, event: ThreadEvent): Promise<void>;
+  /** Posts a new status message for a request and says where it went (the DM when the channel refuses the bot). */
+  postStatus(view: StatusView, place: NoticePlace): Promise<StatusMessageRef>;
+  /** Rewrites the status message in place; sends nothing when what it shows has not changed. */
+  updateStatus(view: StatusView): Promise<void>;
+  /** One reply in the status message's thread (or, `requester-dm`, a message to the requester about it). */
+  postInThread(request: CaptureRequest, event: ThreadEvent, place: NoticePlace): Promise<void>;
   /** Where artifacts go: a three-step upload so each step can be stored before the next. */
   artifacts: ArtifactSink;
 }
@@ -34,8 +68,13 @@ export interface Notifier {
 export interface ArtifactSink {
   /** Asks for a place to put `info.bytes` bytes; returns the file's id and name and where to send the bytes. */
   reserve(info: ArtifactInfo): Promise<{ fileId: string; fileName: string; uploadUrl: string }>;
-  /** Streams the bytes to the reserved place. Never buffers them. */
-  send(uploadUrl: string, body: Readable, bytes: number): Promise<void>;
-  /** Makes the file appear in the request's thread, with a comment. Safe to call again for the same file. */
-  publish(fileId: string, info: ArtifactInfo & { fileName: string; summary: string | null }): Promise<void>;
+  /** Streams the bytes to the reserved place. Never buffers them. Aborted with `signal`. */
+  send(uploadUrl: string, body: Readable, bytes: number, signal: AbortSignal): Promise<void>;
+  /** Makes the file appear in the request's thread (or DM), with a comment. */
+  publish(
+    fileId: string,
+    info: ArtifactInfo & { fileName: string; interfaces: InterfaceResult[] | null },
+  ): Promise<void>;
+  /** Whether a file is already shared where `publish` would put it (a restart after Slack took it, before we knew). */
+  isPublished(fileId: string, info: ArtifactInfo): Promise<boolean>;
 }

@@ -1,5 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { inflateRawSync } from 'node:zlib';
+import type { InterfaceResult } from './model.js';
 
 const LOCAL_HEADER_SIGNATURE = 0x04034b50;
 const LOCAL_HEADER_SIZE = 30;
@@ -81,17 +82,18 @@ export class PcapResultsReader extends Transform {
   }
 }
 
-/** "default interface ✓, tunnel ✗ (pktmon: no adapters matched)" from a results.json, or null when unreadable. */
-export function summarizePcapResults(results: unknown): string | null {
+/** Each interface's result from a results.json (untrusted JSON with no published schema), or null when unreadable. */
+export function interfaceResults(results: unknown): InterfaceResult[] | null {
   const captures = (results as { captures?: unknown } | null)?.captures;
   if (!Array.isArray(captures) || captures.length === 0) return null;
-  const parts = captures.flatMap((capture) => {
+  const found = captures.slice(0, 16).flatMap((capture): InterfaceResult[] => {
     if (typeof capture !== 'object' || capture === null) return [];
     const { interface: name, status, error } = capture as Record<string, unknown>;
-    if (typeof name !== 'string') return [];
+    if (typeof name !== 'string' || name.length === 0) return [];
     const ok = typeof status === 'string' && status.toLowerCase() === 'success';
-    const why = !ok && typeof error === 'string' && error ? ` (${error.slice(0, 120)})` : '';
-    return [`${name} ${ok ? '✓' : '✗'}${why}`];
+    return [
+      { name: name.slice(0, 64), ok, error: !ok && typeof error === 'string' && error ? error.slice(0, 300) : null },
+    ];
   });
-  return parts.length ? parts.join(', ') : null;
+  return found.length ? found : null;
 }

@@ -37,10 +37,27 @@ export function resumableDownload(
   const destroy = stream._destroy.bind(stream);
   stream._destroy = (error, callback) => {
     stopped.abort();
-    first.stream.destroy();
+    discard(first.stream);
     destroy(error, callback);
   };
   return stream;
+}
+
+/** Cloudflare cut the download off and it could not be resumed. */
+export class DownloadCutError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DownloadCutError';
+  }
+}
+
+/**
+ * Lets go of a response body nobody will read. Destroying an unread undici body emits an 'error'
+ * (RequestAbortedError); with no listener that would take the whole process down.
+ */
+export function discard(stream: Readable): void {
+  stream.on('error', () => {});
+  stream.destroy();
 }
 
 async function* chunks(
@@ -71,17 +88,19 @@ async function* chunks(
       const reason = cut instanceof Error ? cut.message : `it ended early`;
       // Without an ETag, If-Range cannot promise that the rest belongs to the same file.
       if (resume > maxResumes || !etag || received > total) {
-        throw new Error(`Cloudflare cut the download off at byte ${received} of ${total} (${reason})`, { cause: cut });
+        throw new DownloadCutError(`Cloudflare cut the download off at byte ${received} of ${total} (${reason})`, {
+          cause: cut,
+        });
       }
       onResume?.({ resume, start: received, total, reason });
       await delay(backoffMs * resume, undefined, { signal: stopped });
       download = await dex.download(artifact, { start: received, ifRange: etag, signal: stopped });
       // At byte 0 no Range is sent, and a 200 of the same file is just what is needed.
       if (download.start !== received || download.totalSize !== total || download.etag !== etag) {
-        throw new Error(`Cloudflare would not resume the download at byte ${received} of ${total}`);
+        throw new DownloadCutError(`Cloudflare would not resume the download at byte ${received} of ${total}`);
       }
     }
   } finally {
-    download.stream.destroy();
+    discard(download.stream);
   }
 }

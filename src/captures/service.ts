@@ -1,21 +1,43 @@
 import { randomInt } from 'node:crypto';
 import type { DexClient } from '../dex/client.js';
-import { DexApiError, DexInputError, DexNetworkError, DexRateLimitError, isDexError } from '../dex/errors.js';
+import { createOutcomeUnknown, DexApiError, DexInputError, DexNetworkError, DexRateLimitError } from '../dex/errors.js';
 import type { Command, NewCommand, Quota } from '../dex/types.js';
 import type { Logger } from '../logger.js';
+import { redactSecrets } from '../redact.js';
 import type { RequestQuery, Store } from '../store/store.js';
 import { WorkQueue } from '../work-queue.js';
 import type { AuditTrail } from './audit.js';
 import type { DeviceDirectory } from './device-directory.js';
 import type { HeldLease, Leases } from './leases.js';
-import type { CaptureOptions, CaptureRequest, CaptureType, TargetDevice, TrackedCommand } from './model.js';
-import type { Notifier } from './notifier.js';
+import type {
+  CaptureOptions,
+  CaptureRequest,
+  CaptureType,
+  LaunchProgress,
+  StartFailure,
+  TargetDevice,
+  TrackedCommand,
+  UnknownOutcome,
+} from './model.js';
+import type { NoticeBoard } from './notices.js';
 import type { ArtifactRelay } from './relay.js';
+import { SharedRead } from './shared-read.js';
 
-const QUOTA_TTL_MS = 30_000;
+/** Every Cloudflare read any member can trigger is shared for this long (see SharedRead). */
+export const SHARED_READ_TTL_MS = 30_000;
+/** The shared quota read gives up after this; callers bound their own wait below it. */
+const QUOTA_LOAD_TIMEOUT_MS = 10_000;
 /** A submission must be answered within Slack's 3 s; what cannot be checked by then is left to Cloudflare. */
 const CHECK_TIMEOUT_MS = 1_500;
-const CLOCK_SKEW_MS = 5 * 60_000;
+/** Cloudflare's clock and ours may differ: a command created this long before our "create sent" may still be ours. */
+const CLOCK_SKEW_MS = 2 * 60_000;
+/**
+ * A request stored but never sent (the bot stopped right after accepting it) is sent after a restart only within
+ * this time: captures starting on someone's device long after the agent asked would surprise everyone.
+ */
+const NEVER_SENT_MAX_AGE_MS = 15 * 60_000;
+/** Waits before each further try at confirming an unknown create from Cloudflare's list (about 4 minutes in all). */
+const CONFIRM_DELAYS_MS = [5_000, 15_000, 60_000, 180_000];
 
 export interface DeviceSelection {
   deviceId: string;
@@ -36,7 +58,7 @@ export interface ServiceDeps {
   audit: AuditTrail;
   dex: Pick<DexClient, 'createCommands' | 'iterateCommands' | 'getQuota'>;
   directory: DeviceDirectory;
-  notifier: Notifier;
+  notices: Pick<NoticeBoard, 'tell' | 'statusChanged'>;
   relay: Pick<ArtifactRelay, 'resume'>;
   /** With replicas on one store: starting a request is claimed by one of them. */
   leases?: Leases;
@@ -46,51 +68,58 @@ export interface ServiceDeps {
   onStart?: (outcome: 'started' | 'failed_to_start') => void;
 }
 
-/** The rules of a capture request, from a submitted modal to commands running on devices. */
+/** A request accepted and stored; `start` (called once the submission is acknowledged) starts its captures. */
+export interface Accepted {
+  request: CaptureRequest;
+  /** False for a Slack retry of a submission already accepted: `start` does nothing then. */
+  created: boolean;
+  start(): Promise<void>;
+}
+
+/**
+ * The rules of a capture request, from a submitted modal to commands running on devices. Slack is the notice board,
+ * Cloudflare is the job: a request is stored before the submission is acknowledged, its create is recorded as sent
+ * before it is sent, and its captures are created exactly once whatever Slack does. People are told through the
+ * notice board, which retries on its own.
+ */
 export class CaptureService {
   readonly #now: () => Date;
-  #quota: { at: number; value: Promise<Quota> } | null = null;
-  #lastQuota: { at: number; value: Quota } | null = null;
+  readonly #quota: SharedRead<Quota>;
   // One start at a time: under a burst, Slack's acknowledgements win the CPU; a start takes a create call
   // (well under a second at Cloudflare) and a few store writes, so even ten queued ones begin within seconds.
   readonly #launches = new WorkQueue(1);
   /** Requests this process is starting, so `resume` never starts one twice. */
   readonly #starting = new Set<string>();
+  /** Starts queued or running (tests and shutdown wait for them). */
+  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(private readonly deps: ServiceDeps) {
     this.#now = deps.now ?? (() => new Date());
+    this.#quota = new SharedRead(
+      () => deps.dex.getQuota({ signal: AbortSignal.timeout(QUOTA_LOAD_TIMEOUT_MS) }),
+      SHARED_READ_TTL_MS,
+      () => this.#now().getTime(),
+    );
   }
 
-  /** The account's capture quota, cached briefly (every modal and submission shows it). */
-  quota(options: { fresh?: boolean; signal?: AbortSignal } = {}): Promise<Quota> {
-    const now = this.#now().getTime();
-    if (!options.fresh && this.#quota && now - this.#quota.at < QUOTA_TTL_MS) return this.#quota.value;
-    const value = this.deps.dex.getQuota({ signal: options.signal });
-    this.#quota = { at: now, value };
-    value.then(
-      (quota) => {
-        this.#lastQuota = { at: now, value: quota };
-      },
-      () => {
-        if (this.#quota?.value === value) this.#quota = null;
-      },
-    );
-    return value;
+  /** The account's capture quota: one Cloudflare call per 30 s however many ask; `signal` bounds this wait. */
+  quota(signal?: AbortSignal): Promise<Quota> {
+    return this.#quota.get(signal);
   }
 
   /** The quota fetched within the cache time, if any, without waiting: lets a modal open complete in one call. */
   cachedQuota(): Quota | null {
-    const last = this.#lastQuota;
-    return last && this.#now().getTime() - last.at < QUOTA_TTL_MS ? last.value : null;
+    return this.#quota.peek();
   }
 
-  searchDevices(query: string, signal?: AbortSignal) {
-    return this.deps.directory.search(query, signal);
+  /** Device search for the picker; a person's searches that reach Cloudflare are limited (SearchLimitedError). */
+  searchDevices(query: string, by: string, signal?: AbortSignal) {
+    return this.deps.directory.search(query, { by, ...(signal ? { signal } : {}) });
   }
 
   /** A person's eligible devices, for `/capture @alice` and `/capture alice@example.com`. */
-  async devicesOf(email: string): Promise<TargetDevice[]> {
-    const devices = await this.deps.directory.search(email);
+  async devicesOf(email: string, by: string): Promise<TargetDevice[]> {
+    const devices = await this.deps.directory.search(email, { by });
     return devices
       .filter((d) => d.eligible && d.email.toLowerCase() === email.toLowerCase())
       .slice(0, 10)
@@ -106,12 +135,13 @@ export class CaptureService {
     types: CaptureType[],
   ): Promise<{ devices: TargetDevice[]; problems: { devices?: string; quota?: string } }> {
     const signal = AbortSignal.timeout(CHECK_TIMEOUT_MS);
+    const quota = this.quota(signal).catch(() => null);
     const devices: TargetDevice[] = [];
     const refused: string[] = [];
     for (const selected of selection) {
       let device = this.deps.directory.known(selected.deviceId, selected.registrationId);
       if (!device && selected.hint) {
-        await this.deps.directory.search(selected.hint, signal).catch(() => []);
+        await this.deps.directory.search(selected.hint, { signal }).catch(() => []);
         device = this.deps.directory.known(selected.deviceId, selected.registrationId);
       }
       if (!device)
@@ -126,22 +156,18 @@ export class CaptureService {
     if (refused.length > 0) problems.devices = `${refused.join('. ')}.`;
 
     const needed = selection.length * types.length;
-    const quota = await this.quota({ signal }).catch(() => null);
-    if (quota && needed > quota.remaining) {
-      problems.quota = `Not enough quota: this needs ${needed} captures and ${quota.remaining} are left today.`;
+    const left = await quota;
+    if (left && needed > left.remaining) {
+      problems.quota = `Not enough quota: this needs ${needed} captures and ${left.remaining} are left today.`;
     }
     return { devices, problems };
   }
 
   /**
-   * Records the request (once per Slack interaction: a retry finds it and does nothing), then posts the
-   * status message and starts the captures. Returns once the request is stored; `started` settles later.
+   * Stores the request (once per Slack interaction: a retry finds it and does nothing). Call it before
+   * acknowledging the submission, so an acknowledged request is never lost; then call `start`.
    */
-  async submit(
-    submission: CaptureSubmission,
-    requestedBy: string,
-    dedupeKey: string,
-  ): Promise<{ request: CaptureRequest; created: boolean; started: Promise<void> }> {
+  async submit(submission: CaptureSubmission, requestedBy: string, dedupeKey: string): Promise<Accepted> {
     const id = await this.#unusedRequestId();
     // The request's start is claimed before the request exists, so that neither `resume` here nor another
     // replica can take it for an abandoned one in between.
@@ -167,6 +193,7 @@ export class CaptureService {
         startError: null,
         stoppedBy: null,
         dedupeKey,
+        launch: { createSentAt: null, unknownOutcome: null, attempts: 0, nextAttemptAt: null },
       });
     } catch (error) {
       await unclaim();
@@ -175,43 +202,60 @@ export class CaptureService {
     const { request, created } = stored;
     if (!created) {
       await unclaim();
-      return { request, created, started: Promise.resolve() };
+      return { request, created, start: () => Promise.resolve() };
     }
-    const started = this.#launches.run(() => this.#launch(request)).finally(unclaim);
-    return { request, created, started };
+    let started: Promise<void> | null = null;
+    const start = () => {
+      if (!started) {
+        const run = this.#launches.run(() => this.#launch(request)).finally(unclaim);
+        this.#inFlight.add(run);
+        started = run.finally(() => this.#inFlight.delete(run));
+      }
+      return started;
+    };
+    return { request, created, start };
   }
 
   /**
-   * Finishes starting requests that a stopped process left half started (after a restart, or, with replicas,
-   * when another replica died: its leases have expired), and resumes artifact uploads left unfinished.
+   * Takes up starts that a stopped process left unfinished (after a restart, or, with replicas, when another
+   * replica died: its leases have expired), and confirmations of unknown creates that are due; then unfinished
+   * artifact uploads.
    */
   async resume(): Promise<void> {
-    for (const { id, state } of await this.deps.store.activeRequests()) {
+    const now = this.#now().getTime();
+    for (const { id, state, launch } of await this.deps.store.activeRequests()) {
       if (state !== 'starting' || this.#starting.has(id)) continue;
+      if (launch?.nextAttemptAt && launch.nextAttemptAt.getTime() > now) continue;
       const lease = (await this.deps.leases?.hold(`launch:${id}`)) ?? null;
       if (this.deps.leases && !lease) continue;
+      this.#starting.add(id);
       try {
         // Read again under the lease: another replica may have finished starting it meanwhile.
         const request = await this.deps.store.getRequest(id);
-        if (request?.state === 'starting') await this.#launch(request, { resumed: true });
-      } catch (error) {
-        this.deps.logger.error({ err: error, requestId: id }, 'could not resume a request');
+        if (request?.state === 'starting') await this.#launch(request);
       } finally {
+        this.#starting.delete(id);
         await lease?.release();
       }
     }
     await this.deps.relay.resume();
   }
 
+  /** Resolves when no start is queued or running. */
+  async idle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
   /** "Stop watching": the API cannot cancel, so the bot stops following and says so. */
   async stopWatching(requestId: string, by: string): Promise<CaptureRequest | null> {
-    const request = await this.deps.store.getRequest(requestId);
+    const { store, notices } = this.deps;
+    const request = await store.getRequest(requestId);
     if (!request || (request.state !== 'running' && request.state !== 'starting')) return request;
-    const commands = await this.deps.store.commandsForRequest(requestId);
+    const commands = await store.commandsForRequest(requestId);
     for (const command of commands.filter((c) => c.tracking)) {
-      await this.deps.store.updateCommand(command.id, { tracking: false, updatedAt: this.#now() });
+      await store.updateCommand(command.id, { tracking: false, updatedAt: this.#now() });
     }
-    await this.deps.store.updateRequest(requestId, { state: 'stopped', stoppedBy: by });
+    await store.updateRequest(requestId, { state: 'stopped', stoppedBy: by });
     const stopped: CaptureRequest = { ...request, state: 'stopped', stoppedBy: by };
     await this.#audit(
       stopped,
@@ -219,10 +263,8 @@ export class CaptureService {
       commands,
       'stopped watching; the captures may still complete on the devices',
     );
-    await this.deps.notifier.updateStatus(stopped, await this.deps.store.commandsForRequest(requestId));
-    if (await this.deps.store.claimThreadPost(requestId, 'stopped')) {
-      await this.deps.notifier.postInThread(stopped, { kind: 'stopped', by });
-    }
+    await notices.statusChanged(requestId);
+    await notices.tell(requestId, { kind: 'stopped', by });
     return stopped;
   }
 
@@ -246,68 +288,102 @@ export class CaptureService {
     }
   }
 
-  async #launch(request: CaptureRequest, { resumed = false } = {}): Promise<void> {
-    const { store, notifier, dex, logger } = this.deps;
-    let current = request;
-    if (!current.statusMessage) {
-      const statusMessage = await notifier.postStatus(current, []);
-      await store.updateRequest(current.id, { statusMessage });
-      current = { ...current, statusMessage };
-    }
+  /**
+   * Starts a request, or takes it up where a stopped process left it: the create is recorded as sent, then sent once;
+   * when its outcome is unknown, or it was sent before a restart, what it started is found in Cloudflare's list.
+   */
+  async #launch(request: CaptureRequest): Promise<void> {
+    const { store, dex, logger, notices } = this.deps;
+    try {
+      const stored = await store.commandsForRequest(request.id);
+      if (stored.length > 0) return await this.#running(request, stored, { inserted: true });
 
-    let commands = await store.commandsForRequest(current.id);
-    const stored = commands.length > 0;
-    if (stored) {
-      // Stopped after the commands were stored: nothing left to create.
-    } else if (resumed) {
-      // We may have crashed after sending the create: find what Cloudflare has, never send it again.
-      commands = await this.#reconcile(current);
-    } else {
-      try {
-        const wanted = wireCommands(current);
-        const created = await dex.createCommands(wanted);
-        commands = created.map((c, index) => {
-          const { deviceId, registrationId, type } = wanted[index] as NewCommand;
-          return this.#tracked(current, c.id, deviceId, registrationId ?? null, type, c.status);
-        });
-      } catch (error) {
-        if (error instanceof DexNetworkError && error.outcomeUnknown) {
-          logger.warn({ requestId: current.id }, 'create outcome unknown; reconciling by listing');
-          commands = await this.#reconcile(current);
-        } else {
-          await this.#failToStart(current, startErrorText(error));
-          if (!isDexError(error)) throw error;
-          return;
+      // No progress stored: a request from a version before it was stored, which may have sent the create. Look.
+      let launch: LaunchProgress = request.launch ?? {
+        createSentAt: request.createdAt,
+        unknownOutcome: 'lost-answer',
+        attempts: 0,
+        nextAttemptAt: null,
+      };
+      if (!launch.createSentAt) {
+        if (this.#now().getTime() - request.createdAt.getTime() > NEVER_SENT_MAX_AGE_MS) {
+          return await this.#failToStart(request, { reason: 'expired' });
+        }
+        launch = { ...launch, createSentAt: this.#now() };
+        await store.updateRequest(request.id, { launch });
+        // "Starting" goes up while the create is on its way; Slack never holds the create back.
+        void notices.statusChanged(request.id);
+        const wanted = wireCommands(request);
+        try {
+          const created = await dex.createCommands(wanted);
+          const commands = created.map((c, index) => {
+            const { deviceId, registrationId, type } = wanted[index] as NewCommand;
+            return this.#tracked(request, c.id, deviceId, registrationId ?? null, type, c.status);
+          });
+          return await this.#running(request, commands);
+        } catch (error) {
+          if (!createOutcomeUnknown(error)) return await this.#failToStart(request, startFailureOf(error));
+          const unknownOutcome: UnknownOutcome =
+            error instanceof DexApiError && error.status >= 500 ? 'cloudflare-error' : 'lost-answer';
+          logger.warn(
+            { requestId: request.id, err: error, unknownOutcome },
+            'create outcome unknown; checking the list',
+          );
+          launch = { ...launch, unknownOutcome };
+          await store.updateRequest(request.id, { launch });
         }
       }
+      await this.#confirm(request, launch);
+    } catch (error) {
+      // A store failure or a bug: the request stays "starting" and is taken up again later, with backoff.
+      logger.error({ err: error, requestId: request.id }, 'could not start a capture request; will retry');
+      const launch = (await store.getRequest(request.id).catch(() => null))?.launch;
+      if (launch?.createSentAt) await this.#retryConfirm(request, launch, null).catch(() => {});
     }
-
-    if (commands.length === 0) {
-      await this.#failToStart(
-        current,
-        'Cloudflare has no record of these captures, so nothing is running. Run again to retry.',
-      );
-      return;
-    }
-    if (!stored) await store.insertCommands(commands);
-    await store.updateRequest(current.id, { state: 'running' });
-    current = { ...current, state: 'running' };
-    if (!stored) {
-      await this.#audit(current, 'start', commands, resumed ? 'started (confirmed after a restart)' : 'started');
-      this.deps.onStart?.('started');
-    }
-    await notifier.updateStatus(current, commands);
-    if (await store.claimThreadPost(current.id, 'options')) await notifier.postInThread(current, { kind: 'options' });
   }
 
-  async #reconcile(request: CaptureRequest): Promise<TrackedCommand[]> {
+  /** Looks in Cloudflare's list for what an unknown create started, a few times with backoff before concluding. */
+  async #confirm(request: CaptureRequest, launch: LaunchProgress): Promise<void> {
+    const after = launch.unknownOutcome ?? 'lost-answer';
+    let found: TrackedCommand[];
+    try {
+      found = await this.#reconcile(request, launch.createSentAt ?? request.createdAt);
+    } catch (error) {
+      this.deps.logger.warn({ err: error, requestId: request.id }, 'could not read the list to confirm a create');
+      return this.#retryConfirm(request, launch, { reason: 'unconfirmed', after });
+    }
+    if (found.length > 0) return this.#running(request, found);
+    return this.#retryConfirm(request, launch, { reason: 'not-listed', after });
+  }
+
+  /** Schedules the next confirmation, or, once they are used up, ends the request with `failure` (when given). */
+  async #retryConfirm(request: CaptureRequest, launch: LaunchProgress, failure: StartFailure | null): Promise<void> {
+    const delay = CONFIRM_DELAYS_MS[launch.attempts];
+    if (delay === undefined) {
+      if (failure) await this.#failToStart(request, failure);
+      return;
+    }
+    const next = { ...launch, attempts: launch.attempts + 1, nextAttemptAt: new Date(this.#now().getTime() + delay) };
+    await this.deps.store.updateRequest(request.id, { launch: next });
+    await this.deps.notices.statusChanged(request.id);
+  }
+
+  /**
+   * What the request's create started, from Cloudflare's list: per device and type, a command created after the
+   * create was sent (give or take clock skew) that no other request owns.
+   */
+  async #reconcile(request: CaptureRequest, createSentAt: Date): Promise<TrackedCommand[]> {
     const wanted = wireCommands(request);
     const deviceIds = new Set(wanted.map((c) => c.deviceId));
-    const since = new Date(request.createdAt.getTime() - CLOCK_SKEW_MS);
-    const candidates: Command[] = [];
+    const since = new Date(createSentAt.getTime() - CLOCK_SKEW_MS);
+    const listed: Command[] = [];
     for await (const command of this.deps.dex.iterateCommands({ from: since })) {
-      if (command.deviceId && deviceIds.has(command.deviceId)) candidates.push(command);
+      if (!command.deviceId || !deviceIds.has(command.deviceId)) continue;
+      if (command.createdAt && command.createdAt.getTime() < since.getTime()) continue;
+      listed.push(command);
     }
+    const owned = await this.deps.store.ownedCommandIds(listed.map((c) => c.id));
+    const candidates = listed.filter((c) => !owned.has(c.id));
     const taken = new Set<string>();
     const found: TrackedCommand[] = [];
     for (const want of wanted) {
@@ -319,11 +395,31 @@ export class CaptureService {
     return found;
   }
 
-  async #failToStart(request: CaptureRequest, startError: string): Promise<void> {
-    await this.deps.store.updateRequest(request.id, { state: 'failed-to-start', startError });
-    await this.#audit(request, 'start', [], `failed to start: ${startError}`);
+  /** The create's commands are known: store them, and tell people (unless the request was stopped meanwhile). */
+  async #running(request: CaptureRequest, commands: TrackedCommand[], { inserted = false } = {}): Promise<void> {
+    const { store, notices } = this.deps;
+    const current = (await store.getRequest(request.id)) ?? request;
+    const stopped = current.state === 'stopped';
+    if (!inserted) {
+      await store.insertCommands(stopped ? commands.map((c) => ({ ...c, tracking: false })) : commands);
+      await this.#audit(
+        current,
+        'start',
+        commands,
+        current.launch?.unknownOutcome ? 'started (confirmed from the list)' : 'started',
+      );
+      this.deps.onStart?.('started');
+    }
+    if (!stopped) await store.updateRequest(request.id, { state: 'running' });
+    await notices.statusChanged(request.id);
+    if (!stopped) await notices.tell(request.id, { kind: 'options' });
+  }
+
+  async #failToStart(request: CaptureRequest, failure: StartFailure): Promise<void> {
+    await this.deps.store.updateRequest(request.id, { state: 'failed-to-start', startError: failure });
+    await this.#audit(request, 'start', [], `failed to start (${failure.reason})`);
     this.deps.onStart?.('failed_to_start');
-    await this.deps.notifier.updateStatus({ ...request, state: 'failed-to-start', startError }, []);
+    await this.deps.notices.statusChanged(request.id);
   }
 
   #audit(request: CaptureRequest, action: 'start' | 'stop-watching', commands: TrackedCommand[], outcome: string) {
@@ -398,23 +494,16 @@ function toTarget(device: {
   };
 }
 
-/** What people are told when Cloudflare would not start the captures. Nothing technical, nothing secret. */
-function startErrorText(error: unknown): string {
-  if (error instanceof DexRateLimitError) {
-    return `Cloudflare is rate limiting this bot until ${error.retryAt.toISOString()}. Nothing was started; run again after that.`;
-  }
+/** Why a create that certainly started nothing was refused. Cloudflare's own messages are masked like log lines. */
+function startFailureOf(error: unknown): StartFailure {
+  if (error instanceof DexRateLimitError) return { reason: 'rate-limited', retryAt: error.retryAt.toISOString() };
   if (error instanceof DexApiError) {
-    const said = error.errors.map((e) => e.message).join('; ');
-    if (error.status === 401 || error.status === 403) {
-      return 'Cloudflare refused the bot\'s API token (it needs the "Cloudflare DEX Write" permission). Nothing was started; ask an admin to check it.';
-    }
-    return `Cloudflare refused the captures${said ? `: ${said}` : ''}. Nothing was started.`;
+    if (error.status === 401 || error.status === 403) return { reason: 'token-refused' };
+    return { reason: 'refused', messages: error.errors.slice(0, 5).map((e) => redactSecrets(e.message).slice(0, 300)) };
   }
-  if (error instanceof DexInputError)
-    return `The request was not valid: ${error.problems.join('; ')}. Nothing was started.`;
-  if (error instanceof DexNetworkError)
-    return 'Cloudflare could not be reached. Nothing was started; try again in a minute.';
-  return 'Something went wrong while starting the captures. Nothing was started; try again.';
+  if (error instanceof DexInputError) return { reason: 'invalid', problems: error.problems };
+  if (error instanceof DexNetworkError) return { reason: 'unreachable' };
+  return { reason: 'internal' };
 }
 
 /** Six characters from an alphabet without look-alikes (no 0/O, 1/I/L). */

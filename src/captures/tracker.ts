@@ -3,19 +3,17 @@ import type { Command } from '../dex/types.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import type { Leases } from './leases.js';
-import { type CaptureRequest, isFinal, type TrackedCommand } from './model.js';
-import type { Notifier } from './notifier.js';
+import { COMMAND_TIMEOUT_MS, isFinal, type TrackedCommand } from './model.js';
+import type { NoticeBoard } from './notices.js';
 import type { ArtifactRelay } from './relay.js';
 
-/** A capture with no final state after this long is reported as timed out and no longer followed. */
-export const COMMAND_TIMEOUT_MS = 30 * 60_000;
 /** Cloudflare's clock and ours may differ; list a little earlier than our oldest command. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
 export interface TrackerDeps {
   store: Store;
   dex: Pick<DexClient, 'iterateCommands'>;
-  notifier: Notifier;
+  notices: Pick<NoticeBoard, 'tell' | 'statusChanged' | 'flush'>;
   relay: Pick<ArtifactRelay, 'enqueue'>;
   logger: Logger;
   pollIntervalMs: number;
@@ -38,7 +36,8 @@ export interface TrackerMetrics {
 /**
  * Follows every tracked command of the account with one list walk per tick (one call per page of 50, newest
  * first, stopping once every tracked command is seen) — never one call per command. Writes each change to
- * the store, then tells people: the status message is rewritten only when something in it changed.
+ * the store, then tells people through the notice board (which retries on its own), so one request's trouble in
+ * Slack never holds up the others.
  */
 export class CaptureTracker {
   #timer: NodeJS.Timeout | null = null;
@@ -65,7 +64,7 @@ export class CaptureTracker {
   /** After a restart: bring every running request's status message up to date with what is stored. */
   async resume(): Promise<void> {
     for (const request of await this.deps.store.activeRequests()) {
-      if (request.state === 'running') await this.#announce(request.id);
+      if (request.state === 'running') await this.#settle(request.id);
     }
   }
 
@@ -82,9 +81,10 @@ export class CaptureTracker {
   async #poll(): Promise<void> {
     const { metrics, leases } = this.deps;
     const polling = !leases || (await leases.claim('poll'));
-    // Every replica, each tick: unfinished uploads and abandoned starts go to whichever replica claims them
-    // first, so relaying is shared and a stopped replica's share is taken over.
+    // Every replica, each tick: unfinished uploads, abandoned starts and due notices go to whichever replica claims
+    // them first, so the work is shared and a stopped replica's share is taken over.
     await this.deps.adoptAbandoned?.();
+    await this.deps.notices.flush();
     if (!polling) return;
     const tracked = await this.deps.store.trackedCommands();
     metrics?.trackedCommands?.(tracked.length);
@@ -109,7 +109,7 @@ export class CaptureTracker {
       }
     }
     metrics?.trackedCommands?.(stillTracked);
-    for (const requestId of changedRequests) await this.#announce(requestId);
+    for (const requestId of changedRequests) await this.#settle(requestId);
   }
 
   /**
@@ -123,7 +123,7 @@ export class CaptureTracker {
     for (const request of await store.activeRequests()) {
       if (request.state !== 'running' || following.has(request.id)) continue;
       const commands = await store.commandsForRequest(request.id);
-      if (commands.length > 0 && commands.every((c) => isFinal(c.status))) await this.#announce(request.id);
+      if (commands.length > 0 && commands.every((c) => isFinal(c.status))) await this.#settle(request.id);
     }
   }
 
@@ -139,31 +139,31 @@ export class CaptureTracker {
     return found;
   }
 
-  /** Tells the thread what happened to a request's commands and rewrites its status message. */
-  async #announce(requestId: string): Promise<void> {
-    const { store, notifier } = this.deps;
-    const request = await store.getRequest(requestId);
-    if (!request) return;
-    const commands = await store.commandsForRequest(requestId);
-    for (const command of commands) {
-      const device = request.devices.find((d) => d.deviceId === command.deviceId);
-      if (!device) continue;
-      if (command.status === 'FAILED' && (await store.claimThreadPost(requestId, `failed:${command.id}`))) {
-        await notifier.postInThread(request, { kind: 'command-failed', device, command });
+  /**
+   * Records what people must be told about a request's commands (each failure and time-out once), marks the request
+   * finished once every command is final, and asks for its status message to be brought up to date. A failure here
+   * is logged and stays with this request: the next tick tries again, and the other requests go on.
+   */
+  async #settle(requestId: string): Promise<void> {
+    const { store, notices, logger } = this.deps;
+    try {
+      const request = await store.getRequest(requestId);
+      if (!request) return;
+      const commands = await store.commandsForRequest(requestId);
+      for (const command of commands) {
+        if (command.status === 'FAILED')
+          await notices.tell(requestId, { kind: 'command-failed', commandId: command.id });
+        if (command.status === 'TIMED_OUT') {
+          await notices.tell(requestId, { kind: 'command-timed-out', commandId: command.id });
+        }
       }
-      if (command.status === 'TIMED_OUT' && (await store.claimThreadPost(requestId, `timed-out:${command.id}`))) {
-        await notifier.postInThread(request, { kind: 'command-timed-out', device, command });
+      if (request.state === 'running' && commands.every((c) => isFinal(c.status))) {
+        await store.updateRequest(requestId, { state: 'finished' });
       }
+      await notices.statusChanged(requestId);
+    } catch (error) {
+      logger.warn({ err: error, requestId }, 'could not record what changed for a request; will try again next tick');
     }
-    if (request.state === 'running' && commands.every((c) => isFinal(c.status))) {
-      // Slack first, then the store: after a crash in between the request is still running, and resuming
-      // rewrites its message, which is harmless; the other order could leave a stale message for good.
-      const finished: CaptureRequest = { ...request, state: 'finished' };
-      await notifier.updateStatus(finished, commands);
-      await store.updateRequest(requestId, { state: 'finished' });
-      return;
-    }
-    await notifier.updateStatus(request, commands);
   }
 }
 

@@ -1,24 +1,21 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import type { z } from 'zod';
+import { redactSecrets } from '../redact.js';
 import { artifactFileName } from './artifact-name.js';
 import { buildCreateBody } from './create-body.js';
-import {
-  type CloudflareMessage,
-  DexApiError,
-  DexNetworkError,
-  DexRateLimitError,
-  DexResponseError,
-  DexUnsafeArtifactError,
-} from './errors.js';
+import { DexApiError, DexNetworkError, DexRateLimitError, DexResponseError, DexUnsafeArtifactError } from './errors.js';
 import { InMemoryRateLimitGate, type RateLimitGate, rateLimitKey, retryAfterToDate } from './rate-limit.js';
 import { backoffDelay, type Clock, DEFAULT_RETRY_POLICY, type RetryPolicy, systemClock } from './retry.js';
 import {
   createResult,
   describeIssues,
+  describeItemIssues,
   envelope,
   failureEnvelope,
   listCommandsResult,
   listDevicesResult,
+  listedCommand,
+  listedDevice,
   quotaResult,
 } from './schemas.js';
 import {
@@ -50,6 +47,16 @@ export interface DexClientOptions {
   random?: () => number;
   /** Called once per HTTP attempt, for metrics and logs. */
   onCall?: (event: DexCallEvent) => void;
+  /** Called for each list item that was skipped because it could not be read (the rest of its page is kept). */
+  onSkippedItem?: (event: DexSkippedItemEvent) => void;
+}
+
+export interface DexSkippedItemEvent {
+  endpoint: DexEndpoint;
+  /** Position of the item in its page's array, from 0. */
+  index: number;
+  /** The field path and what was wrong (`id: missing`); never the item's values. */
+  problem: string;
 }
 
 export interface DexCallEvent {
@@ -97,6 +104,7 @@ export class DexClient {
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #onCall: ((event: DexCallEvent) => void) | undefined;
+  readonly #onSkippedItem: ((event: DexSkippedItemEvent) => void) | undefined;
 
   constructor(options: DexClientOptions) {
     const base = new URL(options.baseUrl);
@@ -117,9 +125,13 @@ export class DexClient {
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#onCall = options.onCall;
+    this.#onSkippedItem = options.onSkippedItem;
   }
 
-  /** Starts commands. Not idempotent, so never retried: on `DexNetworkError.outcomeUnknown`, reconcile by listing. */
+  /**
+   * Starts commands. Not idempotent, so never retried. When it fails, `createOutcomeUnknown(error)` says whether
+   * commands may have started anyway: then reconcile by listing, never by sending it again.
+   */
   async createCommands(commands: readonly NewCommand[], options: CallOptions = {}): Promise<CreatedCommand[]> {
     const body = buildCreateBody(commands);
     const result = await this.#json(
@@ -140,6 +152,7 @@ export class DexClient {
     return this.#page(
       { ...options, endpoint: 'list', method: 'GET', path: `${this.#accountPath}/dex/commands`, query },
       listCommandsResult,
+      listedCommand,
     );
   }
 
@@ -161,6 +174,7 @@ export class DexClient {
         query: params,
       },
       listDevicesResult,
+      listedDevice,
     );
   }
 
@@ -220,12 +234,20 @@ export class DexClient {
     await this.#pool.close();
   }
 
-  async #page<T>(request: SendRequest, schema: z.ZodType<T[]>): Promise<Page<T>> {
+  /** A list page: the envelope must be right, but each item is read on its own and skipped if unusable. */
+  async #page<T>(request: SendRequest, schema: z.ZodType<unknown[]>, item: z.ZodType<T>): Promise<Page<T>> {
     const parsed = await this.#parse(request, envelope(schema));
     const info = parsed.result_info ?? {};
     const page = Number(request.query?.get('page'));
+    const items: T[] = [];
+    parsed.result.forEach((raw, index) => {
+      const read = item.safeParse(raw);
+      if (read.success) items.push(read.data);
+      else this.#onSkippedItem?.({ endpoint: request.endpoint, index, problem: describeItemIssues(read.error) });
+    });
     return {
-      items: parsed.result,
+      items,
+      skipped: parsed.result.length - items.length,
       page: info.page ?? page,
       perPage: info.per_page ?? Number(request.query?.get('per_page')),
       totalPages: info.total_pages ?? null,
@@ -246,17 +268,17 @@ export class DexClient {
     try {
       json = JSON.parse(text);
     } catch {
-      throw new DexResponseError(request.endpoint, 'body is not valid JSON', excerpt(text), response.statusCode, cfRay);
+      const bodyExcerpt = this.#excerpt(text);
+      throw new DexResponseError(request.endpoint, 'body is not valid JSON', bodyExcerpt, response.statusCode, cfRay);
     }
     // `success: false` on a 2xx carries errors and no usable result: report Cloudflare's errors, not a shape problem.
     if ((json as { success?: unknown } | null)?.success === false) {
-      const { errors } = failureEnvelope.parse(json);
-      throw new DexApiError({ endpoint: request.endpoint, status: response.statusCode, errors, cfRay });
+      throw this.#apiError(request.endpoint, response.statusCode, text, cfRay);
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const problem = describeIssues(parsed.error);
-      throw new DexResponseError(request.endpoint, problem, excerpt(text), response.statusCode, cfRay);
+      throw new DexResponseError(request.endpoint, problem, this.#excerpt(text), response.statusCode, cfRay);
     }
     return parsed.data;
   }
@@ -329,11 +351,8 @@ export class DexClient {
     const waitMs = until.getTime() - this.#clock.now();
     if (waitMs <= 0) return 0;
     if (waitMs > this.#retry.maxRateLimitWaitMs) {
-      const message = `not sent: calls with this token are held back until ${until.toISOString()}`;
-      throw new DexRateLimitError(
-        { endpoint: request.endpoint, status: 429, errors: [{ code: 0, message }], cfRay: null },
-        until,
-      );
+      const detail = `not sent: calls with this token are held back until ${until.toISOString()}`;
+      throw new DexRateLimitError({ endpoint: request.endpoint, status: 429, errors: [], cfRay: null, detail }, until);
     }
     await this.#clock.sleep(waitMs, request.signal);
     return waitMs;
@@ -341,18 +360,47 @@ export class DexClient {
 
   async #errorFrom(endpoint: DexEndpoint, response: RawResponse, retryAt?: Date): Promise<DexApiError> {
     const text = await readCapped(response, endpoint, 'GET').catch(() => '');
-    let errors: CloudflareMessage[] = [];
-    try {
-      errors = failureEnvelope.parse(JSON.parse(text)).errors;
-    } catch {
-      // Not an envelope (a proxy's HTML page, say): keep the status and an excerpt.
-      if (text.trim()) errors = [{ code: 0, message: excerpt(text) }];
-    }
-    const details = { endpoint, status: response.statusCode, errors, cfRay: header(response, 'cf-ray') };
+    const cfRay = header(response, 'cf-ray');
     if (response.statusCode === 429) {
-      return new DexRateLimitError(details, retryAt ?? retryAfterToDate(header(response, 'retry-after'), Date.now()));
+      const until = retryAt ?? retryAfterToDate(header(response, 'retry-after'), this.#clock.now());
+      return new DexRateLimitError(this.#apiErrorDetails(endpoint, response.statusCode, text, cfRay), until);
     }
-    return new DexApiError(details);
+    return this.#apiError(endpoint, response.statusCode, text, cfRay);
+  }
+
+  #apiError(endpoint: DexEndpoint, status: number, text: string, cfRay: string | null): DexApiError {
+    return new DexApiError(this.#apiErrorDetails(endpoint, status, text, cfRay));
+  }
+
+  /**
+   * Only a Cloudflare failure envelope fills `errors` (its messages redacted: one could echo a credential). Any
+   * other body, such as a proxy's HTML page, which may echo the request's headers, is kept as a redacted excerpt
+   * for logs: nothing of it may reach a person.
+   */
+  #apiErrorDetails(endpoint: DexEndpoint, status: number, text: string, cfRay: string | null) {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    const envelope = failureEnvelope.safeParse(body);
+    if (envelope.success) {
+      const errors = envelope.data.errors.map((e) => ({ ...e, message: this.#redact(e.message) }));
+      return { endpoint, status, errors, cfRay };
+    }
+    return { endpoint, status, errors: [], cfRay, bodyExcerpt: this.#excerpt(text) };
+  }
+
+  /** Masks credentials, this client's token first, in text that came from a response. */
+  #redact(text: string): string {
+    return redactSecrets(text, [this.#token]);
+  }
+
+  /** The start of a body, flattened, for logs: redacted before it is cut, so a credential cannot be half kept. */
+  #excerpt(text: string): string {
+    const flat = this.#redact(text).replace(/\s+/g, ' ').trim();
+    return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
   }
 }
 
@@ -360,8 +408,10 @@ async function* walkPages<T>(fetchPage: (page: number) => Promise<Page<T>>): Asy
   for (let page = 1; ; page++) {
     const result = await fetchPage(page);
     yield* result.items;
+    // Skipped items still count towards the page being full: a short page is the last one, a full one may not be.
+    const received = result.items.length + result.skipped;
     const lastPage = result.totalPages !== null && page >= result.totalPages;
-    if (result.items.length === 0 || result.items.length < result.perPage || lastPage) return;
+    if (received === 0 || received < result.perPage || lastPage) return;
   }
 }
 
@@ -415,9 +465,4 @@ function header(response: RawResponse, name: string): string | null {
 function numberHeader(value: string | null | undefined): number | null {
   if (value === null || value === undefined || !/^\d+$/.test(value)) return null;
   return Number(value);
-}
-
-function excerpt(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
 }

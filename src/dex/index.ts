@@ -1,5 +1,11 @@
 export { artifactFileName } from './artifact-name.js';
-export { type CallOptions, type DexCallEvent, DexClient, type DexClientOptions } from './client.js';
+export {
+  type CallOptions,
+  type DexCallEvent,
+  DexClient,
+  type DexClientOptions,
+  type DexSkippedItemEvent,
+} from './client.js';
 export { buildCreateBody, type CreateCommandsBody } from './create-body.js';
 export * from './errors.js';
 export {

@@ -11,10 +11,19 @@ const cloudflareMessage = z.looseObject({
   source: z.looseObject({ pointer: z.string().optional() }).optional(),
 });
 
-/** Failure bodies are read leniently: all we want from them is `errors[]`. */
-export const failureEnvelope = z.looseObject({
-  errors: z.array(cloudflareMessage).catch([]),
-});
+/**
+ * A Cloudflare failure envelope: JSON with `success: false` and an `errors` array. All we want from it is the
+ * messages, so one malformed message is dropped rather than losing the others. Anything else (a proxy's page or
+ * JSON of its own) is not Cloudflare speaking, and fails to parse.
+ */
+export const failureEnvelope = z
+  .looseObject({ success: z.literal(false), errors: z.array(z.unknown()) })
+  .transform((body) => ({
+    errors: body.errors.flatMap((message) => {
+      const parsed = cloudflareMessage.safeParse(message);
+      return parsed.success ? [parsed.data] : [];
+    }),
+  }));
 
 const resultInfo = z.looseObject({
   count: z.number().optional(),
@@ -47,19 +56,6 @@ export function envelope<T extends z.ZodType>(result: T): ReturnType<typeof buil
   return built as ReturnType<typeof buildEnvelope<T>>;
 }
 
-const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
-
-/** Devices report timestamps like `2023-10-11 00:00:00+00` (not RFC 3339): read them leniently. */
-const looseTimestamp = z
-  .string()
-  .nullish()
-  .transform((s) => {
-    if (!s) return null;
-    const normalised = s.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00');
-    const date = new Date(normalised);
-    return Number.isNaN(date.getTime()) ? null : date;
-  });
-
 const createdCommand = z
   .looseObject({
     id: z.string().min(1),
@@ -80,73 +76,129 @@ const createdCommand = z
     }),
   );
 
+// Strict, unlike the lists: every created command's id is needed to follow it, so a create answer we cannot read
+// whole is an unknown outcome (see createOutcomeUnknown), never a partial success.
 export const createResult = z.looseObject({ commands: z.array(createdCommand).default([]) });
 
-const listedCommand = z
-  .looseObject({
-    id: z.string().min(1),
-    type: z.string().nullish(),
-    status: z.string().nullish(),
-    device_id: z.string().nullish(),
-    registration_id: z.string().nullish(),
-    user_email: z.string().nullish(),
-    created_date: isoDate.nullish(),
-    completed_date: isoDate.nullish(),
-    filename: z.string().nullish(),
-  })
-  .transform(
-    (c): Command => ({
-      id: c.id,
-      type: c.type ?? 'unknown',
-      status: c.status ?? 'unknown',
-      deviceId: c.device_id ?? null,
-      registrationId: c.registration_id ?? null,
-      userEmail: c.user_email ?? null,
-      createdAt: c.created_date ?? null,
-      completedAt: c.completed_date ?? null,
-      filename: c.filename ?? null,
-    }),
-  );
+// ---- list items ------------------------------------------------------------------------------------------------
+// Cloudflare's OpenAPI (2026-07) makes every list-item field optional, and `completed_date` and `filename` nullable.
+// Each item is read on its own, so one item we cannot use is skipped (and reported) without failing the page. Only
+// the field that identifies an item is required: `id` for a command, `deviceId` for a device. Every other field that
+// is missing, null, of the wrong type or (for a date) unreadable is read as absent, as if Cloudflare had left it out.
 
-// `result` may be null or lack the array when nothing matched.
+/** Our own wording for a missing or wrong required field: a problem names the field, never its value. */
+const requiredId = z
+  .string({
+    error: (issue) => (issue.input === undefined ? 'missing' : `expected a string, got ${kindOf(issue.input)}`),
+  })
+  .min(1, { error: 'empty' });
+const optionalText = z.string().nullish().catch(null);
+const optionalDate = z.unknown().optional().transform(readDate);
+
+function item<T extends z.core.$ZodLooseShape>(shape: T) {
+  return z.looseObject(shape, { error: (issue) => `expected an object, got ${kindOf(issue.input)}` });
+}
+
+export const listedCommand = item({
+  id: requiredId,
+  type: optionalText,
+  status: optionalText,
+  device_id: optionalText,
+  registration_id: optionalText,
+  user_email: optionalText,
+  created_date: optionalDate,
+  completed_date: optionalDate,
+  filename: optionalText,
+}).transform(
+  (c): Command => ({
+    id: c.id,
+    type: c.type ?? 'unknown',
+    status: c.status ?? 'unknown',
+    deviceId: c.device_id ?? null,
+    registrationId: c.registration_id ?? null,
+    userEmail: c.user_email ?? null,
+    createdAt: c.created_date,
+    completedAt: c.completed_date,
+    filename: c.filename ?? null,
+  }),
+);
+
+export const listedDevice = item({
+  deviceId: requiredId,
+  deviceName: optionalText,
+  eligible: z.boolean().nullish().catch(null),
+  ineligibleReason: optionalText,
+  personEmail: optionalText,
+  platform: optionalText,
+  registrationId: optionalText,
+  status: optionalText,
+  timestamp: optionalDate,
+  version: optionalText,
+}).transform(
+  (d): Device => ({
+    id: d.deviceId,
+    name: d.deviceName || d.deviceId,
+    // A device the API does not call eligible is not offered for capture.
+    eligible: d.eligible === true,
+    ineligibleReason: d.ineligibleReason || null,
+    email: d.personEmail ?? '',
+    platform: d.platform ?? 'unknown',
+    registrationId: d.registrationId || null,
+    networkStatus: d.status ?? null,
+    lastSeenAt: d.timestamp,
+    warpVersion: d.version ?? null,
+  }),
+);
+
+// The page itself stays strict: `result` may be null or lack the array when nothing matched, but an array it must be.
 export const listCommandsResult = z
-  .looseObject({ commands: z.array(listedCommand).nullish() })
+  .looseObject({ commands: z.array(z.unknown()).nullish() })
   .nullable()
   .transform((r) => r?.commands ?? []);
 
-const device = z
-  .looseObject({
-    deviceId: z.string().min(1),
-    deviceName: z.string().nullish(),
-    eligible: z.boolean().nullish(),
-    ineligibleReason: z.string().nullish(),
-    personEmail: z.string().nullish(),
-    platform: z.string().nullish(),
-    registrationId: z.string().nullish(),
-    status: z.string().nullish(),
-    timestamp: looseTimestamp,
-    version: z.string().nullish(),
-  })
-  .transform(
-    (d): Device => ({
-      id: d.deviceId,
-      name: d.deviceName || d.deviceId,
-      // A device the API does not call eligible is not offered for capture.
-      eligible: d.eligible === true,
-      ineligibleReason: d.ineligibleReason || null,
-      email: d.personEmail ?? '',
-      platform: d.platform ?? 'unknown',
-      registrationId: d.registrationId || null,
-      networkStatus: d.status ?? null,
-      lastSeenAt: d.timestamp,
-      warpVersion: d.version ?? null,
-    }),
-  );
-
 export const listDevicesResult = z
-  .looseObject({ devices: z.array(device).nullish() })
+  .looseObject({ devices: z.array(z.unknown()).nullish() })
   .nullable()
   .transform((r) => r?.devices ?? []);
+
+/** Why one list item cannot be used, e.g. `id: missing`: the field path and what was wrong, never a value. */
+export function describeItemIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.length === 0 ? '(item)' : formatPath(issue.path)}: ${issue.message}`)
+    .join('; ');
+}
+
+// ---- dates -----------------------------------------------------------------------------------------------------
+
+// RFC 3339 and the forms seen beside it: a space for the `T`, fractional seconds of any length, and offsets written
+// `Z`, `+00`, `+0000` or `+00:00` (devices report `2023-10-11 00:00:00+00`). A time without a zone is not accepted:
+// it could be any zone.
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))? ?(?:[Zz]|([+-])(\d{2})(?::?(\d{2}))?)$/;
+
+/** A date-time as Cloudflare writes it in any of the forms above, or null when it is not one. */
+export function readDate(value: unknown): Date | null {
+  if (typeof value !== 'string') return null;
+  const match = DATE_TIME.exec(value.trim());
+  if (!match) return null;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as Six;
+  const [offsetHours, offsetMinutes] = [Number(match[9] ?? 0), Number(match[10] ?? 0)];
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  // Second 60 is RFC 3339's leap second.
+  const valid =
+    daysInMonth !== undefined && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 60;
+  if (!valid || offsetHours > 23 || offsetMinutes > 59) return null;
+  const date = new Date(0);
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0–99 as 1900–1999.
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, Number((match[7] ?? '').padEnd(3, '0').slice(0, 3)));
+  const sign = match[8] === '-' ? -1 : 1;
+  return new Date(date.getTime() - sign * (offsetHours * 60 + offsetMinutes) * 60_000);
+}
+
+type Six = [number, number, number, number, number, number];
 
 /**
  * We read `quota` as the TOTAL allowed per window. The spec said "remaining" until 2026-06 and
@@ -157,7 +209,12 @@ export const quotaResult = z
   .looseObject({
     quota: z.number().nonnegative(),
     quota_usage: z.number().nonnegative(),
-    reset_time: isoDate,
+    reset_time: z.string().transform((value, context) => {
+      const date = readDate(value);
+      if (date) return date;
+      context.addIssue({ code: 'custom', message: 'not a date-time' });
+      return z.NEVER;
+    }),
   })
   .transform(
     (q): Quota => ({
@@ -182,4 +239,10 @@ function formatPath(path: PropertyKey[]): string {
     if (typeof key === 'number') return `${out}[${key}]`;
     return out ? `${out}.${String(key)}` : String(key);
   }, '');
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
 }

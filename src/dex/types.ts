@@ -86,6 +86,8 @@ export interface Device {
 
 export interface Page<T> {
   items: T[];
+  /** Items in the page that could not be read and were left out of `items` (reported through `onSkippedItem`). */
+  skipped: number;
   page: number;
   perPage: number;
   totalPages: number | null;

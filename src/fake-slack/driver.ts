@@ -120,13 +120,21 @@ export class SlackDriver {
     return response.body as OptionsAnswer;
   }
 
-  /** Pressing the modal's submit button with `values` entered (untouched elements submit their initial value). */
-  async submitView(viewRef: ViewRef, values: StateValues = {}, options: SendOptions = {}): Promise<SubmitResult> {
+  /**
+   * Pressing the modal's submit button with `values` entered (untouched elements submit their initial value).
+   * `forgedPrivateMetadata` replaces the view's private_metadata in the payload, as a tampered request would.
+   */
+  async submitView(
+    viewRef: ViewRef,
+    values: StateValues = {},
+    { forgedPrivateMetadata, ...options }: SendOptions & { forgedPrivateMetadata?: string } = {},
+  ): Promise<SubmitResult> {
     const { views } = this.services;
     const view = this.openView(viewIdOf(viewRef));
     const state = buildState(view.view.blocks, values);
     const triggerId = views.issueTrigger(this.actor.userId, view.id);
     const payload = viewSubmissionPayload(this.services, this.actor, view, state, triggerId);
+    if (forgedPrivateMetadata !== undefined) (payload.view as JsonObject).private_metadata = forgedPrivateMetadata;
     const response = await this.transport.send('interactive', payload, true, options);
     return { ...response, ...this.applySubmissionAnswer(view, response) };
   }

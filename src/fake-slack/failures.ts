@@ -23,7 +23,9 @@ export class Failures {
   }
 
   /** The failure this call must give, if one is armed; counts it down. */
-  take(method: string): { error: SlackApiError; headers: Record<string, string> } | undefined {
+  take(
+    method: string,
+  ): { error: SlackApiError; headers: Record<string, string>; afterProcessing: boolean; delayMs: number } | undefined {
     const list = this.armed.get(method);
     const armed = list?.[0];
     if (!list || !armed) return undefined;
@@ -33,7 +35,12 @@ export class Failures {
     const status = armed.spec.status ?? (method === 'upload' || method === 'respond' ? 500 : 200);
     const error = armed.spec.error ?? defaultError(status);
     const headers: Record<string, string> = status === 429 ? { 'retry-after': String(armed.spec.retryAfter ?? 1) } : {};
-    return { error: new SlackApiError(error, {}, status), headers };
+    return {
+      error: new SlackApiError(error, {}, status),
+      headers,
+      afterProcessing: armed.spec.afterProcessing === true,
+      delayMs: armed.spec.delayMs ?? 0,
+    };
   }
 }
 

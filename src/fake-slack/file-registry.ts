@@ -13,6 +13,8 @@ export interface FakeFile {
   upload?: ReceivedUpload;
   /** Set by the first successful files.completeUploadExternal. */
   completed?: { title: string; channelId?: string; threadTs?: string; comment?: string };
+  /** Every place it was shared (files.info `shares`); completing again shares it again, as Slack does. */
+  shares: { channelId: string; ts: string; threadTs?: string }[];
 }
 
 /** Files between files.getUploadURLExternal and files.completeUploadExternal. */
@@ -27,6 +29,7 @@ export class FileRegistry {
       filename,
       declaredLength,
       state: 'pending',
+      shares: [],
       ...(altText !== undefined && { altText }),
     };
     this.files.set(file.id, file);

@@ -59,16 +59,17 @@ export const fileMethods: MethodTable = {
       if (!file.completed && file.state !== 'uploaded') throw new SlackApiError('upload_incomplete');
     }
     for (const { ref, file } of targets) {
-      if (file.completed) continue; // completing again is a no-op, never a second share
-      const title = ref.title ?? file.filename;
-      file.completed = {
+      // Completing again with a channel shares the file again (seen with Slack: a bot that completes a file twice
+      // after a restart posts it twice), so a client must check files.info first.
+      const title = file.completed?.title ?? ref.title ?? file.filename;
+      file.completed ??= {
         title,
         ...(channelId !== undefined && { channelId }),
         ...(threadTs !== undefined && { threadTs }),
         ...(comment !== undefined && { comment }),
       };
       if (channelId === undefined || !file.upload) continue;
-      workspace.share(
+      const shared = workspace.share(
         channelId,
         {
           fileId: file.id,
@@ -81,7 +82,30 @@ export const fileMethods: MethodTable = {
         },
         threadTs,
       );
+      file.shares.push({
+        channelId: shared.channel,
+        ts: shared.ts,
+        ...(shared.threadTs !== undefined && { threadTs: shared.threadTs }),
+      });
     }
     return { ok: true, files: targets.map(({ file }) => fileJson(file, services)) };
+  }),
+
+  /** The file and where it is shared: `shares.public` / `shares.private`, by channel, each share with its thread. */
+  'files.info': botMethod((args, services) => {
+    const file = services.files.get(requireString(args, 'file', 'file_not_found'));
+    const shares: { public: JsonObject; private: JsonObject } = { public: {}, private: {} };
+    for (const share of file.shares) {
+      const channel = services.workspace.channel(share.channelId);
+      const bucket = channel.isPrivate || channel.isIm ? shares.private : shares.public;
+      const list = (bucket[share.channelId] as JsonObject[] | undefined) ?? [];
+      list.push({
+        ts: share.ts,
+        ...(share.threadTs !== undefined && { thread_ts: share.threadTs }),
+        channel_name: channel.name,
+      });
+      bucket[share.channelId] = list;
+    }
+    return { ok: true, file: { ...fileJson(file, services), shares } };
   }),
 };

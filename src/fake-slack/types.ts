@@ -127,4 +127,8 @@ export interface FailureSpec {
   retryAfter?: number;
   /** How many calls it affects; default 1. */
   times?: number;
+  /** The call takes effect first, then this failure is the answer: Slack did it, but the answer was lost. */
+  afterProcessing?: boolean;
+  /** Waits this long (real time) before answering: a Slack that hangs. */
+  delayMs?: number;
 }

@@ -27,6 +27,43 @@ export interface DropDownloadFault {
 export interface DropConnectionFault extends FaultTarget {
   when: 'before-processing' | 'after-processing';
 }
+export interface GarbledResponseFault extends FaultTarget {
+  /** HTTP status of the garbled answer; default 200. */
+  status?: number;
+  /**
+   * 'html': an HTML error page, as a proxy or gateway sends; 'truncated-json': the JSON answer cut in half, with a
+   * Content-Length that matches what is sent; 'cut-off': the JSON answer's full Content-Length promised, half of
+   * it sent, then the connection closed.
+   */
+  body: 'html' | 'truncated-json' | 'cut-off';
+  /** 'after-processing': the request took effect first (a create really created its commands). */
+  when: 'before-processing' | 'after-processing';
+  /** The HTML page lists every request header, Authorization included, as some proxies' error pages do. */
+  echoHeaders?: boolean;
+}
+export interface ChunkedDownloadFault {
+  times?: number;
+}
+export interface SlowDownloadFault {
+  bytesPerChunk: number;
+  /** Real milliseconds between chunks. */
+  intervalMs: number;
+  times?: number;
+}
+export const MALFORMED_ITEM_KINDS = ['no-id', 'space-date', 'offset-0000', 'wrong-type'] as const;
+/**
+ * 'no-id' and 'wrong-type' add a bogus item to the page (one without its id, one whose id is a number);
+ * 'space-date' and 'offset-0000' rewrite the dates of the real items (`2026-11-25 18:11:19.117+00`,
+ * `2026-11-25T18:11:19.117+0000`), which stay findable.
+ */
+export type MalformedItemKind = (typeof MALFORMED_ITEM_KINDS)[number];
+export type ListEndpoint = 'list' | 'devices';
+export interface MalformedListItemsFault {
+  kinds: readonly MalformedItemKind[];
+  /** Default both list endpoints. */
+  endpoint?: ListEndpoint | readonly ListEndpoint[];
+  times?: number;
+}
 
 interface FaultSpecs {
   rateLimit: RateLimitFault;
@@ -35,6 +72,10 @@ interface FaultSpecs {
   malformedJson: MalformedJsonFault;
   dropDownload: DropDownloadFault;
   dropConnection: DropConnectionFault;
+  garbledResponse: GarbledResponseFault;
+  chunkedDownload: ChunkedDownloadFault;
+  slowDownload: SlowDownloadFault;
+  malformedListItems: MalformedListItemsFault;
 }
 type FaultKind = keyof FaultSpecs;
 
@@ -59,6 +100,14 @@ export interface FaultControls {
   dropDownload(fault: DropDownloadFault): void;
   /** Destroys the socket without answering, before or after the request took effect. */
   dropConnection(fault: DropConnectionFault): void;
+  /** Answers with something that is not the API's envelope (see GarbledResponseFault), before or after processing. */
+  garbledResponse(fault: GarbledResponseFault): void;
+  /** Sends the download with `Transfer-Encoding: chunked` and no `Content-Length`; the bytes are the same. */
+  chunkedDownload(fault?: ChunkedDownloadFault): void;
+  /** Drips the download: `bytesPerChunk` bytes every `intervalMs` (real time) until done or the client goes away. */
+  slowDownload(fault: SlowDownloadFault): void;
+  /** Puts items a strict reader would choke on into each list page (see MalformedItemKind). */
+  malformedListItems(fault: MalformedListItemsFault): void;
   clear(): void;
 }
 
@@ -93,10 +142,42 @@ export class FaultInjector implements FaultControls {
   }
 
   dropConnection(fault: DropConnectionFault): void {
-    if (fault.when !== 'before-processing' && fault.when !== 'after-processing') {
-      throw new RangeError(`dropConnection.when must be 'before-processing' or 'after-processing'`);
-    }
+    requireOneOf('dropConnection.when', fault.when, ['before-processing', 'after-processing']);
     this.arm('dropConnection', fault, fault.endpoint);
+  }
+
+  garbledResponse(fault: GarbledResponseFault): void {
+    requireOneOf('garbledResponse.body', fault.body, ['html', 'truncated-json', 'cut-off']);
+    requireOneOf('garbledResponse.when', fault.when, ['before-processing', 'after-processing']);
+    const status = fault.status ?? 200;
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw new RangeError(`garbledResponse.status must be an HTTP status from 200 to 599, got ${status}`);
+    }
+    if (fault.echoHeaders && fault.body !== 'html')
+      throw new RangeError(`garbledResponse.echoHeaders needs body 'html'`);
+    this.arm('garbledResponse', fault, fault.endpoint);
+  }
+
+  chunkedDownload(fault: ChunkedDownloadFault = {}): void {
+    this.arm('chunkedDownload', fault, 'download');
+  }
+
+  slowDownload(fault: SlowDownloadFault): void {
+    if (!Number.isInteger(fault.bytesPerChunk) || fault.bytesPerChunk < 1) {
+      throw new RangeError(`bytesPerChunk must be a whole number >= 1, got ${fault.bytesPerChunk}`);
+    }
+    requireNonNegative('intervalMs', fault.intervalMs);
+    this.arm('slowDownload', fault, 'download');
+  }
+
+  malformedListItems(fault: MalformedListItemsFault): void {
+    if (!Array.isArray(fault.kinds) || fault.kinds.length === 0) {
+      throw new RangeError(`malformedListItems.kinds must list at least one of ${MALFORMED_ITEM_KINDS.join(', ')}`);
+    }
+    for (const kind of fault.kinds) requireOneOf('malformedListItems.kinds', kind, MALFORMED_ITEM_KINDS);
+    const endpoints = fault.endpoint === undefined ? ['list', 'devices'] : [fault.endpoint].flat();
+    for (const endpoint of endpoints) requireOneOf('malformedListItems.endpoint', endpoint, ['list', 'devices']);
+    this.arm('malformedListItems', fault, endpoints as ListEndpoint[]);
   }
 
   clear(): void {
@@ -135,6 +216,12 @@ export class FaultInjector implements FaultControls {
 
 function requireNonNegative(name: string, value: number): void {
   if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a finite number >= 0, got ${value}`);
+}
+
+function requireOneOf(name: string, value: unknown, allowed: readonly string[]): void {
+  if (!allowed.includes(value as string)) {
+    throw new RangeError(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${String(value)}`);
+  }
 }
 
 function requirePositive(name: string, value: number): void {

@@ -135,9 +135,14 @@ export class Fleet {
   }
 }
 
+/** When the device was last seen: always recently, relative to the simulated now. */
+export function lastSeenMs(device: SimDevice, nowMs: number): number {
+  return nowMs - device.lastSeenSecondsAgo * 1000;
+}
+
 /** `timestamp` in the devices endpoint's (not quite RFC3339) format, e.g. "2026-11-25 14:02:00+00". */
 export function deviceTimestamp(device: SimDevice, nowMs: number): string {
-  const iso = new Date(nowMs - device.lastSeenSecondsAgo * 1000).toISOString();
+  const iso = new Date(lastSeenMs(device, nowMs)).toISOString();
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}+00`;
 }
 

@@ -11,16 +11,23 @@ import { RATE_LIMIT_REQUESTS, RateLimiter } from './rate-limit.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { API_PREFIX } from './routes.js';
 import { HOST, SimulatorServer } from './server.js';
-import type { ArtifactKindName, FilenameStyle, SimulatorState } from './state.js';
+import { type ArtifactKindName, FILENAME_FORMS, type FilenameForm, type SimulatorState } from './state.js';
 
 export type { SimCommand } from './commands.js';
 export type { Endpoint, EndpointName } from './endpoints.js';
 export { ErrorCode } from './errors.js';
-export type { FaultControls } from './faults.js';
+export type {
+  ChunkedDownloadFault,
+  FaultControls,
+  GarbledResponseFault,
+  MalformedItemKind,
+  MalformedListItemsFault,
+  SlowDownloadFault,
+} from './faults.js';
 export type { DeviceBehaviour, DevicePlatform, NewSimDevice, SimDevice } from './fleet.js';
 export type { CommandStatus, CommandType } from './lifecycle.js';
 export type { RequestLogEntry } from './request-log.js';
-export type { FilenameStyle } from './state.js';
+export { FILENAME_FORMS, type FilenameForm } from './state.js';
 
 /*
  * The DEX remote-captures API simulator: a real HTTP server on 127.0.0.1 that answers like
@@ -52,8 +59,8 @@ export interface DexSimulatorOptions {
   timeScale?: number;
   quota?: { total?: number; used?: number };
   artifactSizeBytes?: Partial<Record<ArtifactKindName, number>>;
-  /** What the list returns in `filename` for SUCCESS; default 'url'. */
-  filenameStyle?: FilenameStyle;
+  /** What the list returns in `filename` for SUCCESS (see FilenameForm); default 'device-url'. */
+  filenameForm?: FilenameForm;
   /** Requests per token per 5 minutes before 429s; default 1200, as Cloudflare (benchmarks raise it). */
   rateLimitRequests?: number;
   /** For tests of the simulator itself; defaults to the real artifact builder. */
@@ -80,7 +87,7 @@ export interface DexSimulator {
   setQuota(quota: { total?: number; used?: number }): void;
   /** The quota as the quota endpoint would report it now. */
   getQuota(): { total: number; used: number; resetTime: Date };
-  setFilenameStyle(style: FilenameStyle): void;
+  setFilenameForm(form: FilenameForm): void;
   readonly requests: readonly RequestLogEntry[];
   clearRequests(): void;
   readonly faults: FaultControls;
@@ -105,7 +112,7 @@ const optionsSchema = z.strictObject({
   artifactSizeBytes: z
     .strictObject({ pcap: sizeSchema.default(256 * 1024), 'warp-diag': sizeSchema.default(512 * 1024) })
     .default({ pcap: 256 * 1024, 'warp-diag': 512 * 1024 }),
-  filenameStyle: z.enum(['url', 'name', 'null']).default('url'),
+  filenameForm: z.enum(FILENAME_FORMS).default('device-url'),
   rateLimitRequests: z.number().int().positive().default(RATE_LIMIT_REQUESTS),
   createArtifact: z.custom<CreateArtifact>((value) => typeof value === 'function').optional(),
 });
@@ -123,7 +130,7 @@ export async function startDexSimulator(options: DexSimulatorOptions = {}): Prom
     fleet: Fleet.seeded(config.fleetSize, config.seed),
     commands: new CommandStore(),
     quota: new Quota(config.quota.total, config.quota.used, clock.nowMs()),
-    settings: { filenameStyle: config.filenameStyle, artifactSizeBytes: { ...config.artifactSizeBytes } },
+    settings: { filenameForm: config.filenameForm, artifactSizeBytes: { ...config.artifactSizeBytes } },
   };
   const faults = new FaultInjector();
   const requestLog = new RequestLog();
@@ -161,8 +168,8 @@ export async function startDexSimulator(options: DexSimulatorOptions = {}): Prom
       const quota = state.quota.snapshot(clock.nowMs());
       return { total: quota.total, used: quota.used, resetTime: new Date(quota.resetAtMs) };
     },
-    setFilenameStyle: (style) => {
-      state.settings.filenameStyle = style;
+    setFilenameForm: (form) => {
+      state.settings.filenameForm = z.enum(FILENAME_FORMS).parse(form);
     },
     get requests() {
       return requestLog.all();

@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,7 +9,7 @@ import { type ArtifactStore, downloadArtifact } from './downloads.js';
 import type { EndpointName } from './endpoints.js';
 import { failureEnvelope } from './envelope.js';
 import { ErrorCode } from './errors.js';
-import type { FaultInjector } from './faults.js';
+import type { FaultInjector, GarbledResponseFault, SlowDownloadFault } from './faults.js';
 import type { RateLimiter } from './rate-limit.js';
 import { ApiFailure, type JsonReply, jsonReply, type Reply } from './reply.js';
 import type { RequestLog } from './request-log.js';
@@ -41,6 +41,13 @@ interface Exchange {
 }
 
 const DROPPED = Symbol('dropped');
+
+/** An answer replaced by the garbledResponse fault; `original` is what the handler said, when it ran. */
+interface Garbled {
+  kind: 'garbled';
+  fault: GarbledResponseFault;
+  original: Reply | null;
+}
 
 /**
  * The HTTP side: order of checks is route → auth → rate limit → account → faults → handler, so an unknown route is
@@ -104,7 +111,7 @@ export class SimulatorServer {
     }
   }
 
-  private async process(exchange: Exchange, route: Route | null): Promise<Reply | typeof DROPPED> {
+  private async process(exchange: Exchange, route: Route | null): Promise<Reply | Garbled | typeof DROPPED> {
     const { faults, rateLimiter, state, token } = this.deps;
     const { endpoint } = exchange;
     if (!route) return failure(404, ErrorCode.noRoute, 'No route for the URI');
@@ -116,6 +123,8 @@ export class SimulatorServer {
     if (verdict.blocked) return failure(429, ErrorCode.rateLimited, RATE_LIMITED_MESSAGE);
     if (route.accountId !== state.accountId) return failure(403, ErrorCode.authentication, 'Authentication error');
     if (faults.take('dropConnection', endpoint, (fault) => fault.when === 'before-processing')) return DROPPED;
+    const garbledBefore = faults.take('garbledResponse', endpoint, (fault) => fault.when === 'before-processing');
+    if (garbledBefore) return { kind: 'garbled', fault: garbledBefore, original: null };
     const serverError = faults.take('serverError', endpoint);
     if (serverError) {
       const status = serverError.status ?? 500;
@@ -130,18 +139,20 @@ export class SimulatorServer {
     }
     // 'after-processing': the request took effect (commands created, quota spent) but the answer never arrives.
     if (faults.take('dropConnection', endpoint, (fault) => fault.when === 'after-processing')) return DROPPED;
+    const garbledAfter = faults.take('garbledResponse', endpoint, (fault) => fault.when === 'after-processing');
+    if (garbledAfter) return { kind: 'garbled', fault: garbledAfter, original: reply };
     return reply;
   }
 
   private async dispatch(exchange: Exchange, route: Route): Promise<Reply> {
-    const { state, artifacts } = this.deps;
+    const { state, artifacts, faults } = this.deps;
     switch (route.endpoint) {
       case 'create':
         return createCommands(state, await readBody(exchange.req));
       case 'list':
-        return listCommands(state, exchange.query);
+        return listCommands(state, exchange.query, () => faults.take('malformedListItems', 'list')?.kinds);
       case 'devices':
-        return listDevices(state, exchange.query);
+        return listDevices(state, exchange.query, () => faults.take('malformedListItems', 'devices')?.kinds);
       case 'quota':
         return getQuota(state);
       case 'download':
@@ -149,7 +160,7 @@ export class SimulatorServer {
     }
   }
 
-  private async send(exchange: Exchange, reply: Reply): Promise<void> {
+  private async send(exchange: Exchange, reply: Reply | Garbled): Promise<void> {
     const { faults } = this.deps;
     const slow = faults.take('slow', exchange.endpoint);
     if (slow) await sleep(slow.delayMs, undefined, { signal: this.closing.signal }).catch(() => {});
@@ -157,27 +168,76 @@ export class SimulatorServer {
       exchange.res.destroy();
       return;
     }
+    if (reply.kind === 'garbled') {
+      this.sendGarbled(exchange, reply);
+      return;
+    }
     if (reply.kind === 'json') {
       const succeeded = reply.status >= 200 && reply.status < 300;
       if (succeeded && faults.take('malformedJson', exchange.endpoint)) {
-        const text = JSON.stringify(reply.body);
-        this.writeText(exchange, 200, reply.headers ?? {}, text.slice(0, Math.max(1, Math.floor(text.length / 2))));
+        const fault: GarbledResponseFault = { body: 'truncated-json', when: 'after-processing' };
+        this.sendGarbled(exchange, { kind: 'garbled', fault, original: reply });
       } else {
         this.writeJson(exchange, reply);
       }
       return;
     }
     const { res, req } = exchange;
+    const headers = { ...this.commonHeaders(exchange), ...reply.headers };
+    if (faults.take('chunkedDownload', 'download')) {
+      // Node frames the body in chunks itself once the header says so.
+      delete headers['content-length'];
+      headers['transfer-encoding'] = 'chunked';
+    }
     exchange.setStatus(reply.status);
-    res.writeHead(reply.status, { ...this.commonHeaders(exchange), ...reply.headers });
+    res.writeHead(reply.status, headers);
     if (req.method === 'HEAD') {
       res.end();
       return;
     }
+    // A cut-off download and a slow one do not combine: the first armed wins.
     const drop = faults.take('dropDownload', 'download');
+    const drip = drop ? undefined : faults.take('slowDownload', 'download');
     const body = reply.open();
     if (drop) await sendPrefixThenDrop(body, res, drop.afterBytes);
+    else if (drip) await sendDripping(body, res, drip, this.closing.signal);
     else await pipeline(body, res).catch(() => {}); // a client that hangs up mid-download is normal
+  }
+
+  /** What a proxy or gateway might send instead of the API's answer (see GarbledResponseFault). */
+  private sendGarbled(exchange: Exchange, { fault, original }: Garbled): void {
+    const { res, req } = exchange;
+    const status = fault.status ?? 200;
+    exchange.setStatus(status);
+    if (fault.body === 'html') {
+      const page = htmlErrorPage(status, fault.echoHeaders ? req.rawHeaders : null);
+      res.writeHead(status, {
+        ...this.commonHeaders(exchange),
+        'content-type': 'text/html; charset=utf-8',
+        'content-length': String(Buffer.byteLength(page)),
+      });
+      res.end(page);
+      return;
+    }
+    // Before processing there is no answer to cut: a gateway's own failure envelope stands in for it.
+    const json =
+      original?.kind === 'json'
+        ? JSON.stringify(original.body)
+        : JSON.stringify(failureEnvelope([{ code: ErrorCode.internalError, message: 'Simulated gateway error' }]));
+    const half = Buffer.from(json).subarray(0, Math.max(1, Math.floor(Buffer.byteLength(json) / 2)));
+    const promised = fault.body === 'cut-off' ? Buffer.byteLength(json) : half.length;
+    res.writeHead(status, {
+      ...this.commonHeaders(exchange),
+      ...(original?.kind === 'json' ? original.headers : {}),
+      'content-type': 'application/json',
+      'content-length': String(promised),
+    });
+    if (fault.body === 'truncated-json') {
+      res.end(half);
+      return;
+    }
+    // Flush what was written, then tear the socket down before the promised length arrives.
+    res.write(half, () => res.socket?.destroy());
   }
 
   private writeJson(exchange: Exchange, reply: JsonReply): void {
@@ -271,6 +331,54 @@ async function sendPrefixThenDrop(body: Readable, res: ServerResponse, limit: nu
     // end() flushes what was written, then the socket is torn down before the promised Content-Length arrives.
     if (socket && !socket.destroyed) socket.end(() => socket.destroy());
   }
+}
+
+/**
+ * Writes the body `bytesPerChunk` bytes at a time, `intervalMs` apart (real time). Stops as soon as the client goes
+ * away or the server closes, so no timer or stream outlives the socket.
+ */
+async function sendDripping(
+  body: Readable,
+  res: ServerResponse,
+  fault: SlowDownloadFault,
+  closing: AbortSignal,
+): Promise<void> {
+  const gone = new AbortController();
+  const onClose = () => gone.abort();
+  res.once('close', onClose);
+  const signal = AbortSignal.any([gone.signal, closing]);
+  res.flushHeaders();
+  let first = true;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      for (let offset = 0; offset < chunk.length; offset += fault.bytesPerChunk) {
+        if (!first) await sleep(fault.intervalMs, undefined, { signal });
+        first = false;
+        if (signal.aborted) return;
+        if (!res.write(chunk.subarray(offset, offset + fault.bytesPerChunk))) await drainOrClose(res);
+      }
+    }
+    res.end();
+  } catch {
+    // Aborted: the client left (nothing to do) or the server is closing (the socket is being destroyed).
+  } finally {
+    body.destroy();
+    res.off('close', onClose);
+    if (!res.writableEnded) res.destroy();
+  }
+}
+
+/** A gateway-style HTML error page; with `rawHeaders`, it lists every request header as some proxies do. */
+function htmlErrorPage(status: number, rawHeaders: readonly string[] | null): string {
+  const title = `${status} ${STATUS_CODES[status] ?? 'Error'}`;
+  const lines: string[] = [];
+  for (let i = 0; rawHeaders && i + 1 < rawHeaders.length; i += 2) lines.push(`${rawHeaders[i]}: ${rawHeaders[i + 1]}`);
+  const echoed = lines.length > 0 ? `<pre>\n${lines.map(escapeHtml).join('\n')}\n</pre>\n` : '';
+  return `<html><head><title>${title}</title></head><body>\n<h1>${title}</h1>\n${echoed}<p>simulated gateway</p>\n</body></html>\n`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 function drainOrClose(res: ServerResponse): Promise<void> {

@@ -4,11 +4,24 @@ import type { Fleet } from './fleet.js';
 import type { Quota } from './quota.js';
 
 export type ArtifactKindName = 'pcap' | 'warp-diag';
-export type FilenameStyle = 'url' | 'name' | 'null';
+/**
+ * What the list gives in `filename` for a finished command; its meaning is undocumented (reference §7.3, §16), so
+ * clients are tested against each form a real account might send:
+ * - 'device-url' (the default): `https://api.cloudflare.com/client/v4/accounts/{a}/dex/devices/{device}/commands/downloads/{id}.zip`,
+ *   the route Cloudflare's own client builds;
+ * - 'url': `https://api.cloudflare.com/client/v4/accounts/{a}/dex/commands/{id}/downloads/{id}.zip`;
+ * - 'bare': `{id}.zip`;
+ * - 'null': null;
+ * - 'opaque': a token that is neither a name nor a URL;
+ * - 'foreign-host': a URL on a host other than Cloudflare's API, which a client must refuse.
+ * Whatever the form, the artifact is served at …/dex/commands/{id}/downloads/{id}.zip (and the device route).
+ */
+export const FILENAME_FORMS = ['device-url', 'url', 'bare', 'null', 'opaque', 'foreign-host'] as const;
+export type FilenameForm = (typeof FILENAME_FORMS)[number];
 
 /** Settings tests may change while the simulator runs. */
 export interface SimulatorSettings {
-  filenameStyle: FilenameStyle;
+  filenameForm: FilenameForm;
   artifactSizeBytes: Record<ArtifactKindName, number>;
 }
 

@@ -1,17 +1,31 @@
+import type { Readable } from 'node:stream';
 import type { webApi } from '@slack/bolt';
-import type { CaptureRequest, StatusMessageRef, TrackedCommand } from '../captures/model.js';
-import type { ArtifactInfo, ArtifactSink, Notifier, ThreadEvent } from '../captures/notifier.js';
+import type { CaptureRequest, InterfaceResult, StatusMessageRef } from '../captures/model.js';
+import {
+  type ArtifactInfo,
+  type ArtifactSink,
+  DeliveryError,
+  type NoticePlace,
+  type Notifier,
+  type StatusView,
+  type ThreadEvent,
+} from '../captures/notifier.js';
+import { delivering, slackErrorCode, toDeliveryError } from './delivery-errors.js';
 import { CAPTURE_TYPE_LABEL } from './ui/format.js';
-import { statusMessage } from './ui/status-message.js';
+import { statusMessage, stoppedWatchingText } from './ui/status-message.js';
 import {
   artifactComment,
   artifactFileName,
+  artifactOrigin,
+  artifactTitle,
   commandFailedMessage,
   commandTimedOutMessage,
   optionsMessage,
+  statusMovedMessage,
+  statusReplacedMessage,
   uploadFailedMessage,
 } from './ui/thread-messages.js';
-import { StreamedUpload } from './upload.js';
+import { type FilePlace, StreamedUpload } from './upload.js';
 
 /** Slack errors that mean "not in this conversation", where a DM is the right fallback. */
 const CANNOT_POST_THERE = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action']);
@@ -24,7 +38,10 @@ export interface SlackNotifierOptions {
   now?: () => Date;
 }
 
-/** The domain's Notifier, in Slack: one status message per request, updated in place, and its thread. */
+/**
+ * The domain's Notifier, in Slack: one status message per request, updated in place, and its thread. Every failure
+ * reaches the domain as a DeliveryError (the notice board decides what to do about it).
+ */
 export class SlackNotifier implements Notifier {
   readonly artifacts: ArtifactSink;
   readonly #client: webApi.WebClient;
@@ -44,44 +61,63 @@ export class SlackNotifier implements Notifier {
     );
   }
 
-  async postStatus(request: CaptureRequest, commands: TrackedCommand[]): Promise<StatusMessageRef> {
-    const message = this.#render(request, commands);
+  async postStatus(view: StatusView, place: NoticePlace): Promise<StatusMessageRef> {
+    const { request } = view;
+    const message = this.#render(view);
+    const post = (channel: string) =>
+      delivering('chat.postMessage', () => this.#client.chat.postMessage({ channel, ...message }));
     let response: Awaited<ReturnType<webApi.WebClient['chat']['postMessage']>>;
     let movedFrom: string | null = null;
-    try {
-      response = await this.#client.chat.postMessage({ channel: request.channelId, ...message });
-    } catch (error) {
-      // The bot cannot post there (a private channel it was not invited to, say): the captures still run,
-      // and the status goes to the requester's DM with the bot instead, saying why.
-      if (!CANNOT_POST_THERE.has((error as { data?: { error?: string } }).data?.error ?? '')) throw error;
+    if (place === 'requester-dm') {
+      response = await post(request.requestedBy);
       movedFrom = request.channelId;
-      response = await this.#client.chat.postMessage({ channel: request.requestedBy, ...message });
+    } else {
+      try {
+        response = await this.#client.chat.postMessage({ channel: request.channelId, ...message });
+      } catch (error) {
+        // The bot cannot post there (a private channel it was not invited to, say): the captures still run,
+        // and the status goes to the requester's DM with the bot instead, saying why.
+        if (!CANNOT_POST_THERE.has(slackErrorCode(error) ?? '')) throw toDeliveryError(error, 'chat.postMessage');
+        movedFrom = request.channelId;
+        response = await post(request.requestedBy);
+      }
     }
-    if (!response.ts || !response.channel) throw new Error('Slack did not say where the status message went');
+    if (!response.ts || !response.channel)
+      throw new DeliveryError('failed', 'Slack did not say where the message went');
     this.#remember(response.ts, message);
-    if (movedFrom) {
-      await this.#client.chat.postMessage({
-        channel: response.channel,
-        thread_ts: response.ts,
-        text: `I can't post in <#${movedFrom}>, so this capture's status is here. To get it there next time, invite me: \`/invite @dex-capture\`.`,
-      });
+    if (movedFrom && place === 'usual') {
+      // Best effort: the status itself is what matters, and it is posted.
+      await this.#client.chat
+        .postMessage({ channel: response.channel, thread_ts: response.ts, text: statusMovedMessage(movedFrom) })
+        .catch(() => {});
     }
     return { channelId: response.channel, ts: response.ts };
   }
 
-  async updateStatus(request: CaptureRequest, commands: TrackedCommand[]): Promise<void> {
-    if (!request.statusMessage) return;
-    const message = this.#render(request, commands);
-    const { ts, channelId } = request.statusMessage;
-    if (this.#shown.get(ts) === JSON.stringify(message)) return;
-    await this.#client.chat.update({ channel: channelId, ts, ...message });
-    this.#remember(ts, message);
+  async updateStatus(view: StatusView): Promise<void> {
+    const ref = view.request.statusMessage;
+    if (!ref) return;
+    const message = this.#render(view);
+    if (this.#shown.get(ref.ts) === JSON.stringify(message)) return;
+    await delivering('chat.update', () => this.#client.chat.update({ channel: ref.channelId, ts: ref.ts, ...message }));
+    this.#remember(ref.ts, message);
   }
 
-  async postInThread(request: CaptureRequest, event: ThreadEvent): Promise<void> {
-    const thread = this.#thread(request);
+  async postInThread(request: CaptureRequest, event: ThreadEvent, place: NoticePlace): Promise<void> {
     const text = this.#threadText(request, event);
-    await this.#client.chat.postMessage({ channel: thread.channelId, thread_ts: thread.threadTs, text });
+    if (place === 'requester-dm') {
+      await delivering('chat.postMessage', () =>
+        this.#client.chat.postMessage({
+          channel: request.requestedBy,
+          text: `${artifactOrigin(request)}\n${text}`,
+        }),
+      );
+      return;
+    }
+    const thread = this.#thread(request);
+    await delivering('chat.postMessage', () =>
+      this.#client.chat.postMessage({ channel: thread.channelId, thread_ts: thread.threadTs, text }),
+    );
   }
 
   #threadText(request: CaptureRequest, event: ThreadEvent): string {
@@ -93,16 +129,17 @@ export class SlackNotifier implements Notifier {
       case 'command-timed-out':
         return commandTimedOutMessage(event.device, event.command);
       case 'upload-failed':
-        return uploadFailedMessage(event.device, event.command.type, this.#dashboardUrl, event.reason);
+        return uploadFailedMessage(event.device, event.command.type, this.#dashboardUrl, event.upload.failure);
       case 'stopped':
-        return `Stopped watching by <@${event.by}>. The API has no cancel: captures may still complete on the device; find them in the Cloudflare dashboard.`;
+        return stoppedWatchingText(event.by);
+      case 'status-replaced':
+        return statusReplacedMessage(request);
     }
   }
 
-  #render(request: CaptureRequest, commands: TrackedCommand[]) {
+  #render(view: StatusView) {
     return statusMessage({
-      request,
-      commands,
+      ...view,
       now: this.#now(),
       dashboardUrl: this.#dashboardUrl,
       artifactDestination: this.#destination,
@@ -116,15 +153,17 @@ export class SlackNotifier implements Notifier {
   }
 
   /** Where a request's zips go: its status thread, or (ARTIFACT_DESTINATION=dm) the requester's DM. */
-  async #artifactPlace(request: CaptureRequest): Promise<{ channelId: string; threadTs?: string }> {
+  async #artifactPlace(request: CaptureRequest): Promise<FilePlace> {
     if (this.#destination === 'thread') return this.#thread(request);
-    const { channel } = await this.#client.conversations.open({ users: request.requestedBy });
-    if (!channel?.id) throw new Error('Slack did not open a direct message with the requester');
+    const { channel } = await delivering('conversations.open', () =>
+      this.#client.conversations.open({ users: request.requestedBy }),
+    );
+    if (!channel?.id) throw new DeliveryError('failed', 'Slack did not open a direct message with the requester');
     return { channelId: channel.id };
   }
 
   #thread(request: CaptureRequest): { channelId: string; threadTs: string } {
-    if (!request.statusMessage) throw new Error(`request ${request.id} has no status message yet`);
+    if (!request.statusMessage) throw new DeliveryError('failed', `request ${request.id} has no status message yet`);
     return { channelId: request.statusMessage.channelId, threadTs: request.statusMessage.ts };
   }
 }
@@ -132,7 +171,7 @@ export class SlackNotifier implements Notifier {
 class SlackArtifactSink implements ArtifactSink {
   constructor(
     private readonly upload: StreamedUpload,
-    private readonly place: (request: CaptureRequest) => Promise<{ channelId: string; threadTs?: string }>,
+    private readonly place: (request: CaptureRequest) => Promise<FilePlace>,
   ) {}
 
   async reserve(info: ArtifactInfo) {
@@ -144,21 +183,25 @@ class SlackArtifactSink implements ArtifactSink {
     return { ...(await this.upload.reserve(fileName, info.bytes)), fileName };
   }
 
-  send(uploadUrl: string, body: import('node:stream').Readable, bytes: number): Promise<void> {
-    return this.upload.send(uploadUrl, body, bytes);
+  send(uploadUrl: string, body: Readable, bytes: number, signal: AbortSignal): Promise<void> {
+    return this.upload.send(uploadUrl, body, bytes, signal);
   }
 
-  async publish(fileId: string, info: ArtifactInfo & { fileName: string; summary: string | null }): Promise<void> {
-    const { channelId, threadTs } = await this.place(info.request);
+  async publish(fileId: string, info: ArtifactInfo & { fileName: string; interfaces: InterfaceResult[] | null }) {
+    const place = await this.place(info.request);
     let comment = artifactComment({
       device: info.device,
       type: info.command.type,
       bytes: info.bytes,
-      summary: info.summary,
+      interfaces: info.interfaces,
     });
     // Away from its thread, a file says which request it belongs to.
-    if (!threadTs) comment += `\nFrom capture \`${info.request.id}\` in <#${info.request.channelId}>.`;
-    const title = `${CAPTURE_TYPE_LABEL[info.command.type]} · ${info.device.name}`;
-    await this.upload.publish(fileId, { channelId, ...(threadTs ? { threadTs } : {}), title, comment });
+    if (!place.threadTs) comment += `\n${artifactOrigin(info.request)}`;
+    const title = artifactTitle(CAPTURE_TYPE_LABEL[info.command.type], info.device);
+    await this.upload.publish(fileId, { ...place, title, comment });
+  }
+
+  async isPublished(fileId: string, info: ArtifactInfo): Promise<boolean> {
+    return this.upload.isShared(fileId, await this.place(info.request));
   }
 }

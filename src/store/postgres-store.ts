@@ -2,15 +2,38 @@ import pg from 'pg';
 import type {
   ArtifactUpload,
   AuditEvent,
+  AuditRefusals,
   CaptureOptions,
   CaptureRequest,
   CaptureType,
+  Notice,
+  NoticeEvent,
   RequestState,
   TargetDevice,
   TrackedCommand,
   UploadStep,
 } from '../captures/model.js';
-import type { CommandPatch, RequestPatch, RequestQuery, Store } from './store.js';
+import { auditActionsSql, auditRefusalsSql } from './audit-queries.js';
+import {
+  decodeInterfaces,
+  decodeLaunch,
+  decodeNoticeEvent,
+  decodeStartFailure,
+  decodeUploadFailure,
+  encodeInterfaces,
+  encodeLaunch,
+  encodeNoticeEvent,
+  encodeStartFailure,
+} from './codec.js';
+import {
+  auditLimit,
+  type CommandPatch,
+  type NoticePatch,
+  type RequestPatch,
+  type RequestQuery,
+  type Store,
+  type UploadPatch,
+} from './store.js';
 
 /**
  * The same numbered steps as SqliteStore's, in PostgreSQL types. Never edit a released step: append a new one.
@@ -109,6 +132,32 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 4,
+    sql: `
+      ALTER TABLE capture_requests ADD COLUMN launch text;
+      ALTER TABLE artifact_uploads ADD COLUMN failure text, ADD COLUMN next_attempt_at timestamptz;
+
+      CREATE TABLE notices (
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        request_id text NOT NULL,
+        key text NOT NULL,
+        event text NOT NULL,
+        state text NOT NULL,
+        version integer NOT NULL,
+        attempts integer NOT NULL,
+        fallback boolean NOT NULL,
+        next_attempt_at bigint NOT NULL,
+        error text,
+        PRIMARY KEY (request_id, key)
+      );
+      CREATE INDEX notices_pending ON notices (next_attempt_at) WHERE state = 'pending';
+
+      INSERT INTO notices (request_id, key, event, state, version, attempts, fallback, next_attempt_at)
+        SELECT request_id, key, '{}', 'done', 1, 0, false, 0 FROM thread_posts;
+      DROP TABLE thread_posts;
+    `,
+  },
 ];
 
 /** Serialises migrations across replicas sharing one database; any fixed bigint works, it only has to be this one. */
@@ -132,6 +181,7 @@ interface RequestRow {
   status_ts: string | null;
   start_error: string | null;
   stopped_by: string | null;
+  launch: string | null;
 }
 
 interface CommandRow {
@@ -157,8 +207,22 @@ interface UploadRow {
   bytes: string | null;
   summary: string | null;
   error: string | null;
+  failure: string | null;
   attempts: number;
+  next_attempt_at: Date | null;
   updated_at: Date;
+}
+
+interface NoticeRow {
+  request_id: string;
+  key: string;
+  event: string;
+  state: string;
+  version: number;
+  attempts: number;
+  fallback: boolean;
+  next_attempt_at: string;
+  error: string | null;
 }
 
 interface AuditRow {
@@ -169,6 +233,29 @@ interface AuditRow {
   request_id: string | null;
   details: Pick<AuditEvent, 'devices' | 'types' | 'options' | 'commandIds'>;
   outcome: string;
+}
+
+/** COUNT and SUM come back as decimal strings (bigint, numeric). */
+interface RefusalsRow {
+  user_id: string;
+  count: string;
+  first_at: Date;
+  last_at: Date;
+  last_outcome: string;
+  total_people: string;
+  total_refusals: string;
+}
+
+function toAuditEvent(row: AuditRow): AuditEvent {
+  return {
+    at: row.at,
+    userId: row.user_id,
+    action: row.action as AuditEvent['action'],
+    channelId: row.channel_id,
+    requestId: row.request_id,
+    ...row.details,
+    outcome: row.outcome,
+  };
 }
 
 // Dates are sent as ISO strings (always UTC, to the millisecond) rather than as Date objects, which pg would format
@@ -191,9 +278,10 @@ function toRequest(row: RequestRow): CaptureRequest {
       row.status_channel !== null && row.status_ts !== null
         ? { channelId: row.status_channel, ts: row.status_ts }
         : null,
-    startError: row.start_error,
+    startError: decodeStartFailure(row.start_error),
     stoppedBy: row.stopped_by,
     dedupeKey: row.dedupe_key,
+    launch: decodeLaunch(row.launch),
   };
 }
 
@@ -221,10 +309,29 @@ function toUpload(row: UploadRow): ArtifactUpload {
     fileName: row.file_name,
     fileId: row.file_id,
     bytes: row.bytes === null ? null : Number(row.bytes),
-    summary: row.summary,
+    interfaces: decodeInterfaces(row.summary),
     error: row.error,
+    failure: decodeUploadFailure(row.failure),
     attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
     updatedAt: row.updated_at,
+  };
+}
+
+/** Null for a row this version cannot read (it is left alone). */
+function toNotice(row: NoticeRow): Notice | null {
+  const event = decodeNoticeEvent(row.event);
+  if (!event) return null;
+  return {
+    requestId: row.request_id,
+    key: row.key,
+    event,
+    state: row.state as Notice['state'],
+    version: row.version,
+    attempts: row.attempts,
+    fallback: row.fallback,
+    nextAttemptAt: new Date(Number(row.next_attempt_at)),
+    error: row.error,
   };
 }
 
@@ -326,8 +433,8 @@ export class PostgresStore implements Store {
   async createRequestOnce(request: CaptureRequest): Promise<{ request: CaptureRequest; created: boolean }> {
     const { rowCount } = await this.pool.query(
       `INSERT INTO capture_requests (id, dedupe_key, requested_by, channel_id, devices, types, options, state,
-         created_at, status_channel, status_ts, start_error, stopped_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         created_at, status_channel, status_ts, start_error, stopped_by, launch)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
        ON CONFLICT (dedupe_key) DO NOTHING`,
       [
         request.id,
@@ -342,8 +449,9 @@ export class PostgresStore implements Store {
         iso(request.createdAt),
         request.statusMessage?.channelId ?? null,
         request.statusMessage?.ts ?? null,
-        request.startError,
+        encodeStartFailure(request.startError) ?? null,
         request.stoppedBy,
+        encodeLaunch(request.launch) ?? null,
       ],
     );
     const { rows } = await this.pool.query<RequestRow>('SELECT * FROM capture_requests WHERE dedupe_key = $1', [
@@ -366,8 +474,9 @@ export class PostgresStore implements Store {
         state: patch.state,
         status_channel: message === undefined ? undefined : (message?.channelId ?? null),
         status_ts: message === undefined ? undefined : (message?.ts ?? null),
-        start_error: patch.startError,
+        start_error: encodeStartFailure(patch.startError),
         stopped_by: patch.stoppedBy,
+        launch: encodeLaunch(patch.launch),
       }),
     );
   }
@@ -460,11 +569,17 @@ export class PostgresStore implements Store {
     return rows.map(toCommand);
   }
 
+  async ownedCommandIds(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM capture_commands WHERE id = ANY($1)', [ids]);
+    return new Set(rows.map((row) => row.id));
+  }
+
   async ensureUpload(upload: ArtifactUpload): Promise<ArtifactUpload> {
     await this.pool.query(
       `INSERT INTO artifact_uploads (command_id, request_id, step, file_name, file_id, bytes, summary, error,
-         attempts, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         failure, attempts, next_attempt_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT (command_id) DO NOTHING`,
       [
         upload.commandId,
@@ -473,9 +588,11 @@ export class PostgresStore implements Store {
         upload.fileName,
         upload.fileId,
         upload.bytes,
-        upload.summary,
+        encodeInterfaces(upload.interfaces) ?? null,
         upload.error,
+        upload.failure,
         upload.attempts,
+        upload.nextAttemptAt && iso(upload.nextAttemptAt),
         iso(upload.updatedAt),
       ],
     );
@@ -487,19 +604,18 @@ export class PostgresStore implements Store {
     return toUpload(stored);
   }
 
-  async updateUpload(
-    commandId: string,
-    patch: Partial<Omit<ArtifactUpload, 'commandId' | 'requestId'>>,
-  ): Promise<void> {
+  async updateUpload(commandId: string, patch: UploadPatch): Promise<void> {
     await this.runPatch(
       patchStatement('artifact_uploads', 'command_id', commandId, {
         step: patch.step,
         file_name: patch.fileName,
         file_id: patch.fileId,
         bytes: patch.bytes,
-        summary: patch.summary,
+        summary: encodeInterfaces(patch.interfaces),
         error: patch.error,
+        failure: patch.failure,
         attempts: patch.attempts,
+        next_attempt_at: isoOrNull(patch.nextAttemptAt),
         updated_at: isoOrNull(patch.updatedAt),
       }),
     );
@@ -527,12 +643,59 @@ export class PostgresStore implements Store {
     return rows.map(toUpload);
   }
 
-  async claimThreadPost(requestId: string, key: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
-      'INSERT INTO thread_posts (request_id, key) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-      [requestId, key],
+  async enqueueNotice(
+    requestId: string,
+    key: string,
+    event: NoticeEvent,
+    now: Date,
+    { repeat = false } = {},
+  ): Promise<void> {
+    // As in SqliteStore: a repeatable notice asked for again is pending anew, with a new version.
+    await this.pool.query(
+      `INSERT INTO notices (request_id, key, event, state, version, attempts, fallback, next_attempt_at)
+       VALUES ($1, $2, $3, 'pending', 1, 0, false, $4)
+       ON CONFLICT (request_id, key) DO UPDATE SET event = excluded.event, state = 'pending',
+         version = notices.version + 1, attempts = 0, fallback = false, next_attempt_at = excluded.next_attempt_at,
+         error = NULL
+       WHERE $5`,
+      [requestId, key, encodeNoticeEvent(event), now.getTime(), repeat],
     );
+  }
+
+  async pendingNotices(requestId: string): Promise<Notice[]> {
+    const { rows } = await this.pool.query<NoticeRow>(
+      `SELECT * FROM notices WHERE request_id = $1 AND state = 'pending' ORDER BY key = 'status' DESC, seq`,
+      [requestId],
+    );
+    return rows.flatMap((row) => toNotice(row) ?? []);
+  }
+
+  async updateNotice(requestId: string, key: string, patch: NoticePatch, ifVersion?: number): Promise<boolean> {
+    const statement = patchStatement('notices', 'request_id', requestId, {
+      state: patch.state,
+      attempts: patch.attempts,
+      fallback: patch.fallback,
+      next_attempt_at: patch.nextAttemptAt?.getTime(),
+      error: patch.error,
+    });
+    if (!statement) return false;
+    const values = [...statement.values, key];
+    let text = `${statement.text} AND key = $${values.length}`;
+    if (ifVersion !== undefined) {
+      values.push(ifVersion);
+      text += ` AND version = $${values.length}`;
+    }
+    const { rowCount } = await this.pool.query(text, values);
     return rowCount === 1;
+  }
+
+  async requestsWithDueNotices(now: Date, limit: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ request_id: string }>(
+      `SELECT request_id FROM notices WHERE state = 'pending' AND next_attempt_at <= $1
+       GROUP BY request_id ORDER BY min(next_attempt_at) LIMIT $2`,
+      [now.getTime(), limit],
+    );
+    return rows.map((row) => row.request_id);
   }
 
   async acquireLease(name: string, owner: string, ttlMs: number, now: Date): Promise<boolean> {
@@ -587,15 +750,33 @@ export class PostgresStore implements Store {
       'SELECT * FROM audit_events WHERE at >= $1 ORDER BY at DESC, id DESC LIMIT $2',
       [iso(since), limit < 0 ? null : limit],
     );
-    return rows.map((row) => ({
-      at: row.at,
-      userId: row.user_id,
-      action: row.action as AuditEvent['action'],
-      channelId: row.channel_id,
-      requestId: row.request_id,
-      ...row.details,
-      outcome: row.outcome,
-    }));
+    return rows.map(toAuditEvent);
+  }
+
+  async auditActionsSince(since: Date, limit?: number): Promise<{ events: AuditEvent[]; total: number }> {
+    const { rows } = await this.pool.query<AuditRow & { total: string }>(auditActionsSql('$1', '$2'), [
+      iso(since),
+      auditLimit(limit),
+    ]);
+    return { events: rows.map(toAuditEvent), total: Number(rows[0]?.total ?? 0) };
+  }
+
+  async auditRefusalsSince(
+    since: Date,
+    limit?: number,
+  ): Promise<{ people: AuditRefusals[]; totalPeople: number; totalRefusals: number }> {
+    const { rows } = await this.pool.query<RefusalsRow>(auditRefusalsSql('$1', '$2'), [iso(since), auditLimit(limit)]);
+    return {
+      people: rows.map((row) => ({
+        userId: row.user_id,
+        count: Number(row.count),
+        firstAt: row.first_at,
+        lastAt: row.last_at,
+        lastOutcome: row.last_outcome,
+      })),
+      totalPeople: Number(rows[0]?.total_people ?? 0),
+      totalRefusals: Number(rows[0]?.total_refusals ?? 0),
+    };
   }
 
   async close(): Promise<void> {

@@ -2,15 +2,38 @@ import Database from 'better-sqlite3';
 import type {
   ArtifactUpload,
   AuditEvent,
+  AuditRefusals,
   CaptureOptions,
   CaptureRequest,
   CaptureType,
+  Notice,
+  NoticeEvent,
   RequestState,
   TargetDevice,
   TrackedCommand,
   UploadStep,
 } from '../captures/model.js';
-import type { CommandPatch, RequestPatch, RequestQuery, Store } from './store.js';
+import { auditActionsSql, auditRefusalsSql } from './audit-queries.js';
+import {
+  decodeInterfaces,
+  decodeLaunch,
+  decodeNoticeEvent,
+  decodeStartFailure,
+  decodeUploadFailure,
+  encodeInterfaces,
+  encodeLaunch,
+  encodeNoticeEvent,
+  encodeStartFailure,
+} from './codec.js';
+import {
+  auditLimit,
+  type CommandPatch,
+  type NoticePatch,
+  type RequestPatch,
+  type RequestQuery,
+  type Store,
+  type UploadPatch,
+} from './store.js';
 
 /**
  * Numbered schema steps, applied in order and recorded in `schema_migrations`. Never edit a released step: append a
@@ -105,6 +128,34 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       ) STRICT;
     `,
   },
+  {
+    // Starting is recorded step by step (launch); uploads keep why they failed and when to try again; thread posts
+    // become an outbox of notices, marked done only once Slack took them (the rows already posted come along as done).
+    version: 4,
+    sql: `
+      ALTER TABLE capture_requests ADD COLUMN launch TEXT;
+      ALTER TABLE artifact_uploads ADD COLUMN failure TEXT;
+      ALTER TABLE artifact_uploads ADD COLUMN next_attempt_at TEXT;
+
+      CREATE TABLE notices (
+        request_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        event TEXT NOT NULL,
+        state TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        attempts INTEGER NOT NULL,
+        fallback INTEGER NOT NULL CHECK (fallback IN (0, 1)),
+        next_attempt_at INTEGER NOT NULL,
+        error TEXT,
+        PRIMARY KEY (request_id, key)
+      ) STRICT;
+      CREATE INDEX notices_pending ON notices (next_attempt_at) WHERE state = 'pending';
+
+      INSERT INTO notices (request_id, key, event, state, version, attempts, fallback, next_attempt_at)
+        SELECT request_id, key, '{}', 'done', 1, 0, 0, 0 FROM thread_posts;
+      DROP TABLE thread_posts;
+    `,
+  },
 ];
 
 interface AuditRow {
@@ -115,6 +166,16 @@ interface AuditRow {
   request_id: string | null;
   details: string;
   outcome: string;
+}
+
+interface RefusalsRow {
+  user_id: string;
+  count: number;
+  first_at: string;
+  last_at: string;
+  last_outcome: string;
+  total_people: number;
+  total_refusals: number;
 }
 
 interface RequestRow {
@@ -131,6 +192,7 @@ interface RequestRow {
   status_ts: string | null;
   start_error: string | null;
   stopped_by: string | null;
+  launch: string | null;
 }
 
 interface CommandRow {
@@ -156,8 +218,22 @@ interface UploadRow {
   bytes: number | null;
   summary: string | null;
   error: string | null;
+  failure: string | null;
   attempts: number;
+  next_attempt_at: string | null;
   updated_at: string;
+}
+
+interface NoticeRow {
+  request_id: string;
+  key: string;
+  event: string;
+  state: string;
+  version: number;
+  attempts: number;
+  fallback: number;
+  next_attempt_at: number;
+  error: string | null;
 }
 
 /**
@@ -199,9 +275,10 @@ function toRequest(row: RequestRow): CaptureRequest {
       row.status_channel !== null && row.status_ts !== null
         ? { channelId: row.status_channel, ts: row.status_ts }
         : null,
-    startError: row.start_error,
+    startError: decodeStartFailure(row.start_error),
     stoppedBy: row.stopped_by,
     dedupeKey: row.dedupe_key,
+    launch: decodeLaunch(row.launch),
   };
 }
 
@@ -229,10 +306,42 @@ function toUpload(row: UploadRow): ArtifactUpload {
     fileName: row.file_name,
     fileId: row.file_id,
     bytes: row.bytes,
-    summary: row.summary,
+    interfaces: decodeInterfaces(row.summary),
     error: row.error,
+    failure: decodeUploadFailure(row.failure),
     attempts: row.attempts,
+    nextAttemptAt: dateOrNull(row.next_attempt_at),
     updatedAt: new Date(row.updated_at),
+  };
+}
+
+/** Null for a row this version cannot read (it is left alone). */
+function toNotice(row: NoticeRow): Notice | null {
+  const event = decodeNoticeEvent(row.event);
+  if (!event) return null;
+  return {
+    requestId: row.request_id,
+    key: row.key,
+    event,
+    state: row.state as Notice['state'],
+    version: row.version,
+    attempts: row.attempts,
+    fallback: row.fallback === 1,
+    nextAttemptAt: new Date(row.next_attempt_at),
+    error: row.error,
+  };
+}
+
+function toAuditEvent(row: AuditRow): AuditEvent {
+  const details = JSON.parse(row.details) as Pick<AuditEvent, 'devices' | 'types' | 'options' | 'commandIds'>;
+  return {
+    at: new Date(row.at),
+    userId: row.user_id,
+    action: row.action as AuditEvent['action'],
+    channelId: row.channel_id,
+    requestId: row.request_id,
+    ...details,
+    outcome: row.outcome,
   };
 }
 
@@ -241,15 +350,22 @@ function prepareStatements(db: Database.Database) {
   return {
     insertRequest: db.prepare(
       `INSERT INTO capture_requests (id, dedupe_key, requested_by, channel_id, devices, types, options, state,
-         created_at, status_channel, status_ts, start_error, stopped_by)
+         created_at, status_channel, status_ts, start_error, stopped_by, launch)
        VALUES (@id, @dedupe_key, @requested_by, @channel_id, @devices, @types, @options, @state,
-         @created_at, @status_channel, @status_ts, @start_error, @stopped_by)
+         @created_at, @status_channel, @status_ts, @start_error, @stopped_by, @launch)
        ON CONFLICT (dedupe_key) DO NOTHING`,
     ),
     requestById: db.prepare<[string], RequestRow>('SELECT * FROM capture_requests WHERE id = ?'),
     requestByDedupeKey: db.prepare<[string], RequestRow>('SELECT * FROM capture_requests WHERE dedupe_key = ?'),
     patchRequest: db.prepare(
-      patchSql('capture_requests', 'id', ['state', 'status_channel', 'status_ts', 'start_error', 'stopped_by']),
+      patchSql('capture_requests', 'id', [
+        'state',
+        'status_channel',
+        'status_ts',
+        'start_error',
+        'stopped_by',
+        'launch',
+      ]),
     ),
     // Optional filters are NULL when absent, so one statement covers every query shape. instr() rather than LIKE:
     // a search for "a_b" or "50%" must match literally.
@@ -282,11 +398,14 @@ function prepareStatements(db: Database.Database) {
     trackedCommands: db.prepare<[], CommandRow>(
       'SELECT * FROM capture_commands WHERE tracking = 1 ORDER BY created_at, rowid',
     ),
+    ownedCommandIds: db
+      .prepare<[string], string>('SELECT id FROM capture_commands WHERE id IN (SELECT value FROM json_each(?))')
+      .pluck(),
     insertUploadIfAbsent: db.prepare(
       `INSERT INTO artifact_uploads (command_id, request_id, step, file_name, file_id, bytes, summary, error,
-         attempts, updated_at)
+         failure, attempts, next_attempt_at, updated_at)
        VALUES (@command_id, @request_id, @step, @file_name, @file_id, @bytes, @summary, @error,
-         @attempts, @updated_at)
+         @failure, @attempts, @next_attempt_at, @updated_at)
        ON CONFLICT (command_id) DO NOTHING`,
     ),
     uploadByCommandId: db.prepare<[string], UploadRow>('SELECT * FROM artifact_uploads WHERE command_id = ?'),
@@ -298,7 +417,9 @@ function prepareStatements(db: Database.Database) {
         'bytes',
         'summary',
         'error',
+        'failure',
         'attempts',
+        'next_attempt_at',
         'updated_at',
       ]),
     ),
@@ -309,9 +430,39 @@ function prepareStatements(db: Database.Database) {
     unfinishedUploads: db.prepare<[], UploadRow>(
       `SELECT * FROM artifact_uploads WHERE step NOT IN ('done', 'failed') ORDER BY updated_at, rowid`,
     ),
-    claimThreadPost: db.prepare<[string, string]>(
-      'INSERT INTO thread_posts (request_id, key) VALUES (?, ?) ON CONFLICT DO NOTHING',
+    // A repeatable notice asked for again is pending anew, with a new version and no attempts or fallback.
+    enqueueNotice: db.prepare<{
+      request_id: string;
+      key: string;
+      event: string;
+      now: number;
+      repeat: number;
+    }>(
+      `INSERT INTO notices (request_id, key, event, state, version, attempts, fallback, next_attempt_at)
+       VALUES (@request_id, @key, @event, 'pending', 1, 0, 0, @now)
+       ON CONFLICT (request_id, key) DO UPDATE SET event = excluded.event, state = 'pending',
+         version = notices.version + 1, attempts = 0, fallback = 0, next_attempt_at = excluded.next_attempt_at,
+         error = NULL
+       WHERE @repeat = 1`,
     ),
+    pendingNotices: db.prepare<[string], NoticeRow>(
+      `SELECT * FROM notices WHERE request_id = ? AND state = 'pending' ORDER BY key = 'status' DESC, rowid`,
+    ),
+    patchNotice: db.prepare(
+      `UPDATE notices SET
+         state = CASE WHEN @set_state THEN @state ELSE state END,
+         attempts = CASE WHEN @set_attempts THEN @attempts ELSE attempts END,
+         fallback = CASE WHEN @set_fallback THEN @fallback ELSE fallback END,
+         next_attempt_at = CASE WHEN @set_next_attempt_at THEN @next_attempt_at ELSE next_attempt_at END,
+         error = CASE WHEN @set_error THEN @error ELSE error END
+       WHERE request_id = @request_id AND key = @key AND (@if_version IS NULL OR version = @if_version)`,
+    ),
+    requestsWithDueNotices: db
+      .prepare<[number, number], string>(
+        `SELECT request_id FROM notices WHERE state = 'pending' AND next_attempt_at <= ?
+         GROUP BY request_id ORDER BY min(next_attempt_at) LIMIT ?`,
+      )
+      .pluck(),
     insertAudit: db.prepare(
       `INSERT INTO audit_events (at, user_id, action, channel_id, request_id, details, outcome)
        VALUES (@at, @user_id, @action, @channel_id, @request_id, @details, @outcome)`,
@@ -331,6 +482,8 @@ function prepareStatements(db: Database.Database) {
     auditSince: db.prepare<[string, number], AuditRow>(
       'SELECT * FROM audit_events WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?',
     ),
+    auditActionsSince: db.prepare<[string, number], AuditRow & { total: number }>(auditActionsSql('?', '?')),
+    auditRefusalsSince: db.prepare<[string, number], RefusalsRow>(auditRefusalsSql('?', '?')),
   };
 }
 
@@ -407,8 +560,9 @@ export class SqliteStore implements Store {
       created_at: iso(request.createdAt),
       status_channel: request.statusMessage?.channelId ?? null,
       status_ts: request.statusMessage?.ts ?? null,
-      start_error: request.startError,
+      start_error: encodeStartFailure(request.startError) ?? null,
       stopped_by: request.stoppedBy,
+      launch: encodeLaunch(request.launch) ?? null,
     });
     const stored = this.statements.requestByDedupeKey.get(request.dedupeKey);
     if (!stored) throw new Error(`capture request with dedupe key ${request.dedupeKey} vanished after insert`);
@@ -428,8 +582,9 @@ export class SqliteStore implements Store {
         state: patch.state,
         status_channel: message === undefined ? undefined : (message?.channelId ?? null),
         status_ts: message === undefined ? undefined : (message?.ts ?? null),
-        start_error: patch.startError,
+        start_error: encodeStartFailure(patch.startError),
         stopped_by: patch.stoppedBy,
+        launch: encodeLaunch(patch.launch),
       }),
     });
   }
@@ -472,6 +627,10 @@ export class SqliteStore implements Store {
     return this.statements.trackedCommands.all().map(toCommand);
   }
 
+  async ownedCommandIds(ids: string[]): Promise<Set<string>> {
+    return new Set(ids.length === 0 ? [] : this.statements.ownedCommandIds.all(JSON.stringify(ids)));
+  }
+
   async ensureUpload(upload: ArtifactUpload): Promise<ArtifactUpload> {
     this.statements.insertUploadIfAbsent.run({
       command_id: upload.commandId,
@@ -480,9 +639,11 @@ export class SqliteStore implements Store {
       file_name: upload.fileName,
       file_id: upload.fileId,
       bytes: upload.bytes,
-      summary: upload.summary,
+      summary: encodeInterfaces(upload.interfaces) ?? null,
       error: upload.error,
+      failure: upload.failure,
       attempts: upload.attempts,
+      next_attempt_at: upload.nextAttemptAt && iso(upload.nextAttemptAt),
       updated_at: iso(upload.updatedAt),
     });
     const stored = this.statements.uploadByCommandId.get(upload.commandId);
@@ -490,10 +651,7 @@ export class SqliteStore implements Store {
     return toUpload(stored);
   }
 
-  async updateUpload(
-    commandId: string,
-    patch: Partial<Omit<ArtifactUpload, 'commandId' | 'requestId'>>,
-  ): Promise<void> {
+  async updateUpload(commandId: string, patch: UploadPatch): Promise<void> {
     this.statements.patchUpload.run({
       id: commandId,
       ...patchParams({
@@ -501,9 +659,11 @@ export class SqliteStore implements Store {
         file_name: patch.fileName,
         file_id: patch.fileId,
         bytes: patch.bytes,
-        summary: patch.summary,
+        summary: encodeInterfaces(patch.interfaces),
         error: patch.error,
+        failure: patch.failure,
         attempts: patch.attempts,
+        next_attempt_at: isoOrNull(patch.nextAttemptAt),
         updated_at: isoOrNull(patch.updatedAt),
       }),
     });
@@ -522,8 +682,44 @@ export class SqliteStore implements Store {
     return this.statements.unfinishedUploads.all().map(toUpload);
   }
 
-  async claimThreadPost(requestId: string, key: string): Promise<boolean> {
-    return this.statements.claimThreadPost.run(requestId, key).changes === 1;
+  async enqueueNotice(
+    requestId: string,
+    key: string,
+    event: NoticeEvent,
+    now: Date,
+    { repeat = false } = {},
+  ): Promise<void> {
+    this.statements.enqueueNotice.run({
+      request_id: requestId,
+      key,
+      event: encodeNoticeEvent(event),
+      now: now.getTime(),
+      repeat: repeat ? 1 : 0,
+    });
+  }
+
+  async pendingNotices(requestId: string): Promise<Notice[]> {
+    return this.statements.pendingNotices.all(requestId).flatMap((row) => toNotice(row) ?? []);
+  }
+
+  async updateNotice(requestId: string, key: string, patch: NoticePatch, ifVersion?: number): Promise<boolean> {
+    const { changes } = this.statements.patchNotice.run({
+      request_id: requestId,
+      key,
+      if_version: ifVersion ?? null,
+      ...patchParams({
+        state: patch.state,
+        attempts: patch.attempts,
+        fallback: patch.fallback === undefined ? undefined : patch.fallback ? 1 : 0,
+        next_attempt_at: patch.nextAttemptAt?.getTime(),
+        error: patch.error,
+      }),
+    });
+    return changes === 1;
+  }
+
+  async requestsWithDueNotices(now: Date, limit: number): Promise<string[]> {
+    return this.statements.requestsWithDueNotices.all(now.getTime(), limit);
   }
 
   async acquireLease(name: string, owner: string, ttlMs: number, now: Date): Promise<boolean> {
@@ -563,18 +759,30 @@ export class SqliteStore implements Store {
   }
 
   async auditSince(since: Date, limit = 200): Promise<AuditEvent[]> {
-    return this.statements.auditSince.all(iso(since), limit).map((row) => {
-      const details = JSON.parse(row.details) as Pick<AuditEvent, 'devices' | 'types' | 'options' | 'commandIds'>;
-      return {
-        at: new Date(row.at),
+    return this.statements.auditSince.all(iso(since), limit).map(toAuditEvent);
+  }
+
+  async auditActionsSince(since: Date, limit?: number): Promise<{ events: AuditEvent[]; total: number }> {
+    const rows = this.statements.auditActionsSince.all(iso(since), auditLimit(limit) ?? -1);
+    return { events: rows.map(toAuditEvent), total: rows[0]?.total ?? 0 };
+  }
+
+  async auditRefusalsSince(
+    since: Date,
+    limit?: number,
+  ): Promise<{ people: AuditRefusals[]; totalPeople: number; totalRefusals: number }> {
+    const rows = this.statements.auditRefusalsSince.all(iso(since), auditLimit(limit) ?? -1);
+    return {
+      people: rows.map((row) => ({
         userId: row.user_id,
-        action: row.action as AuditEvent['action'],
-        channelId: row.channel_id,
-        requestId: row.request_id,
-        ...details,
-        outcome: row.outcome,
-      };
-    });
+        count: row.count,
+        firstAt: new Date(row.first_at),
+        lastAt: new Date(row.last_at),
+        lastOutcome: row.last_outcome,
+      })),
+      totalPeople: rows[0]?.total_people ?? 0,
+      totalRefusals: rows[0]?.total_refusals ?? 0,
+    };
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,10 @@
 import type {
   ArtifactUpload,
   AuditEvent,
+  AuditRefusals,
   CaptureRequest,
+  Notice,
+  NoticeEvent,
   RequestState,
   StatusMessageRef,
   TrackedCommand,
@@ -16,7 +19,11 @@ export interface RequestQuery {
   limit?: number;
 }
 
-export type RequestPatch = Partial<Pick<CaptureRequest, 'state' | 'statusMessage' | 'startError' | 'stoppedBy'>>;
+export type RequestPatch = Partial<
+  Pick<CaptureRequest, 'state' | 'statusMessage' | 'startError' | 'stoppedBy' | 'launch'>
+>;
+export type UploadPatch = Partial<Omit<ArtifactUpload, 'commandId' | 'requestId'>>;
+export type NoticePatch = Partial<Pick<Notice, 'state' | 'attempts' | 'fallback' | 'nextAttemptAt' | 'error'>>;
 export type CommandPatch = Partial<
   Pick<TrackedCommand, 'status' | 'updatedAt' | 'completedAt' | 'filename' | 'tracking'>
 >;
@@ -42,20 +49,39 @@ export interface Store {
   commandsForRequest(requestId: string): Promise<TrackedCommand[]>;
   /** Commands with `tracking: true`, oldest first. */
   trackedCommands(): Promise<TrackedCommand[]>;
+  /** Which of these Cloudflare command ids some request already owns. */
+  ownedCommandIds(ids: string[]): Promise<Set<string>>;
 
   /** Creates the upload row if absent (step `pending`) and returns the stored row. */
   ensureUpload(upload: ArtifactUpload): Promise<ArtifactUpload>;
-  updateUpload(commandId: string, patch: Partial<Omit<ArtifactUpload, 'commandId' | 'requestId'>>): Promise<void>;
+  updateUpload(commandId: string, patch: UploadPatch): Promise<void>;
   getUpload(commandId: string): Promise<ArtifactUpload | null>;
   uploadsForRequest(requestId: string): Promise<ArtifactUpload[]>;
   /** Uploads not yet `done` or `failed`, oldest first (to resume after a restart). */
   unfinishedUploads(): Promise<ArtifactUpload[]>;
 
   /**
-   * Claims a one-time thread post (e.g. `options`, `failed:<commandId>`) for a request. True the first time only,
-   * so the thread tells each part of the story once, even across restarts.
+   * Records a notice to deliver (the outbox). A one-time notice (`options`, `failed:<commandId>`, …) is added once:
+   * asking again for the same key changes nothing, so the thread tells each part of the story once, even across
+   * restarts and replicas. With `repeat` (the status message), asking again makes it pending anew with a new version
+   * and no attempts, so the latest state is what gets delivered.
    */
-  claimThreadPost(requestId: string, key: string): Promise<boolean>;
+  enqueueNotice(
+    requestId: string,
+    key: string,
+    event: NoticeEvent,
+    now: Date,
+    options?: { repeat?: boolean },
+  ): Promise<void>;
+  /** A request's pending notices, the status first, then in the order they were added. */
+  pendingNotices(requestId: string): Promise<Notice[]>;
+  /**
+   * Changes a notice. With `ifVersion`, only when it still has that version: a delivery that finished after the
+   * status was asked for again must leave the newer request pending. True when a row changed.
+   */
+  updateNotice(requestId: string, key: string, patch: NoticePatch, ifVersion?: number): Promise<boolean>;
+  /** Requests with a pending notice due by `now`, soonest first. */
+  requestsWithDueNotices(now: Date, limit: number): Promise<string[]>;
 
   /**
    * Takes the lease `name` for `owner` until `now + ttlMs` when it is free, expired, or already `owner`'s (a
@@ -76,8 +102,33 @@ export interface Store {
   recordAudit(event: AuditEvent): Promise<void>;
   /** Audit events since a time, newest first. */
   auditSince(since: Date, limit?: number): Promise<AuditEvent[]>;
+  /**
+   * Every audit event but refusals (starts, "run again", "stop watching") since a time, newest first, at most
+   * `limit` of them (a whole number ≥ 1; default: all), and how many there are in all. Refusals can be many (anyone
+   * can type `/capture`); this is what they can never push out of sight.
+   */
+  auditActionsSince(since: Date, limit?: number): Promise<{ events: AuditEvent[]; total: number }>;
+  /**
+   * Refusals since a time, one summary per person, the most recently refused first, at most `limit` people (a whole
+   * number ≥ 1; default: all), with how many people and how many refusals there are in all.
+   */
+  auditRefusalsSince(
+    since: Date,
+    limit?: number,
+  ): Promise<{ people: AuditRefusals[]; totalPeople: number; totalRefusals: number }>;
 
   close(): Promise<void>;
+}
+
+/**
+ * The `limit` of the audit queries, checked the same way by every backend: a whole number ≥ 1, or undefined for all
+ * (null, which the SQL reads as "no limit").
+ */
+export function auditLimit(limit: number | undefined): number | null {
+  if (limit === undefined) return null;
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RangeError(`audit limit must be a whole number ≥ 1, not ${limit}`);
+  return limit;
 }
 
 export type { RequestState, StatusMessageRef };

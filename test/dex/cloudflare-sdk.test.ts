@@ -1,5 +1,7 @@
 import Cloudflare from 'cloudflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DexClient, type DexSkippedItemEvent } from '../../src/dex/index.js';
+import { readDate } from '../../src/dex/schemas.js';
 import { startDexSimulator } from '../../src/simulator/index.js';
 
 // Cloudflare's own generated client, as a second and independent client of the simulator: if the
@@ -10,7 +12,7 @@ let sim: Simulator;
 let cf: Cloudflare;
 
 beforeAll(async () => {
-  sim = await startDexSimulator({ fleetSize: 120, seed: 3, filenameStyle: 'url' });
+  sim = await startDexSimulator({ fleetSize: 120, seed: 3, filenameForm: 'url' });
   cf = new Cloudflare({ apiToken: sim.token, baseURL: sim.baseUrl, maxRetries: 0 });
 });
 
@@ -84,6 +86,47 @@ describe('the official cloudflare SDK against the simulator', () => {
     const bytes = new Uint8Array(await response.arrayBuffer());
     expect(bytes.length).toBe(Number(response.headers.get('content-length')));
     expect([...bytes.subarray(0, 4)]).toEqual([0x50, 0x4b, 0x03, 0x04]);
+  });
+
+  it('hands malformed list items through unread, where our client skips them and reads the same dates', async () => {
+    const account_id = sim.accountId;
+    const device = sim.fleet.find((d) => d.eligible && d.behaviour === 'normal' && !d.multiUser);
+    await cf.zeroTrust.dex.commands.create({
+      account_id,
+      commands: [{ type: 'warp-diag', device_id: String(device?.deviceId), user_email: String(device?.personEmail) }],
+    });
+    sim.advance(15 * 60_000);
+    const kinds = ['no-id', 'wrong-type', 'space-date', 'offset-0000'] as const;
+    const query = { page: 1, per_page: 10, device_id: String(device?.deviceId) };
+
+    sim.faults.malformedListItems({ kinds, endpoint: 'list' });
+    const sdkPage = await cf.zeroTrust.dex.commands.list({ account_id, ...query });
+    const raw = (sdkPage.result as { commands?: Array<Record<string, unknown>> }).commands ?? [];
+    // The SDK's types call every field optional and it checks none: the bogus items reach its caller as they came.
+    expect(raw.filter((c) => typeof c.id !== 'string')).toHaveLength(2);
+    const real = raw.filter((c) => typeof c.id === 'string');
+
+    sim.faults.malformedListItems({ kinds, endpoint: 'list' });
+    const skipped: DexSkippedItemEvent[] = [];
+    const ours = new DexClient({
+      baseUrl: sim.baseUrl,
+      accountId: account_id,
+      token: sim.token,
+      onSkippedItem: (e) => skipped.push(e),
+    });
+    try {
+      const page = await ours.listCommands({ deviceId: query.device_id, perPage: query.per_page });
+      expect(page.items.map((c) => c.id)).toEqual(real.map((c) => c.id));
+      expect(skipped.map((e) => e.index)).toEqual([1, 2]);
+      // The SDK leaves dates as the strings Cloudflare wrote (here `… +00` and `+0000`); we read them as instants.
+      for (const [i, command] of page.items.entries()) {
+        expect(typeof real[i]?.created_date).toBe('string');
+        expect(command.createdAt).toEqual(readDate(real[i]?.created_date));
+        expect(command.createdAt?.getTime()).toBe(sim.commands.find((c) => c.id === command.id)?.createdAt.getTime());
+      }
+    } finally {
+      await ours.close();
+    }
   });
 
   it('gets the same structured errors a real account would give', async () => {

@@ -95,11 +95,58 @@ describe('the audit trail', () => {
     expect(shown).toMatch(/Audit trail, last 7 days/);
     expect(shown).toMatch(/started/);
     expect(shown).toContain('AUDIT-1');
-    expect(shown).toMatch(/<@U_BOB> · was refused/);
+    expect(shown).toMatch(
+      /<@U_BOB> was refused once, <!date\^\d+\^[^|]+\|[^>]+ UTC> · denied to open the capture form/,
+    );
 
     // Bob may not read it.
     const refused = await as(s, 'U_BOB').slashCommand('audit 30');
     expect(JSON.stringify(refused.body)).toMatch(/Only members of @helpdesk/);
+  });
+});
+
+describe('the audit trail cannot be drowned', () => {
+  it('150 refused /capture by one person: the audit still shows every start, and the refusals on one line', async () => {
+    stack = await startStack();
+    const s = stack;
+    const names = ['DROWN-1', 'DROWN-2'];
+    for (const name of names)
+      s.sim.addDevice({ deviceName: name, personEmail: `${name}@example.com`, platform: 'linux' });
+    for (const name of names) {
+      const viewId = await openModal(s);
+      const result = await s.user.submitView(viewId, await pickDevices(s, viewId, [name]));
+      expect(result.outcome).toBe('closed');
+    }
+    const starts = await s.slack.waitFor(() => {
+      const found = auditLines(s).filter((l) => l.audit.action === 'start');
+      return found.length === names.length ? found : undefined;
+    });
+
+    const bob = as(s, 'U_BOB');
+    for (let i = 0; i < 150; i++) {
+      const refused = await bob.slashCommand('');
+      expect(JSON.stringify(refused.body)).toMatch(/Only members of @helpdesk/);
+    }
+    // Every refusal is still recorded, one by one.
+    expect(auditLines(s).filter((l) => l.audit.action === 'denied' && l.audit.userId === 'U_BOB')).toHaveLength(150);
+
+    await s.user.slashCommand('audit');
+    await s.slack.waitFor(() => s.slack.responses.length === 1);
+    const reply = s.slack.responses[0]?.body as { text: string; blocks: Array<{ text?: { text: string } }> };
+    const lines = reply.blocks.flatMap((b) => b.text?.text.split('\n') ?? []);
+    for (const start of starts) {
+      expect(lines.filter((l) => l.includes(`<@U_ALICE> started \`${start.audit.requestId}\``))).toHaveLength(1);
+    }
+    const bobLines = lines.filter((l) => l.includes('<@U_BOB>'));
+    expect(bobLines).toHaveLength(1);
+    expect(bobLines[0]).toMatch(
+      /^• <@U_BOB> was refused 150 times, <!date\^\d+\^\{date_short_pretty\} \{time\}\|[^>]+ UTC>–<!date\^\d+\^[^|]+\|[^>]+ UTC> · latest: denied to open the capture form: Only members of @helpdesk/,
+    );
+    expect(reply.text).toBe(
+      'Audit trail, the last 7 days: 2 starts, runs again or stops watching, 150 refused attempts by 1 person',
+    );
+    expect(reply.blocks.length).toBeLessThanOrEqual(50);
+    for (const block of reply.blocks) expect(block.text?.text.length ?? 0).toBeLessThanOrEqual(3000);
   });
 });
 

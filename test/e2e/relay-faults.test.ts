@@ -95,7 +95,7 @@ describe('a Cloudflare download cut off partway', () => {
     const said = texts.filter((t) => /Couldn.t post the/.test(t));
     expect(said).toHaveLength(1);
     expect(said[0]).toContain('dash.cloudflare.com');
-    expect(said[0]).toMatch(/cut the download off/);
+    expect(said[0]).toMatch(/kept cutting the download off/);
     // Three attempts, each a fresh upload and a first download plus three resumes.
     expect(stack.slack.callsTo('files.getUploadURLExternal')).toHaveLength(3);
     expect(downloads()).toHaveLength(12);

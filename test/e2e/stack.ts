@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Bot, createBot } from '../../src/bot.js';
+import type { RelayTiming } from '../../src/captures/relay.js';
 import { loadConfig, secretsOf } from '../../src/config.js';
 import { filledModal, HELPDESK_GROUP, localEnvironment, optionFor } from '../../src/demo/local-environment.js';
 import { DexClient } from '../../src/dex/index.js';
@@ -44,6 +45,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   fleetSize?: number;
   databaseUrl?: string;
+  /** The relay's transfer deadlines and retry waits (shortened by tests of slow transfers). */
+  relayTiming?: Partial<RelayTiming>;
 }
 
 /** The simulator, the fake Slack and the whole bot, in this process, on 127.0.0.1. */
@@ -69,6 +72,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     logger: createLogger({ write: (line) => logs.push(line), level: 'debug', secrets: secretsOf(config) }),
     host: '127.0.0.1',
     now,
+    ...(options.relayTiming ? { relayTiming: options.relayTiming } : {}),
   });
   const { port } = await bot.start();
   const as = (userId: string) =>

@@ -337,7 +337,6 @@ describe('Web API', () => {
         initial_comment: 'alice-mbp: pcap',
       });
     expect((await complete()).files?.[0]).toMatchObject({ id: fileId, title: 'Packet capture' });
-    await complete(); // idempotent: ok again, and no second share
     const thread = slack.thread('C_HELPDESK', parent.ts as string) as FakeFileShare[];
     expect(thread).toHaveLength(1);
     expect(thread[0]).toMatchObject({
@@ -350,6 +349,16 @@ describe('Web API', () => {
       comment: 'alice-mbp: pcap',
     });
     expect(thread[0]?.content?.equals(bytes)).toBe(true);
+
+    // files.info says where it is shared; completing again shares it again, as Slack does.
+    const info = await web.files.info({ file: fileId as string });
+    expect(info.file?.shares?.public?.C_HELPDESK).toEqual([
+      expect.objectContaining({ thread_ts: parent.ts, ts: thread[0]?.ts }),
+    ]);
+    await complete();
+    expect(slack.thread('C_HELPDESK', parent.ts as string)).toHaveLength(2);
+    expect((await web.files.info({ file: fileId as string })).file?.shares?.public?.C_HELPDESK).toHaveLength(2);
+    expect(await slackError(web.files.info({ file: 'F_NOPE' }))).toBe('file_not_found');
   });
 
   it('answers 400 to an upload of the wrong length, and refuses to complete a file without its bytes', async () => {

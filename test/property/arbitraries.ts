@@ -85,3 +85,24 @@ export const deviceIdPart = fc.oneof(
   fc.stringMatching(/^[A-Za-z0-9._-]{1,64}$/),
   fc.stringMatching(/^[A-Za-z0-9._-]{1,8}$/),
 );
+
+/**
+ * The test's own account of "one line of printable text" (what ui/format.ts's inert and inertPlain promise): bidi
+ * controls dropped, C0/C1 controls, U+2028/2029 and whitespace runs as one space, trimmed, lone surrogates as U+FFFD.
+ */
+export function oneLine(text: string): string {
+  const BIDI = [0x200e, 0x200f, 0x061c, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069];
+  return [...text]
+    .filter((ch) => {
+      const cp = ch.codePointAt(0) as number;
+      return !BIDI.includes(cp) && !(cp >= 0x206a && cp <= 0x206f) && !(cp >= 0xfff9 && cp <= 0xfffb);
+    })
+    .map((ch) => {
+      const cp = ch.codePointAt(0) as number;
+      if (cp <= 0x1f || (cp >= 0x7f && cp <= 0x9f) || /\s/.test(ch)) return ' ';
+      return cp >= 0xd800 && cp <= 0xdfff ? '\ufffd' : ch;
+    })
+    .join('')
+    .replace(/ +/g, ' ')
+    .trim();
+}

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CAPTURE_OPTIONS } from '../../src/captures/model.js';
 import { PCAP_LIMITS } from '../../src/dex/types.js';
+import { CONVERSATION_ID } from '../../src/slack/slack-ids.js';
 import { type CaptureSubmissionResult, readCaptureSubmission } from '../../src/slack/ui/capture-modal.js';
 import { PCAP_PACKET_BLOCK, PCAP_SIZE_BLOCK, PCAP_TIME_BLOCK } from '../../src/slack/ui/ids.js';
 import { ACTION_OF, BREAKERS, INPUT_BLOCKS, nearRealValues, type Values, validCase } from './state-values.js';
@@ -33,7 +34,7 @@ function expectSafe(result: CaptureSubmissionResult): void {
     expect(within(options.pcap.maxFileSizeMb, PCAP_LIMITS.maxFileSizeMb)).toBe(true);
     expect(within(options.pcap.packetSizeBytes, PCAP_LIMITS.packetSizeBytes)).toBe(true);
     expect(typeof options.warpDiag.testAllRoutes).toBe('boolean');
-    if (channelId !== null) expect(channelId).toMatch(/^[A-Z][A-Z0-9_]+$/);
+    if (channelId !== null) expect(channelId).toMatch(CONVERSATION_ID);
   } else {
     const entries = Object.entries(result.errors);
     expect(entries.length).toBeGreaterThan(0);

@@ -7,7 +7,7 @@ import {
   ineligibleFromOptionText,
   parseDeviceOptionValue,
 } from '../../src/slack/ui/device-option.js';
-import { anyText, deviceIdPart, isWellFormed, wellFormedText } from './arbitraries.js';
+import { anyText, deviceIdPart, isWellFormed, oneLine, wellFormedText } from './arbitraries.js';
 
 const ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -35,8 +35,8 @@ const label: fc.Arbitrary<DeviceLabel> = fc.record(
   { requiredKeys: ['name', 'email', 'platform'] },
 );
 
-const clean = (text: string | null | undefined, fallback: string) =>
-  (text ?? '').replace(/\s+/g, ' ').trim() || fallback;
+/** What an option shows of a value: one line (controls and whitespace runs are one space), no bidi controls. */
+const clean = (text: string | null | undefined, fallback: string) => oneLine(text ?? '') || fallback;
 
 describe('device option value (property)', () => {
   it('reads back exactly what it wrote, or refuses to write it (RangeError)', () => {

@@ -143,7 +143,7 @@ const channelElement = fc.oneof(
       type: fc.constant('conversations_select'),
       selected_conversation: fc.oneof(
         { weight: 6, arbitrary: fc.constantFrom('C_HELPDESK', 'C0OTHER', 'D0123', null) },
-        fc.constantFrom('c_lower', '', 'C', 'C HELP'),
+        fc.constantFrom('c_lower', '', 'C', 'C HELP', 'C0', 'U0ALICE', 'C0X><!channel><#C0Y'),
         anyText(20),
       ),
     }),
@@ -235,7 +235,7 @@ export const validCase: fc.Arbitrary<ValidCase> = fc
     size: typedNumber(PCAP_LIMITS.maxFileSizeMb),
     packet: typedNumber(PCAP_LIMITS.packetSizeBytes),
     testAllRoutes: fc.boolean(),
-    channelId: fc.option(fc.stringMatching(/^[CDG][A-Z0-9_]{1,12}$/), { nil: null }),
+    channelId: fc.option(fc.stringMatching(/^[CDG][A-Z0-9_]{2,12}$/), { nil: null }),
   })
   .map((c) => {
     const typesPicked = c.reversed ? [...c.types].reverse() : c.types;

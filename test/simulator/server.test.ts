@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createArtifact } from '../../src/simulator/artifacts.js';
 import { parseCliArgs, runCli } from '../../src/simulator/cli.js';
@@ -5,6 +6,8 @@ import {
   type DexSimulator,
   type DexSimulatorOptions,
   ErrorCode,
+  FILENAME_FORMS,
+  type FilenameForm,
   type SimDevice,
   startDexSimulator,
 } from '../../src/simulator/index.js';
@@ -732,15 +735,33 @@ describe('lifecycle and download', () => {
     expect(specs.at(-1)).toMatchObject({ kind: 'warp-diag', testAllRoutes: true, sizeBytes: 96 * 1024 });
   });
 
-  it('returns filename per filenameStyle', async () => {
+  it('returns filename in each form, and serves the zip at the commands route whatever the form', async () => {
     const device = eligible(sim, (d) => d.platform === 'linux');
     const id = (await create(sim, [warpDiag(device)])).json.result.commands[0].id;
     sim.advance(5 * 60_000);
-    sim.setFilenameStyle('name');
-    expect((await statusOf(id)).filename).toBe(`${id}.zip`);
-    sim.setFilenameStyle('null');
-    expect((await statusOf(id)).filename).toBeNull();
-    sim.setFilenameStyle('url');
+    const api = `https://api.cloudflare.com/client/v4/accounts/${sim.accountId}/dex`;
+    const expected: Record<FilenameForm, string | null> = {
+      'device-url': `${api}/devices/${device.deviceId}/commands/downloads/${id}.zip`,
+      url: `${api}/commands/${id}/downloads/${id}.zip`,
+      bare: `${id}.zip`,
+      null: null,
+      opaque: expect.stringMatching(/^dexart_[A-Za-z0-9_-]{32}$/) as unknown as string,
+      'foreign-host': `https://artifacts.example.net/dex/commands/${id}/downloads/${id}.zip`,
+    };
+    try {
+      for (const form of FILENAME_FORMS) {
+        sim.setFilenameForm(form);
+        expect((await statusOf(id)).filename, form).toEqual(expected[form]);
+        const zip = await fetch(`${sim.baseUrl}${downloadPath(id)}`, {
+          headers: { authorization: `Bearer ${sim.token}` },
+        });
+        expect(zip.status, form).toBe(200);
+        await zip.arrayBuffer();
+      }
+      expect(() => sim.setFilenameForm('name' as FilenameForm)).toThrow();
+    } finally {
+      sim.setFilenameForm('device-url');
+    }
   });
 
   it('offline devices stay PENDING_EXEC, then fail after 10 minutes', async () => {
@@ -971,10 +992,205 @@ describe('faults', () => {
     expectSameBytes(Buffer.concat([prefix, Buffer.from(await rest.arrayBuffer())]), whole);
   });
 
+  it('garbled response: an HTML page (echoing the request headers if asked) before or after processing', async () => {
+    const mac = sim.addDevice({ platform: 'macos' });
+    const commandsBefore = sim.commands.length;
+    sim.faults.garbledResponse({
+      endpoint: 'create',
+      status: 502,
+      body: 'html',
+      when: 'before-processing',
+      echoHeaders: true,
+    });
+    const proxy = await create(sim, [warpDiag(mac)]);
+    expect(proxy.status).toBe(502);
+    expect(proxy.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(proxy.headers.get('content-length')).toBe(String(Buffer.byteLength(proxy.text)));
+    expect(proxy.text).toContain('<h1>502 Bad Gateway</h1>');
+    expect(proxy.text).toMatch(new RegExp(`^authorization: Bearer ${sim.token}$`, 'im'));
+    expect(proxy.text).toMatch(/^content-type: application\/json$/im);
+    expect(sim.commands.length).toBe(commandsBefore);
+
+    sim.faults.garbledResponse({ endpoint: 'create', body: 'html', when: 'after-processing', times: 2 });
+    for (let i = 0; i < 2; i++) {
+      const page = await create(sim, [warpDiag(mac)]);
+      expect([page.status, page.json]).toEqual([200, undefined]);
+      expect(page.text).toContain('<h1>200 OK</h1>');
+      expect(page.text).not.toContain(sim.token);
+    }
+    expect(sim.commands.length).toBe(commandsBefore + 2);
+    expect((await create(sim, [warpDiag(mac)])).json.success).toBe(true);
+    expect(sim.requests.slice(-3).map((r) => r.status)).toEqual([200, 200, 200]);
+  });
+
+  it('garbled response: truncated JSON (a consistent length) and a body cut off mid-way', async () => {
+    const mac = sim.addDevice({ platform: 'macos' });
+    const commandsBefore = sim.commands.length;
+    sim.faults.garbledResponse({ endpoint: 'list', body: 'truncated-json', when: 'after-processing' });
+    const truncated = await get(sim, '/commands?page=1&per_page=5');
+    expect(truncated.status).toBe(200);
+    expect(truncated.headers.get('content-type')).toBe('application/json');
+    expect(truncated.headers.get('content-length')).toBe(String(Buffer.byteLength(truncated.text)));
+    expect(truncated.text.startsWith('{"success":true')).toBe(true);
+    expect(truncated.json).toBeUndefined();
+
+    sim.faults.garbledResponse({ endpoint: 'create', status: 503, body: 'truncated-json', when: 'before-processing' });
+    const gateway = await create(sim, [warpDiag(mac)]);
+    expect(gateway.status).toBe(503);
+    expect(gateway.text.startsWith('{"success":false')).toBe(true);
+    expect(gateway.json).toBeUndefined();
+    expect(sim.commands.length).toBe(commandsBefore);
+
+    sim.faults.garbledResponse({ endpoint: 'create', body: 'cut-off', when: 'after-processing' });
+    const response = await fetch(`${sim.baseUrl}${account(sim)}/commands`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sim.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ commands: [warpDiag(mac)] }),
+    });
+    expect(response.status).toBe(200);
+    const promised = Number(response.headers.get('content-length'));
+    expect(promised).toBeGreaterThan(0);
+    await expect(response.text()).rejects.toThrow();
+    expect(sim.commands.length).toBe(commandsBefore + 1);
+  });
+
+  it('chunked download: Transfer-Encoding chunked, no Content-Length, the same bytes', async () => {
+    const mac = sim.addDevice({ platform: 'macos' });
+    const id = (await create(sim, [warpDiag(mac)])).json.result.commands[0].id;
+    sim.advance(5 * 60_000);
+    const url = `${sim.baseUrl}${account(sim)}/commands/${id}/downloads/${id}.zip`;
+    const auth = { authorization: `Bearer ${sim.token}` };
+    const whole = Buffer.from(await (await fetch(url, { headers: auth })).arrayBuffer());
+
+    sim.faults.chunkedDownload();
+    const chunked = await fetch(url, { headers: auth });
+    expect(chunked.status).toBe(200);
+    expect(chunked.headers.get('content-length')).toBeNull();
+    expect(chunked.headers.get('transfer-encoding')).toBe('chunked');
+    expectSameBytes(Buffer.from(await chunked.arrayBuffer()), whole);
+    expect((await fetch(url, { headers: auth })).headers.get('content-length')).toBe(String(whole.length));
+  });
+
+  it('slow download: drips the same bytes, a chunk at a time', async () => {
+    const mac = sim.addDevice({ platform: 'macos' });
+    const id = (await create(sim, [warpDiag(mac)])).json.result.commands[0].id;
+    sim.advance(5 * 60_000);
+    const url = `${sim.baseUrl}${account(sim)}/commands/${id}/downloads/${id}.zip`;
+    const auth = { authorization: `Bearer ${sim.token}` };
+    const whole = Buffer.from(await (await fetch(url, { headers: auth })).arrayBuffer());
+    sim.faults.slowDownload({ bytesPerChunk: 128 * 1024, intervalMs: 1 });
+    const dripped = await fetch(url, { headers: auth });
+    expect(dripped.headers.get('content-length')).toBe(String(whole.length));
+    expectSameBytes(Buffer.from(await dripped.arrayBuffer()), whole);
+  });
+
+  it('slow download: one chunk per interval, and nothing left running once the client goes away', async () => {
+    const opened: Readable[] = [];
+    const own = await simulator({
+      fleetSize: 1,
+      createArtifact: (spec) => {
+        const artifact = createArtifact(spec);
+        return {
+          ...artifact,
+          open: (start, end) => {
+            const stream = artifact.open(start, end);
+            opened.push(stream);
+            return stream;
+          },
+        };
+      },
+    });
+    const mac = own.addDevice({ platform: 'macos' });
+    const id = (await create(own, [warpDiag(mac)])).json.result.commands[0].id;
+    own.advance(5 * 60_000);
+    // The next chunk is a minute away: whatever arrives before is the first chunk alone.
+    own.faults.slowDownload({ bytesPerChunk: 1000, intervalMs: 60_000 });
+    const leaving = new AbortController();
+    const response = await fetch(`${own.baseUrl}${account(own)}/commands/${id}/downloads/${id}.zip`, {
+      headers: { authorization: `Bearer ${own.token}` },
+      signal: leaving.signal,
+    });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    let received = 0;
+    while (received < 1000) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += value.length;
+    }
+    expect(received).toBe(1000);
+    const body = opened.at(-1) as Readable;
+    // 'close', not once(): a stream destroyed before its end also emits an AbortError, which is expected here.
+    const released = new Promise((resolve) => body.once('close', resolve));
+    leaving.abort();
+    await reader.cancel().catch(() => {});
+    // The server notices the socket closing and destroys the artifact stream (and its timer) right away.
+    await released;
+    expect(body.destroyed).toBe(true);
+  });
+
+  it('malformed list items: bogus items beside the real ones, and real dates in the other forms', async () => {
+    const own = await simulator({ fleetSize: 5 });
+    const mac = own.addDevice({ platform: 'macos' });
+    const ids = (await create(own, [warpDiag(mac), pcap(mac)])).json.result.commands.map((c: { id: string }) => c.id);
+    own.advance(10 * 60_000);
+    own.faults.malformedListItems({ kinds: ['no-id', 'space-date', 'offset-0000', 'wrong-type'] });
+    const page = (await listAll(own)).json;
+    const rows = page.result.commands;
+    expect(rows).toHaveLength(4);
+    expect(page.result_info).toMatchObject({ count: 4, total_count: 2 });
+    expect(rows[1].id).toBeUndefined();
+    expect(rows[1].created_date).toMatch(/Z$/);
+    expect(typeof rows[2].id).toBe('number');
+    const real = [rows[0], rows[3]];
+    expect(real.map((r) => r.id).sort()).toEqual([...ids].sort());
+    expect(real[0].created_date).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+00$/);
+    expect(real[0].completed_date).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+00$/);
+    expect(real[1].created_date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
+    const truth = own.commands.find((c) => c.id === real[1].id);
+    expect(Date.parse(real[1].created_date)).toBe(truth?.createdAt.getTime());
+    // Used up: the next page is clean.
+    expect((await listAll(own)).json.result.commands.map((c: { id: unknown }) => typeof c.id)).toEqual([
+      'string',
+      'string',
+    ]);
+
+    own.faults.malformedListItems({ kinds: ['no-id'], endpoint: 'devices', times: 2 });
+    expect((await listAll(own)).json.result.commands).toHaveLength(2);
+    for (let i = 0; i < 2; i++) {
+      const devices = (await get(own, '/commands/devices?page=1&per_page=3')).json.result.devices;
+      expect(devices).toHaveLength(4);
+      expect(devices[1].deviceId).toBeUndefined();
+      expect(devices.filter((d: { deviceId?: string }) => d.deviceId)).toHaveLength(3);
+      expect(devices[0].timestamp).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+00$/);
+    }
+    expect((await get(own, '/commands/devices?page=1&per_page=3')).json.result.devices).toHaveLength(3);
+
+    own.faults.malformedListItems({ kinds: ['wrong-type', 'offset-0000'], endpoint: 'devices' });
+    const devices = (await get(own, '/commands/devices?page=1&per_page=2')).json.result.devices;
+    expect(devices.map((d: { deviceId: unknown }) => typeof d.deviceId)).toEqual(['string', 'number', 'string']);
+    expect(devices[0].timestamp).toMatch(/T\d\d:\d\d:\d\d\.\d{3}\+0000$/);
+    // A request refused for its query does not use the fault up.
+    own.faults.malformedListItems({ kinds: ['no-id'], endpoint: 'list' });
+    expect((await get(own, '/commands?page=0&per_page=5')).status).toBe(400);
+    expect((await listAll(own)).json.result.commands).toHaveLength(3);
+  });
+
   it('refuses bad knob values', () => {
     expect(() => sim.faults.slow({ delayMs: -1 })).toThrow(RangeError);
     expect(() => sim.faults.rateLimit({ retryAfterSeconds: 0 })).toThrow(RangeError);
     expect(() => sim.faults.serverError({ times: 0 })).toThrow(RangeError);
+    const garbled = { body: 'html', when: 'after-processing' } as const;
+    expect(() => sim.faults.garbledResponse({ ...garbled, body: 'xml' as 'html' })).toThrow(RangeError);
+    expect(() => sim.faults.garbledResponse({ ...garbled, when: 'later' as 'after-processing' })).toThrow(RangeError);
+    expect(() => sim.faults.garbledResponse({ ...garbled, status: 99 })).toThrow(RangeError);
+    expect(() => sim.faults.garbledResponse({ ...garbled, status: 200.5 })).toThrow(RangeError);
+    expect(() => sim.faults.garbledResponse({ ...garbled, body: 'cut-off', echoHeaders: true })).toThrow(RangeError);
+    expect(() => sim.faults.chunkedDownload({ times: -1 })).toThrow(RangeError);
+    expect(() => sim.faults.slowDownload({ bytesPerChunk: 0, intervalMs: 10 })).toThrow(RangeError);
+    expect(() => sim.faults.slowDownload({ bytesPerChunk: 10, intervalMs: Number.NaN })).toThrow(RangeError);
+    expect(() => sim.faults.malformedListItems({ kinds: [] })).toThrow(RangeError);
+    expect(() => sim.faults.malformedListItems({ kinds: ['no-date' as 'no-id'] })).toThrow(RangeError);
+    expect(() => sim.faults.malformedListItems({ kinds: ['no-id'], endpoint: 'quota' as 'list' })).toThrow(RangeError);
   });
 });
 

@@ -33,9 +33,9 @@ const SCHEMA_TABLES = [
   'capture_commands',
   'capture_requests',
   'leases',
+  'notices',
   'rate_limits',
   'schema_migrations',
-  'thread_posts',
 ];
 
 afterAll(() => postgresDatabases.dropAll());
@@ -100,6 +100,7 @@ function makeRequest(overrides: Partial<CaptureRequest> = {}): CaptureRequest {
     startError: null,
     stoppedBy: null,
     dedupeKey: `view-${id}:hash-1`,
+    launch: { createSentAt: null, unknownOutcome: null, attempts: 0, nextAttemptAt: null },
     ...overrides,
   };
 }
@@ -129,9 +130,11 @@ function makeUpload(overrides: Partial<ArtifactUpload> = {}): ArtifactUpload {
     fileName: 'pcap-alice.zip',
     fileId: null,
     bytes: null,
-    summary: null,
+    interfaces: null,
     error: null,
+    failure: null,
     attempts: 0,
+    nextAttemptAt: null,
     updatedAt: at(5),
     ...overrides,
   };
@@ -173,8 +176,9 @@ describe.each(backends)('%s store', (_name, backend) => {
         types: ['warp-diag'],
         state: 'stopped',
         statusMessage: { channelId: 'C_STATUS', ts: '1714557600.000100' },
-        startError: 'Cloudflare refused: device offline',
+        startError: { reason: 'refused', messages: ['device offline'] },
         stoppedBy: 'U_ONCALL',
+        launch: { createSentAt: at(1), unknownOutcome: 'cloudflare-error', attempts: 2, nextAttemptAt: at(3) },
       });
       expect(await store.createRequestOnce(bare)).toEqual({ request: bare, created: true });
       expect(await store.createRequestOnce(full)).toEqual({ request: full, created: true });
@@ -235,9 +239,14 @@ describe.each(backends)('%s store', (_name, backend) => {
         fileName: 'warp-diag-bob.zip',
         fileId: 'F0123456',
         bytes: 7_340_032,
-        summary: 'default interface ✓, tunnel ✗',
+        interfaces: [
+          { name: 'default', ok: true, error: null },
+          { name: 'tunnel', ok: false, error: 'pktmon: no adapters' },
+        ],
         error: 'slack said ratelimited',
+        failure: 'slack',
         attempts: 2,
+        nextAttemptAt: at(10),
         updatedAt: at(9),
       });
       expect(await store.ensureUpload(bare)).toEqual(bare);
@@ -316,20 +325,19 @@ describe.each(backends)('%s store', (_name, backend) => {
       await store.updateRequest('C7K2Q9', { statusMessage });
       expect(await store.getRequest('C7K2Q9')).toEqual({ ...original, state: 'running', statusMessage });
 
-      await store.updateRequest('C7K2Q9', { state: 'stopped', stoppedBy: 'U_ONCALL', startError: 'none really' });
-      const stopped = {
-        ...original,
-        state: 'stopped',
-        statusMessage,
-        stoppedBy: 'U_ONCALL',
-        startError: 'none really',
-      };
+      const startError = { reason: 'unreachable' } as const;
+      await store.updateRequest('C7K2Q9', { state: 'stopped', stoppedBy: 'U_ONCALL', startError });
+      const stopped = { ...original, state: 'stopped', statusMessage, stoppedBy: 'U_ONCALL', startError };
       expect(await store.getRequest('C7K2Q9')).toEqual(stopped);
+
+      const launch = { createSentAt: at(2), unknownOutcome: 'lost-answer', attempts: 1, nextAttemptAt: at(4) } as const;
+      await store.updateRequest('C7K2Q9', { launch });
+      expect(await store.getRequest('C7K2Q9')).toEqual({ ...stopped, launch });
 
       // An explicit null clears a field; an empty patch changes nothing.
       await store.updateRequest('C7K2Q9', { statusMessage: null, startError: null });
       await store.updateRequest('C7K2Q9', {});
-      expect(await store.getRequest('C7K2Q9')).toEqual({ ...stopped, statusMessage: null, startError: null });
+      expect(await store.getRequest('C7K2Q9')).toEqual({ ...stopped, launch, statusMessage: null, startError: null });
     });
 
     it('updateCommand', async () => {
@@ -357,16 +365,18 @@ describe.each(backends)('%s store', (_name, backend) => {
         step: 'done',
         fileName: 'renamed.zip',
         bytes: 1024,
-        summary: 'tunnel ✓',
+        interfaces: [{ name: 'tunnel', ok: true, error: null }],
         error: 'transient, retried',
+        nextAttemptAt: at(9),
         updatedAt: at(8),
       } as const;
       await store.updateUpload('cmd-1', {
         step: 'done',
         fileName: 'renamed.zip',
         bytes: 1024,
-        summary: 'tunnel ✓',
+        interfaces: [{ name: 'tunnel', ok: true, error: null }],
         error: 'transient, retried',
+        nextAttemptAt: at(9),
         updatedAt: at(8),
       });
       expect(await store.uploadsForRequest('C7K2Q9')).toEqual([finished]);
@@ -464,12 +474,64 @@ describe.each(backends)('%s store', (_name, backend) => {
     });
   });
 
-  it('claimThreadPost: true the first time only, per request and key', async () => {
-    expect(await store.claimThreadPost('C7K2Q9', 'options')).toBe(true);
-    expect(await store.claimThreadPost('C7K2Q9', 'options')).toBe(false);
-    expect(await store.claimThreadPost('C7K2Q9', 'failed:cmd-1')).toBe(true);
-    expect(await store.claimThreadPost('OTHER0', 'options')).toBe(true);
-    expect(await store.claimThreadPost('C7K2Q9', 'failed:cmd-1')).toBe(false);
+  describe('notices (the outbox)', () => {
+    it('a one-time notice is recorded once; it stays pending until marked done', async () => {
+      await store.enqueueNotice('C7K2Q9', 'options', { kind: 'options' }, at(0));
+      await store.enqueueNotice('C7K2Q9', 'failed:cmd-1', { kind: 'command-failed', commandId: 'cmd-1' }, at(1));
+      await store.enqueueNotice('C7K2Q9', 'options', { kind: 'options' }, at(2));
+      const pending = await store.pendingNotices('C7K2Q9');
+      expect(pending.map((n) => [n.key, n.version, n.nextAttemptAt])).toEqual([
+        ['options', 1, at(0)],
+        ['failed:cmd-1', 1, at(1)],
+      ]);
+      expect(pending[1]).toMatchObject({ event: { kind: 'command-failed', commandId: 'cmd-1' }, state: 'pending' });
+
+      expect(await store.updateNotice('C7K2Q9', 'options', { state: 'done' })).toBe(true);
+      // Asking again for a delivered one-time notice changes nothing: the thread tells it once.
+      await store.enqueueNotice('C7K2Q9', 'options', { kind: 'options' }, at(3));
+      expect((await store.pendingNotices('C7K2Q9')).map((n) => n.key)).toEqual(['failed:cmd-1']);
+      expect(await store.pendingNotices('OTHER0')).toEqual([]);
+    });
+
+    it('the status comes first, and asking for it again makes it pending anew with a new version', async () => {
+      await store.enqueueNotice('C7K2Q9', 'options', { kind: 'options' }, at(0));
+      await store.enqueueNotice('C7K2Q9', 'status', { kind: 'status' }, at(1), { repeat: true });
+      expect((await store.pendingNotices('C7K2Q9')).map((n) => n.key)).toEqual(['status', 'options']);
+
+      await store.updateNotice(
+        'C7K2Q9',
+        'status',
+        { attempts: 3, fallback: true, nextAttemptAt: at(9), error: 'x' },
+        1,
+      );
+      await store.enqueueNotice('C7K2Q9', 'status', { kind: 'status' }, at(2), { repeat: true });
+      const [status] = await store.pendingNotices('C7K2Q9');
+      expect(status).toMatchObject({ version: 2, attempts: 0, fallback: false, nextAttemptAt: at(2), error: null });
+
+      // A delivery of version 1 finishing now must not mark version 2 done.
+      expect(await store.updateNotice('C7K2Q9', 'status', { state: 'done' }, 1)).toBe(false);
+      expect((await store.pendingNotices('C7K2Q9'))[0]?.key).toBe('status');
+      expect(await store.updateNotice('C7K2Q9', 'status', { state: 'done' }, 2)).toBe(true);
+      expect((await store.pendingNotices('C7K2Q9')).map((n) => n.key)).toEqual(['options']);
+    });
+
+    it('lists the requests with notices due, soonest first, and not those waiting or done', async () => {
+      await store.enqueueNotice('LATER1', 'options', { kind: 'options' }, at(5));
+      await store.enqueueNotice('SOON01', 'options', { kind: 'options' }, at(1));
+      await store.enqueueNotice('SOON01', 'stopped', { kind: 'stopped', by: 'U1' }, at(2));
+      await store.enqueueNotice('DONE01', 'options', { kind: 'options' }, at(0));
+      await store.updateNotice('DONE01', 'options', { state: 'abandoned' });
+      expect(await store.requestsWithDueNotices(at(3), 10)).toEqual(['SOON01']);
+      expect(await store.requestsWithDueNotices(at(6), 10)).toEqual(['SOON01', 'LATER1']);
+      expect(await store.requestsWithDueNotices(at(6), 1)).toEqual(['SOON01']);
+    });
+  });
+
+  it('ownedCommandIds: which of the ids a request already owns', async () => {
+    await store.createRequestOnce(makeRequest());
+    await store.insertCommands([makeCommand({ id: 'cmd-1' }), makeCommand({ id: 'cmd-2' })]);
+    expect(await store.ownedCommandIds(['cmd-2', 'cmd-9', 'cmd-1'])).toEqual(new Set(['cmd-1', 'cmd-2']));
+    expect(await store.ownedCommandIds([])).toEqual(new Set());
   });
 
   describe('leases', () => {
@@ -535,6 +597,80 @@ describe.each(backends)('%s store', (_name, backend) => {
     expect(await store.auditSince(at(2))).toEqual([]);
   });
 
+  describe('audit report queries', () => {
+    const refusal = (userId: string, minute: number, outcome = `denied to open the capture form (${minute})`) =>
+      makeAudit({
+        at: at(minute),
+        userId,
+        action: 'denied',
+        channelId: 'C_HELPDESK',
+        requestId: null,
+        devices: [],
+        types: [],
+        options: null,
+        commandIds: [],
+        outcome,
+      });
+
+    it('actions: every start, run again and stop watching, newest first, however many refusals there are', async () => {
+      const early = makeAudit({ at: at(1), requestId: 'AAAAAA' });
+      for (let i = 0; i < 150; i++) await store.recordAudit(refusal('U_MALLORY', 2 + i / 100));
+      const again = makeAudit({ at: at(3), action: 'run-again', requestId: 'AAAAAA', outcome: 'opened the form' });
+      const stopped = makeAudit({ at: at(4), action: 'stop-watching', userId: 'U_ONCALL', outcome: 'stopped' });
+      const late = makeAudit({ at: at(5), requestId: 'BBBBBB' });
+      for (const event of [early, again, stopped, late]) await store.recordAudit(event);
+      await store.recordAudit(refusal('U_MALLORY', 6));
+
+      expect(await store.auditActionsSince(at(0))).toEqual({ events: [late, stopped, again, early], total: 4 });
+      expect(await store.auditActionsSince(at(3))).toEqual({ events: [late, stopped, again], total: 3 });
+      // A limit bounds the events, never the total.
+      expect(await store.auditActionsSince(at(0), 2)).toEqual({ events: [late, stopped], total: 4 });
+      expect(await store.auditActionsSince(at(7))).toEqual({ events: [], total: 0 });
+    });
+
+    it('refusals: one summary per person, with count, first, last and the latest outcome', async () => {
+      for (let i = 0; i < 150; i++) await store.recordAudit(refusal('U_MALLORY', 10 + i / 50));
+      await store.recordAudit(refusal('U_MALLORY', 14, 'denied to start captures: not in @helpdesk'));
+      await store.recordAudit(refusal('U_EVE', 12));
+      await store.recordAudit(refusal('U_OLD', 1));
+      await store.recordAudit(makeAudit({ at: at(11) }));
+
+      const all = await store.auditRefusalsSince(at(5));
+      expect(all).toEqual({
+        people: [
+          {
+            userId: 'U_MALLORY',
+            count: 151,
+            firstAt: at(10),
+            lastAt: at(14),
+            lastOutcome: 'denied to start captures: not in @helpdesk',
+          },
+          {
+            userId: 'U_EVE',
+            count: 1,
+            firstAt: at(12),
+            lastAt: at(12),
+            lastOutcome: 'denied to open the capture form (12)',
+          },
+        ],
+        totalPeople: 2,
+        totalRefusals: 152,
+      });
+      // Limited to the most recently refused; the totals still count everyone since then.
+      const one = await store.auditRefusalsSince(at(0), 1);
+      expect(one.people.map((p) => [p.userId, p.count])).toEqual([['U_MALLORY', 151]]);
+      expect([one.totalPeople, one.totalRefusals]).toEqual([3, 153]);
+      expect(await store.auditRefusalsSince(at(15))).toEqual({ people: [], totalPeople: 0, totalRefusals: 0 });
+    });
+
+    it('refuses a limit that is not a whole number of at least 1', async () => {
+      for (const limit of [0, -1, 1.5, Number.NaN]) {
+        await expect(store.auditActionsSince(at(0), limit)).rejects.toThrow(RangeError);
+        await expect(store.auditRefusalsSince(at(0), limit)).rejects.toThrow(RangeError);
+      }
+    });
+  });
+
   it('keeps everything across close and reopen', async () => {
     const url = await backend.durableUrl();
     const request = makeRequest({
@@ -551,7 +687,7 @@ describe.each(backends)('%s store', (_name, backend) => {
     await writer.createRequestOnce(request);
     await writer.insertCommands(commands);
     await writer.ensureUpload(upload);
-    await writer.claimThreadPost(request.id, 'options');
+    await writer.enqueueNotice(request.id, 'options', { kind: 'options' }, at(0));
     await writer.close();
 
     const reader = await openStore(url);
@@ -563,7 +699,7 @@ describe.each(backends)('%s store', (_name, backend) => {
       expect(await reader.trackedCommands()).toEqual([commands[0]]);
       expect(await reader.uploadsForRequest(request.id)).toEqual([upload]);
       expect(await reader.unfinishedUploads()).toEqual([upload]);
-      expect(await reader.claimThreadPost(request.id, 'options')).toBe(false);
+      expect((await reader.pendingNotices(request.id)).map((n) => n.key)).toEqual(['options']);
       expect(await reader.createRequestOnce(makeRequest({ id: 'RETRY1', dedupeKey: request.dedupeKey }))).toEqual({
         request,
         created: false,
@@ -590,19 +726,19 @@ describe('SqliteStore', () => {
     const file = path.join(temporaryDirectory(), 'migrations.db');
     for (let opening = 0; opening < 3; opening++) {
       const store = await openStore(`sqlite:${file}`);
-      await store.claimThreadPost('C7K2Q9', `opening-${opening}`);
+      await store.enqueueNotice('C7K2Q9', `opening-${opening}`, { kind: 'options' }, at(0));
       await store.close();
     }
     const database = new Database(file, { readonly: true });
     try {
       const versions = database.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
-      expect(versions).toEqual([1, 2, 3]);
+      expect(versions).toEqual([1, 2, 3, 4]);
       const tables = database
         .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
         .pluck()
         .all();
       expect(tables).toEqual([...SCHEMA_TABLES, 'sqlite_sequence'].sort());
-      expect(database.prepare('SELECT count(*) FROM thread_posts').pluck().get()).toBe(3);
+      expect(database.prepare('SELECT count(*) FROM notices').pluck().get()).toBe(3);
     } finally {
       database.close();
     }
@@ -610,7 +746,8 @@ describe('SqliteStore', () => {
 
   it('accepts a path string', async () => {
     const store = new SqliteStore(path.join(temporaryDirectory(), 'by-path.db'));
-    expect(await store.claimThreadPost('C7K2Q9', 'options')).toBe(true);
+    await store.enqueueNotice('C7K2Q9', 'options', { kind: 'options' }, at(0));
+    expect(await store.pendingNotices('C7K2Q9')).toHaveLength(1);
     await store.close();
   });
 });
@@ -629,18 +766,20 @@ describe('PostgresStore', () => {
   it('applies each migration once when replicas open a fresh database at once', async () => {
     const { url } = await postgresDatabases.create({ migrated: false });
     const replicas = await Promise.all([PostgresStore.open(url), PostgresStore.open(url), PostgresStore.open(url)]);
-    await Promise.all(replicas.map((replica, index) => replica.claimThreadPost('C7K2Q9', `replica-${index}`)));
+    await Promise.all(
+      replicas.map((replica, index) => replica.enqueueNotice('C7K2Q9', `replica-${index}`, { kind: 'options' }, at(0))),
+    );
     await Promise.all(replicas.map((replica) => replica.close()));
     await (await PostgresStore.open(url)).close();
 
     await inDatabase(url, async (client) => {
       const versions = await client.query('SELECT version FROM schema_migrations ORDER BY version');
-      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3]);
+      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3, 4]);
       const tables = await client.query(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
       );
       expect(tables.rows.map((row) => row.table_name)).toEqual(SCHEMA_TABLES);
-      expect((await client.query('SELECT count(*)::int AS n FROM thread_posts')).rows[0].n).toBe(3);
+      expect((await client.query('SELECT count(*)::int AS n FROM notices')).rows[0].n).toBe(3);
     });
   });
 

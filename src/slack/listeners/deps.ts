@@ -4,6 +4,8 @@ import type { CaptureService } from '../../captures/service.js';
 import type { Logger } from '../../logger.js';
 import type { WorkQueue } from '../../work-queue.js';
 import type { ChannelVisibility } from '../channels.js';
+import { asUserId } from '../slack-ids.js';
+import { UNKNOWN_USER_REASON } from '../ui/replies.js';
 
 /** What every listener may use. Listeners stay thin: ack, parse, call the service, answer. */
 export interface ListenerDeps {
@@ -25,24 +27,30 @@ export interface ListenerDeps {
  * recorded in the audit trail with what was attempted.
  */
 export async function authorizeCapture(
-  { access, audit }: Pick<ListenerDeps, 'access' | 'audit'>,
+  { access, audit, logger }: Pick<ListenerDeps, 'access' | 'audit' | 'logger'>,
   who: { userId: string; channelId: string | null },
   attempted: string,
 ): Promise<AccessDecision> {
-  const decision = await access.mayCapture(who.userId);
+  // A user id that is not one (a forged payload) is refused before anyone is asked about it.
+  const decision: AccessDecision = asUserId(who.userId)
+    ? await access.mayCapture(who.userId)
+    : { allowed: false, reason: UNKNOWN_USER_REASON };
   if (!decision.allowed) {
-    await audit.record({
-      at: new Date(),
-      userId: who.userId,
-      action: 'denied',
-      channelId: who.channelId,
-      requestId: null,
-      devices: [],
-      types: [],
-      options: null,
-      commandIds: [],
-      outcome: `denied ${attempted}: ${decision.reason}`,
-    });
+    // The refusal is logged at once; its row is written without holding up the answer to Slack.
+    void audit
+      .record({
+        at: new Date(),
+        userId: who.userId,
+        action: 'denied',
+        channelId: who.channelId,
+        requestId: null,
+        devices: [],
+        types: [],
+        options: null,
+        commandIds: [],
+        outcome: `denied ${attempted}: ${decision.reason}`,
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'could not store a refusal in the audit trail'));
   }
   return decision;
 }

@@ -6,28 +6,38 @@ import { runAgain, stopWatching } from './actions/status-buttons.js';
 import { captureCommand } from './commands/capture.js';
 import type { ListenerDeps } from './deps.js';
 import { deviceSearch } from './options/device-search.js';
+import { REFERENCE_KEY, safely } from './safely.js';
 import { captureSubmit } from './views/capture-submit.js';
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
-  // Every line logged while handling one Slack interaction carries its request id and who sent it.
-  app.use(async ({ body, next }) => {
+  const { logger } = deps;
+  // Every line logged while handling one Slack interaction carries its request id and who sent it; the id is also
+  // the reference a person is given if the interaction fails.
+  app.use(async ({ body, context, next }) => {
     const payload = body as { type?: string; command?: string; user?: { id?: string }; user_id?: string };
+    const requestId = randomUUID().slice(0, 8);
+    context[REFERENCE_KEY] = requestId;
     const fields = {
-      requestId: randomUUID().slice(0, 8),
+      requestId,
       interaction: payload.type ?? (payload.command ? 'slash_command' : 'unknown'),
       user: payload.user?.id ?? payload.user_id,
     };
-    await deps.logger.withContext(fields, async () => {
+    await logger.withContext(fields, async () => {
       const started = Date.now();
       await next();
-      deps.logger.info({ ms: Date.now() - started }, 'slack interaction handled');
+      logger.info({ ms: Date.now() - started }, 'slack interaction handled');
     });
   });
-  app.command('/capture', captureCommand(deps));
-  app.options({ action_id: DEVICES_ACTION }, deviceSearch(deps));
-  app.view(CAPTURE_MODAL, captureSubmit(deps));
-  app.action(DEVICES_ACTION, selectionChanged(deps));
-  app.action(TYPES_ACTION, selectionChanged(deps));
-  app.action<BlockAction<ButtonAction>>(RUN_AGAIN_ACTION, runAgain(deps));
-  app.action<BlockAction<ButtonAction>>(STOP_WATCHING_ACTION, stopWatching(deps));
+  app.command('/capture', safely(captureCommand(deps), logger));
+  app.options({ action_id: DEVICES_ACTION }, safely(deviceSearch(deps), logger));
+  app.view(CAPTURE_MODAL, safely(captureSubmit(deps), logger));
+  app.action(DEVICES_ACTION, safely(selectionChanged(deps), logger));
+  app.action(TYPES_ACTION, safely(selectionChanged(deps), logger));
+  app.action<BlockAction<ButtonAction>>(RUN_AGAIN_ACTION, safely(runAgain(deps), logger));
+  app.action<BlockAction<ButtonAction>>(STOP_WATCHING_ACTION, safely(stopWatching(deps), logger));
+  // Anything that still escapes (a middleware, Bolt itself) is logged; the interaction was answered by then or
+  // Bolt answers it.
+  app.error(async (error) => {
+    logger.error({ err: error }, 'unhandled error in a Slack interaction');
+  });
 }

@@ -1,12 +1,25 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
+import { z } from 'zod';
 import {
   type CaptureOptions,
   type CaptureType,
   DEFAULT_CAPTURE_OPTIONS,
   type TargetDevice,
 } from '../../captures/model.js';
-import { captureModal } from '../ui/capture-modal.js';
+import { conversationIdSchema } from '../slack-ids.js';
+import {
+  captureModal,
+  noCapturableDevicesNotice,
+  PERSON_LOOKUP_FAILED_NOTICE,
+  publicChannelNotice,
+  QUOTA_UNAVAILABLE,
+} from '../ui/capture-modal.js';
+import { formDidNotOpenReply, type Reply } from '../ui/replies.js';
 import type { ListenerDeps } from './deps.js';
+
+/** How long Slack keeps a trigger_id usable. */
+const TRIGGER_LIFETIME_MS = 3_000;
 
 export interface ModalPrefill {
   channelId: string | null;
@@ -17,22 +30,62 @@ export interface ModalPrefill {
   options?: CaptureOptions;
 }
 
-/** What the modal carries between open and submit. Never trusted for identity: the user id comes from Slack. */
-export interface ModalMetadata {
-  channelId: string | null;
+/**
+ * What the modal carries between open and submit. Never trusted for identity (the user id comes from Slack), and read
+ * back like any payload: a channel id that is not one is dropped.
+ */
+const modalMetadata = z.object({ channelId: conversationIdSchema.nullable() });
+export type ModalMetadata = z.infer<typeof modalMetadata>;
+
+/** The metadata of a submitted modal; `{ channelId: null }` when it is missing, not JSON, or not what we wrote. */
+export function readModalMetadata(text: string | undefined): ModalMetadata {
+  let json: unknown = null;
+  try {
+    json = JSON.parse(text ?? 'null');
+  } catch {
+    // not JSON: as if there were none
+  }
+  const parsed = modalMetadata.safeParse(json);
+  return parsed.success ? parsed.data : { channelId: null };
+}
+
+/** Who is opening the form, and how to tell them privately when it could not open. */
+export interface Opener {
+  userId: string;
+  tellPrivately(reply: Reply): Promise<unknown>;
 }
 
 /**
  * Opens the capture modal. When everything it shows is at hand (the quota fetched in the last 30 s, the
  * channel's visibility known, nobody's devices to look up) it opens complete, in one call. Otherwise it opens
- * at once (the trigger expires in 3 s) and fills in what takes longer with `views.update`.
+ * at once (the trigger expires in 3 s) and fills in what takes longer with `views.update`. When Slack will not
+ * open it, the person is told so privately rather than left with nothing.
  */
 export async function openCaptureModal(
   client: webApi.WebClient,
   triggerId: string,
   prefill: ModalPrefill,
   deps: ListenerDeps,
+  opener: Opener,
 ): Promise<void> {
+  const open = async (view: ReturnType<typeof captureModal>) => {
+    const expired = new AbortController();
+    try {
+      // A trigger lives 3 s: past that no retry can open the form, so the person is told without waiting longer.
+      const opened = await Promise.race([
+        client.views.open({ trigger_id: triggerId, view }),
+        delay(TRIGGER_LIFETIME_MS, null, { ref: false, signal: expired.signal }),
+      ]);
+      if (!opened) throw new Error('views.open did not succeed within the trigger lifetime');
+      return opened;
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'the capture form could not be opened');
+      await opener.tellPrivately(formDidNotOpenReply()).catch(() => {});
+      return null;
+    } finally {
+      expired.abort();
+    }
+  };
   const { service, channels, logger } = deps;
   const base = {
     channelId: prefill.channelId,
@@ -47,38 +100,28 @@ export async function openCaptureModal(
   const cachedQuota = service.cachedQuota();
   const knownPublic = sharedIn ? channels.known(sharedIn) : false;
   if (!prefill.person && cachedQuota && knownPublic !== undefined) {
-    const notice = knownPublic && sharedIn ? publicChannelWarning(sharedIn) : undefined;
-    await client.views.open({
-      trigger_id: triggerId,
-      view: captureModal({ ...base, quota: cachedQuota, ...(notice ? { notice } : {}) }),
-    });
+    const notice = knownPublic && sharedIn ? publicChannelNotice(sharedIn) : undefined;
+    await open(captureModal({ ...base, quota: cachedQuota, ...(notice ? { notice } : {}) }));
     return;
   }
 
-  const opened = await client.views.open({
-    trigger_id: triggerId,
-    view: captureModal({ ...base, quota: null, loading: true }),
-  });
-  const viewId = opened.view?.id;
-  if (!viewId) return;
+  const opened = await open(captureModal({ ...base, quota: null, loading: true }));
+  const viewId = opened?.view?.id;
+  if (!opened || !viewId) return;
 
   const [quota, person, publicChannel] = await Promise.allSettled([
     service.quota(),
-    devicesOfPerson(client, prefill.person, service),
+    devicesOfPerson(client, prefill.person, service, opener.userId),
     sharedIn ? channels.isPublic(sharedIn) : false,
   ]);
   const found = person.status === 'fulfilled' ? person.value : null;
   const preselected = found?.devices.length ? found.devices : base.preselected;
   const notices: string[] = [];
-  if (person.status === 'rejected') notices.push('Could not look up that person’s devices. Search for them below.');
-  else if (found && found.devices.length === 0) {
-    notices.push(
-      `${found.label} has no devices that can be captured right now (devices must have connected in the last hour).`,
-    );
-  }
+  if (person.status === 'rejected') notices.push(PERSON_LOOKUP_FAILED_NOTICE);
+  else if (found && found.devices.length === 0) notices.push(noCapturableDevicesNotice(found.person));
   if (quota.status === 'rejected') logger.warn({ err: quota.reason }, 'quota unavailable for the modal');
   if (sharedIn && publicChannel.status === 'fulfilled' && publicChannel.value) {
-    notices.push(publicChannelWarning(sharedIn));
+    notices.push(publicChannelNotice(sharedIn));
   }
 
   await client.views.update({
@@ -88,35 +131,24 @@ export async function openCaptureModal(
       ...base,
       preselected,
       quota: quota.status === 'fulfilled' ? quota.value : null,
-      ...(quota.status === 'rejected'
-        ? { quotaError: 'Quota: Cloudflare did not answer; it is checked again when you submit.' }
-        : {}),
+      ...(quota.status === 'rejected' ? { quotaError: QUOTA_UNAVAILABLE } : {}),
       ...(notices.length > 0 ? { notice: notices.join('\n') } : {}),
     }),
   });
-}
-
-function publicChannelWarning(channelId: string): string {
-  return `The files will be posted in the status thread in <#${channelId}>, a public channel: everyone in it can download them. Pick a private channel or a DM under "Post status in" to keep them private.`;
 }
 
 async function devicesOfPerson(
   client: webApi.WebClient,
   person: ModalPrefill['person'],
   service: ListenerDeps['service'],
-): Promise<{ label: string; devices: TargetDevice[] } | null> {
+  by: string,
+): Promise<{ person: Parameters<typeof noCapturableDevicesNotice>[0]; devices: TargetDevice[] } | null> {
   if (!person) return null;
-  let email: string;
-  let label: string;
-  if ('email' in person) {
-    email = person.email;
-    label = person.email;
-  } else {
-    const { user } = await client.users.info({ user: person.userId });
-    const found = user?.profile?.email;
-    if (!found) return { label: `<@${person.userId}>`, devices: [] };
-    email = found;
-    label = `<@${person.userId}> (${found})`;
-  }
-  return { label, devices: await service.devicesOf(email) };
+  if ('email' in person) return { person, devices: await service.devicesOf(person.email, by) };
+  const { user } = await client.users.info({ user: person.userId });
+  const email = user?.profile?.email ?? null;
+  return {
+    person: { userId: person.userId, email },
+    devices: email ? await service.devicesOf(email, by) : [],
+  };
 }

@@ -7,8 +7,19 @@ import {
   type TargetDevice,
 } from '../../captures/model.js';
 import { CAPTURE_TYPES, MAX_DEVICES_PER_CREATE, PCAP_LIMITS, type Quota } from '../../dex/types.js';
+import { conversationIdSchema } from '../slack-ids.js';
 import { deviceOption, ineligibleFromOptionText, parseDeviceOptionValue } from './device-option.js';
-import { CAPTURE_TYPE_LABEL, plural, slackDate, truncate } from './format.js';
+import {
+  CAPTURE_TYPE_LABEL,
+  channelRef,
+  inert,
+  inertPlain,
+  mention,
+  plural,
+  slackDate,
+  truncate,
+  truncateMrkdwn,
+} from './format.js';
 import {
   CAPTURE_MODAL,
   CHANNEL_ACTION,
@@ -32,6 +43,16 @@ import {
 } from './ids.js';
 
 export const PRIVATE_METADATA_MAX = 3000;
+/** How long an error shown on a field may be (plain text, under the field). */
+const FIELD_ERROR_MAX = 1500;
+
+/**
+ * An error for `response_action: 'errors'`, from sentences that may carry outside text (device names, Cloudflare's
+ * reasons): plain text on one line, never over 1500 characters.
+ */
+export function fieldError(...sentences: Array<string | null | undefined>): string {
+  return inertPlain(sentences.filter(Boolean).join(' '), FIELD_ERROR_MAX);
+}
 
 export interface CaptureModalInput {
   /** The conversation `/capture` was typed in: the default place for the status message. */
@@ -130,6 +151,28 @@ export interface QuotaUsage {
   types: number;
 }
 
+/** The notice when the files would reach everyone in a public channel. */
+export function publicChannelNotice(channelId: string): string {
+  return (
+    `The files will be posted in the status thread in ${channelRef(channelId)}, a public channel: everyone in it ` +
+    'can download them. Pick a private channel or a DM under "Post status in" to keep them private.'
+  );
+}
+
+/** `/capture @alice` or `/capture alice@example.com` found nothing to preselect. */
+export function noCapturableDevicesNotice(
+  person: { userId: string; email: string | null } | { email: string },
+): string {
+  const who =
+    'userId' in person
+      ? `${mention(person.userId)}${person.email ? ` (${inert(person.email, 200)})` : ''}`
+      : inert(person.email, 200) || 'That person';
+  return `${who} has no devices that can be captured right now (devices must have connected in the last hour).`;
+}
+
+export const PERSON_LOOKUP_FAILED_NOTICE = 'Could not look up that person’s devices. Search for them below.';
+export const QUOTA_UNAVAILABLE = 'Quota: Cloudflare did not answer; it is checked again when you submit.';
+
 /** What the quota line says while the modal waits for its data (a `views.update` replaces it). */
 export const QUOTA_LOADING = 'Quota: loading…';
 
@@ -194,7 +237,7 @@ export function captureModal(input: CaptureModalInput): View {
     blocks.push({
       type: 'context',
       block_id: NOTICE_BLOCK,
-      elements: [{ type: 'mrkdwn', text: truncate(input.notice, 2000) }],
+      elements: [{ type: 'mrkdwn', text: truncateMrkdwn(input.notice, 2000) }],
     });
   }
 
@@ -318,12 +361,7 @@ const selectedOption = z.object({
 });
 const selectionState = z.object({ selected_options: z.array(selectedOption).nullish() });
 const numberState = z.object({ value: z.string().nullish() });
-const conversationState = z.object({
-  selected_conversation: z
-    .string()
-    .regex(/^[A-Z][A-Z0-9_]+$/)
-    .nullish(),
-});
+const conversationState = z.object({ selected_conversation: conversationIdSchema.nullish() });
 
 type Result<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -356,7 +394,7 @@ function readDevices(values: unknown): Result<SubmittedDevice[]> {
     const { name, reason } = ineligibleFromOptionText(device.text);
     problems.push(`${name} can't be captured: ${reason.replace(/[.…]+$/, '')}.`);
   }
-  if (problems.length > 0) return { ok: false, error: truncate(problems.join(' '), 1500) };
+  if (problems.length > 0) return { ok: false, error: fieldError(...problems) };
   return { ok: true, value: devices };
 }
 

@@ -1,6 +1,6 @@
 import type { OptionGroup, PlainTextOption } from '@slack/types';
 import type { Device } from '../../dex/types.js';
-import { OPTION_TEXT_MAX, truncate } from './format.js';
+import { inertPlain, OPTION_TEXT_MAX, truncate } from './format.js';
 
 /** How a device is identified in an option value. */
 export interface DeviceRef {
@@ -72,9 +72,9 @@ interface Part {
   min: number;
 }
 
+/** Option texts are plain_text: outside text only needs to be one line with no bidi controls. */
 function clean(text: string | null | undefined, fallback: string): string {
-  const cleaned = (text ?? '').replace(/\s+/g, ' ').trim();
-  return cleaned || fallback;
+  return inertPlain(text) || fallback;
 }
 
 /** Joins parts, shortening them in order (each down to its minimum) until the whole fits in `max`. */
@@ -106,7 +106,9 @@ export function deviceOptionText(device: DeviceLabel): string {
 }
 
 /** The device name and the reason, read back from an ineligible device's option text. */
-export function ineligibleFromOptionText(text: string): { name: string; reason: string } {
+export function ineligibleFromOptionText(raw: string): { name: string; reason: string } {
+  // The text comes back in the submission payload: it is cleaned again, as outside text.
+  const text = inertPlain(raw, OPTION_TEXT_MAX);
   const reasonAt = text.indexOf(REASON_SEP);
   const reason = reasonAt >= 0 ? text.slice(reasonAt + REASON_SEP.length).trim() : '';
   const head = reasonAt >= 0 ? text.slice(0, reasonAt) : text;
@@ -163,4 +165,23 @@ export function deviceOptions(devices: Device[]): DeviceOptionsResponse {
   if (eligible.length > 0) groups.push({ label: { type: 'plain_text', text: 'Eligible' }, options: eligible });
   if (ineligible.length > 0) groups.push({ label: { type: 'plain_text', text: 'Not eligible' }, options: ineligible });
   return groups.length > 0 ? { option_groups: groups } : { options: [] };
+}
+
+/** Not a device: its value parses as none, so choosing it is refused like any unknown option. */
+const NOTICE_VALUE = '~search-limited';
+
+/**
+ * What the picker shows when a person searched too often (the options answer carries no message): one option that
+ * says so. Picking it does nothing: its value is not a device.
+ */
+export function searchLimitedOptions(retryInMs: number): { options: PlainTextOption[] } {
+  const seconds = Math.max(1, Math.ceil(retryInMs / 1000));
+  return {
+    options: [
+      {
+        text: { type: 'plain_text', text: `Too many searches just now. Type again in ${seconds} s.`, emoji: false },
+        value: NOTICE_VALUE,
+      },
+    ],
+  };
 }

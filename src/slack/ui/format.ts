@@ -1,5 +1,6 @@
 import { formatDistanceStrict } from 'date-fns';
 import type { CaptureType } from '../../captures/model.js';
+import { asConversationId, asUserId } from '../slack-ids.js';
 
 /** Slack's option text limit (plain text, characters). */
 export const OPTION_TEXT_MAX = 75;
@@ -8,12 +9,19 @@ export const SECTION_TEXT_MAX = 3000;
 /** Blocks in a message; a modal may have 100. */
 export const MESSAGE_BLOCKS_MAX = 50;
 export const MODAL_BLOCKS_MAX = 100;
+/**
+ * What the texts of one message's blocks may add up to. Slack documents only per-block limits, but refuses a
+ * message whose blocks carry much more than about 13,000 characters in all (`msg_blocks_too_long`, bolt-js#2509;
+ * see reference/slack-bolt.md §8), so long lists stop short of it.
+ */
+export const MESSAGE_TEXT_BUDGET = 12_000;
 
 const ELLIPSIS = '…';
 
 /**
- * Shortens `text` to at most `max` UTF-16 code units (never more characters than Slack counts), ending with `…`
- * when something was cut. A surrogate pair is never split.
+ * Shortens plain text to at most `max` UTF-16 code units (never more characters than Slack counts), ending with `…`
+ * when something was cut. A surrogate pair is never split. For mrkdwn built by the ui, use `truncateMrkdwn`; for
+ * outside text, `inert` and `inertPlain` shorten as they clean.
  */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
@@ -25,9 +33,164 @@ export function truncate(text: string, max: number): string {
   return `${cut.trimEnd()}${ELLIPSIS}`;
 }
 
-/** Escapes the three characters Slack's mrkdwn treats as control characters. */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/**
+ * `truncate` for mrkdwn the ui composed (a section's text): also never leaves half a `<…>` token (a mention, a date,
+ * a link) or half an `&amp;`-style escape at the cut; what would be cut in half is left out. A backstop: builders
+ * bound what they put in a section so that this rarely has anything to cut.
+ */
+export function truncateMrkdwn(text: string, max: number): string {
+  if (text.length <= max) return text;
+  if (max <= 0) return '';
+  if (max === 1) return ELLIPSIS;
+  let cut = truncate(text, max).slice(0, -ELLIPSIS.length);
+  const open = cut.lastIndexOf('<');
+  if (open > cut.lastIndexOf('>')) cut = cut.slice(0, open);
+  // Outside text never carries a raw `&` (inert escapes it), so an `&` with no `;` after it is a cut escape.
+  const amp = cut.lastIndexOf('&');
+  if (amp > Math.max(cut.lastIndexOf(';'), cut.lastIndexOf('>'))) cut = cut.slice(0, amp);
+  return `${cut.trimEnd()}${ELLIPSIS}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Outside text: device names (chosen on people's machines), emails, platforms, Cloudflare's messages and reasons,
+// audit outcomes, ids read back from payloads, whatever someone typed. Every builder passes such a value through
+// `inert` (into mrkdwn) or `inertPlain` (into a plain_text object) and nothing else, so a value can never start a
+// line, reorder what follows it, open bold/italic/strike/code, quote, link or mention.
+
+/** Bidi controls (embeddings, overrides, isolates, marks; U+061C) and deprecated invisible format characters. */
+function isDropped(cp: number): boolean {
+  return (
+    (cp >= 0x202a && cp <= 0x202e) ||
+    (cp >= 0x2066 && cp <= 0x2069) ||
+    cp === 0x200e ||
+    cp === 0x200f ||
+    cp === 0x061c ||
+    (cp >= 0x206a && cp <= 0x206f) ||
+    (cp >= 0xfff9 && cp <= 0xfffb)
+  );
+}
+
+/** C0, DEL, C1 (NEL among them), the line and paragraph separators, and any other whitespace: all become a space. */
+function isSpacing(cp: number, ch: string): boolean {
+  return cp <= 0x1f || (cp >= 0x7f && cp <= 0x9f) || cp === 0x2028 || cp === 0x2029 || /\s/.test(ch);
+}
+
+/**
+ * One line of printable text: bidi controls dropped, every control character and whitespace run turned into one
+ * space, trimmed, and a lone surrogate (which Slack would show as garbage, or refuse) replaced by U+FFFD.
+ */
+function oneLine(text: string | null | undefined): string {
+  let out = '';
+  let space = false;
+  for (const ch of String(text ?? '')) {
+    const cp = ch.codePointAt(0) as number;
+    if (isDropped(cp)) continue;
+    if (isSpacing(cp, ch)) {
+      space = out.length > 0;
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += cp >= 0xd800 && cp <= 0xdfff ? '\ufffd' : ch;
+  }
+  return out;
+}
+
+const GRAPHEMES = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/** `pieces` joined, or when longer than `max`, as many whole pieces as fit before `…` (no trailing space). */
+function fitPieces(pieces: string[], max: number): string {
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
+  if (length <= max) return pieces.join('');
+  if (max < ELLIPSIS.length) return '';
+  const kept: string[] = [];
+  let used = 0;
+  for (const piece of pieces) {
+    if (used + piece.length > max - ELLIPSIS.length) break;
+    kept.push(piece);
+    used += piece.length;
+  }
+  while (kept.at(-1) === ' ') kept.pop();
+  return `${kept.join('')}${ELLIPSIS}`;
+}
+
+const ASCII_ALNUM = /^[A-Za-z0-9]$/;
+const isAsciiAlnum = (unit: string | undefined) => unit !== undefined && ASCII_ALNUM.test(unit);
+/** Words Slack may turn into a notification for everyone when it parses mentions in text. */
+const BROADCAST = /^@(?:channel|here|everyone|group)(?![A-Za-z0-9])/i;
+
+/*
+ * How formatting is neutralised. Slack has no escape for `*`, `_`, `~` or a backtick, and inserting an invisible
+ * character next to one is no cure: Slack reads a zero-width space as a word break, which is exactly what lets a
+ * marker format (jsx-slack's "exact mode" inserts U+200B around markers to force formatting), and what a word joiner
+ * does is undocumented. So a marker is replaced by a look-alike Slack never treats as markup: `*` → `∗` (U+2217),
+ * `~` → `∼` (U+223C), a backtick → `ˋ` (U+02CB), `_` → `ˍ` (U+02CD), and the full-width forms Slack also reads as
+ * markers (`＊` → `﹡`, `＿` → `⸏`, `｀` → `ˋ`). The look-alikes read the same; copied, they are different characters,
+ * so `_` is kept where it cannot be a marker: between two ASCII letters or digits (Slack only formats at word
+ * boundaries; `first_last@example.com` and `LAPTOP_42` stay exactly as they are, and copy as they are). A `>` is
+ * escaped like `&` and `<`, and at the start of a value (where a template might put it at the start of a line,
+ * making a quote) it gets an invisible soft hyphen in front. `@here`, `@channel`, `@everyone` and `@group` get a
+ * full-width `＠`, so no automatic mention parsing can notify a channel.
+ */
+function inertUnit(unit: string, text: string, at: number): string {
+  switch (unit) {
+    case '&':
+      return '&amp;';
+    case '<':
+      return '&lt;';
+    case '>':
+      return at === 0 ? '\u00ad&gt;' : '&gt;';
+    case '＞':
+      return at === 0 ? '\u00ad＞' : unit;
+    case '*':
+      return '∗';
+    case '＊':
+      return '﹡';
+    case '~':
+      return '∼';
+    case '`':
+    case '｀':
+      return 'ˋ';
+    case '_':
+      return isAsciiAlnum(text[at - 1]) && isAsciiAlnum(text[at + 1]) ? unit : 'ˍ';
+    case '＿':
+      return '⸏';
+    case '@':
+      return !isAsciiAlnum(text[at - 1]) && BROADCAST.test(text.slice(at, at + 10)) ? '＠' : unit;
+    default:
+      return unit;
+  }
+}
+
+/**
+ * Outside text made safe to put in mrkdwn: one line (control characters and whitespace runs become one space; bidi
+ * controls are dropped), `&`, `<` and `>` escaped, formatting markers neutralised (see above), at most `max` UTF-16
+ * code units once escaped, cut between whole characters (never a surrogate pair, a grapheme or an escape in half)
+ * and ending with `…` when cut. Empty when nothing printable is left, so callers can fall back:
+ * `inert(device.name, 150) || 'Unnamed device'`.
+ */
+export function inert(text: string | null | undefined, max = Number.POSITIVE_INFINITY): string {
+  const line = oneLine(text);
+  const pieces: string[] = [];
+  for (const { segment, index } of GRAPHEMES.segment(line)) {
+    let piece = '';
+    for (let i = 0; i < segment.length; i++) piece += inertUnit(segment[i] as string, line, index + i);
+    pieces.push(piece);
+  }
+  // A `_` kept because a letter followed it must not end up beside the `…` that replaced that letter.
+  const fitted = fitPieces(pieces, max);
+  return fitted.endsWith(`_${ELLIPSIS}`) ? `${fitted.slice(0, -2)}ˍ${ELLIPSIS}` : fitted;
+}
+
+/**
+ * Outside text for a plain_text object (option texts, titles, modal field errors): Slack formats nothing there, so
+ * only what `inert` does to lines and direction applies (one line, no bidi controls, no lone surrogates), then it is
+ * shortened like `inert`, to at most `max`.
+ */
+export function inertPlain(text: string | null | undefined, max = Number.POSITIVE_INFINITY): string {
+  const pieces = Array.from(GRAPHEMES.segment(oneLine(text)), ({ segment }) => segment);
+  return fitPieces(pieces, max);
 }
 
 /** Keeps a URL usable inside `<url|label>`: the characters that would end the link are percent-encoded. */
@@ -36,11 +199,24 @@ export function linkUrl(url: string): string {
 }
 
 export function link(url: string, label: string): string {
-  return `<${linkUrl(url)}|${escapeMrkdwn(label).replace(/\|/g, '¦')}>`;
+  return `<${linkUrl(url)}|${inert(label).replace(/\|/g, '¦')}>`;
 }
 
-export function mention(userId: string): string {
-  return `<@${userId.replace(/[^A-Za-z0-9_]/g, '')}>`;
+/** `<@U…>` for a well-formed user id; anything else is never written into the token. */
+export function mention(userId: string | null | undefined): string {
+  const id = asUserId(userId);
+  return id ? `<@${id}>` : 'an unknown user';
+}
+
+/** `<#C…>` for a well-formed conversation id; anything else is never written into the token. */
+export function channelRef(channelId: string | null | undefined): string {
+  const id = asConversationId(channelId);
+  return id ? `<#${id}>` : 'an unknown conversation';
+}
+
+/** A request id as people see it: `C7K2Q9` in code style (an id read back from a payload is outside text too). */
+export function requestIdCode(id: string): string {
+  return `\`${inert(id, 20) || '?'}\``;
 }
 
 /** `2026-11-25 14:02 UTC`: what clients that cannot render a date token show. */
@@ -97,7 +273,8 @@ export const CAPTURE_TYPE_SHORT: Record<CaptureType, string> = {
 
 /** A label for any type string (listed commands may carry types this product does not start). */
 export function typeShort(type: string): string {
-  return type in CAPTURE_TYPE_SHORT ? CAPTURE_TYPE_SHORT[type as CaptureType] : type;
+  // Listed commands may carry any type string Cloudflare sends: outside text.
+  return type in CAPTURE_TYPE_SHORT ? CAPTURE_TYPE_SHORT[type as CaptureType] : inert(type, 50) || 'unknown type';
 }
 
 export function plural(count: number, one: string, many = `${one}s`): string {

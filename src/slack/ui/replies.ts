@@ -1,17 +1,21 @@
 import type { KnownBlock } from '@slack/types';
 import { formatDistanceStrict } from 'date-fns';
-import type { AuditEvent, CaptureRequest, TrackedCommand } from '../../captures/model.js';
+import type { AuditReport } from '../../captures/audit.js';
+import type { AuditEvent, AuditRefusals, CaptureRequest, TargetDevice, TrackedCommand } from '../../captures/model.js';
 import type { Quota } from '../../dex/types.js';
 import {
-  escapeMrkdwn,
+  channelRef,
+  inert,
   link,
   MESSAGE_BLOCKS_MAX,
+  MESSAGE_TEXT_BUDGET,
   mention,
   plural,
+  requestIdCode,
   SECTION_TEXT_MAX,
   shortDuration,
   slackDate,
-  truncate,
+  truncateMrkdwn,
   typeShort,
 } from './format.js';
 import { commandSummary, deviceSections, REQUEST_STATE_WORDS, requestHeadline, statusNote } from './status-message.js';
@@ -42,10 +46,29 @@ export function helpMessage(): Reply {
 
 /** "I didn't understand `…`." and the help. */
 export function unknownCommandMessage(text: string): Reply {
-  const shown = escapeMrkdwn(truncate(text.replace(/`/g, "'").replace(/\s+/g, ' ').trim(), 100));
+  const shown = inert(text, 100);
   const lead = shown ? `I didn't understand \`${shown}\`.` : "I didn't understand that.";
   return { text: `${lead}\n\n${helpMessage().text}` };
 }
+
+/**
+ * "🚫 <why>": someone may not do what they asked. The reason is the access policy's own mrkdwn (it may mention the
+ * allowed user groups as `<!subteam^S…>`), not outside text, so it is shown as written.
+ */
+export function refusedMessage(reason: string): Reply {
+  return { text: `🚫 ${reason}` };
+}
+
+/** Why someone whose user id is not a Slack user id (a forged request) may do nothing. */
+export const UNKNOWN_USER_REASON = 'Slack did not say who you are, so nothing was done.';
+
+/** `/capture status <id>` for an id the bot has no record of. */
+export function requestNotFoundMessage(requestId: string): Reply {
+  return { text: `No capture ${requestIdCode(requestId)} found. \`/capture list\` shows recent ones.` };
+}
+
+/** When reading Cloudflare or the store failed while answering. */
+export const ANSWER_FAILED_MESSAGE: Reply = { text: 'Sorry, I could not get that just now. Try again in a minute.' };
 
 /** "*788 of 800* captures left today (12 used). Resets in 5 hours (<date>)." */
 export function quotaMessage(quota: Quota, now: Date): Reply {
@@ -65,8 +88,9 @@ export interface RequestWithCommands {
   commands: TrackedCommand[];
 }
 
-function deviceNames(request: CaptureRequest): string {
-  const names = request.devices.map((device) => escapeMrkdwn(truncate(device.name || 'Unnamed device', 60)));
+/** "LAPTOP-42, LAPTOP-2, LAPTOP-3 and 1 more": at most three names, each shortened to `max`. */
+function deviceNames(devices: Pick<TargetDevice, 'name'>[], max = 60): string {
+  const names = devices.map((device) => inert(device.name, max) || 'Unnamed device');
   if (names.length === 0) return 'no devices';
   return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
 }
@@ -99,16 +123,19 @@ export function requestListMessage(
   ];
   for (const { request, commands } of requests.slice(0, MAX_LISTED)) {
     const parts = [
-      `\`${escapeMrkdwn(request.id)}\``,
+      requestIdCode(request.id),
       mention(request.requestedBy),
       slackDate(request.createdAt, '{date_short_pretty} {time}'),
-      deviceNames(request),
+      deviceNames(request.devices),
       request.types.map(typeShort).join(', '),
       stateLine(request, commands, now),
     ];
     const url = links(request);
     if (url) parts.push(link(url, 'Thread'));
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(parts.join(' · '), SECTION_TEXT_MAX) } });
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncateMrkdwn(parts.join(' · '), SECTION_TEXT_MAX) },
+    });
   }
   const hidden = requests.length - MAX_LISTED;
   if (hidden > 0) {
@@ -120,7 +147,7 @@ export function requestListMessage(
 
   const text = `Recent captures: ${requests
     .slice(0, 10)
-    .map(({ request }) => `${request.id} (${REQUEST_STATE_WORDS[request.state]})`)
+    .map(({ request }) => `${inert(request.id, 20)} (${REQUEST_STATE_WORDS[request.state]})`)
     .join(', ')}${requests.length > 10 ? ', …' : ''}`;
   return { text, blocks };
 }
@@ -135,7 +162,7 @@ export function requestStatusMessage(
   const blocks: KnownBlock[] = [
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: truncate(requestHeadline(request, commands, now), SECTION_TEXT_MAX) },
+      text: { type: 'mrkdwn', text: truncateMrkdwn(requestHeadline(request, commands, now), SECTION_TEXT_MAX) },
     },
   ];
   const note = statusNote(request);
@@ -145,48 +172,9 @@ export function requestStatusMessage(
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: link(threadLink, 'Open its thread') }] });
   }
   const summary = commandSummary(commands);
-  const text = `Capture ${request.id}: ${REQUEST_STATE_WORDS[request.state]}${summary ? ` (${summary})` : ''}`;
+  const text = `Capture ${inert(request.id, 20)}: ${REQUEST_STATE_WORDS[request.state]}${summary ? ` (${summary})` : ''}`;
   return { text, blocks: blocks.slice(0, MESSAGE_BLOCKS_MAX) };
 }
-
-/** `/capture audit [days]`: the audit trail, newest first. */
-export function auditMessage(events: AuditEvent[], days: number): Reply {
-  const title = `*Audit trail, last ${plural(days, 'day')}*`;
-  if (events.length === 0) {
-    const text = `${title}\nNothing recorded.`;
-    return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
-  }
-  const lines = events.slice(0, MAX_AUDIT_LINES).map((event) => {
-    const what = [
-      slackDate(event.at, '{date_short_pretty} {time}'),
-      mention(event.userId),
-      AUDIT_ACTION_WORDS[event.action],
-      event.requestId ? `\`${escapeMrkdwn(event.requestId)}\`` : null,
-      event.devices.length ? event.devices.map((d) => escapeMrkdwn(d.name)).join(', ') : null,
-      event.types.length ? event.types.map(typeShort).join(' + ') : null,
-      event.channelId ? `in <#${event.channelId.replace(/[^A-Z0-9_]/gi, '')}>` : null,
-      escapeMrkdwn(truncate(event.outcome, 300)),
-    ];
-    return `• ${what.filter(Boolean).join(' · ')}`;
-  });
-  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: title } }];
-  // Several lines per section keeps the message well under 50 blocks.
-  for (let i = 0; i < lines.length; i += 10) {
-    blocks.push({
-      type: 'section',
-      text: { type: 'mrkdwn', text: truncate(lines.slice(i, i + 10).join('\n'), SECTION_TEXT_MAX) },
-    });
-  }
-  if (events.length > MAX_AUDIT_LINES) {
-    blocks.push({
-      type: 'context',
-      elements: [{ type: 'mrkdwn', text: `…and ${events.length - MAX_AUDIT_LINES} more.` }],
-    });
-  }
-  return { text: `Audit trail: ${plural(events.length, 'event')} in the last ${plural(days, 'day')}`, blocks };
-}
-
-const MAX_AUDIT_LINES = 100;
 
 const AUDIT_ACTION_WORDS: Record<AuditEvent['action'], string> = {
   start: 'started',
@@ -194,3 +182,141 @@ const AUDIT_ACTION_WORDS: Record<AuditEvent['action'], string> = {
   'stop-watching': 'stopped watching',
   denied: 'was refused',
 };
+
+/** On the capture form when the request could not be stored: nothing was sent, and the form stays open. */
+export function notRecordedError(): string {
+  return 'The bot could not record this request (its database did not answer), so nothing was started. Submit again in a minute.';
+}
+
+/** When the capture form could not be opened (Slack refused or failed `views.open`). */
+export function formDidNotOpenReply(): Reply {
+  return { text: 'The capture form could not open: Slack had a problem showing it. Try `/capture` again in a moment.' };
+}
+
+/** Any unexpected failure while handling an interaction; the reference is in the bot's log line too. */
+export function internalErrorReply(reference: string): Reply {
+  const ref = reference.replace(/[^A-Za-z0-9-]/g, '').slice(0, 16);
+  return {
+    text: `Something went wrong on my side, and I could not finish that (reference \`${ref}\`). Try again; if it keeps happening, give that reference to whoever runs this bot.`,
+  };
+}
+
+/** `/capture quota` when Cloudflare did not answer. */
+export function quotaUnavailableReply(): Reply {
+  return { text: 'Cloudflare did not answer just now, so I cannot tell the quota. Try again in a minute.' };
+}
+
+/** On the capture form when the bot's database was too slow to confirm the request within Slack's time. */
+export function storeSlowError(): string {
+  return 'The bot’s database is slow to answer, so I could not confirm this request in time. It may still start: if no status message appears within a minute, submit again (it will not start twice).';
+}
+
+const AUDIT_TIME = '{date_short_pretty} {time}';
+/** Refused people listed one by one; the rest are counted in one line. */
+const MAX_REFUSAL_LINES = 10;
+/** Room kept for the "…and N more" lines at the end. */
+const MORE_LINES_ROOM = 300;
+
+/** "• <date> · <@U1> started `C7K2Q9` · LAPTOP-42 · PCAP + WARP diagnostics · in <#C1>" and the outcome if it says more. */
+function auditActionLine(event: AuditEvent): string {
+  const word = AUDIT_ACTION_WORDS[event.action];
+  const outcome = inert(event.outcome, 200);
+  const parts = [
+    slackDate(event.at, AUDIT_TIME),
+    `${mention(event.userId)} ${word}${event.requestId ? ` ${requestIdCode(event.requestId)}` : ''}`,
+    event.devices.length > 0 ? deviceNames(event.devices, 40) : null,
+    event.types.length > 0 ? event.types.map(typeShort).join(' + ') : null,
+    event.channelId ? `in ${channelRef(event.channelId)}` : null,
+    outcome && outcome !== word ? outcome : null,
+  ];
+  return `• ${parts.filter(Boolean).join(' · ')}`;
+}
+
+function sameUtcDay(a: Date, b: Date): boolean {
+  return a.toISOString().slice(0, 10) === b.toISOString().slice(0, 10);
+}
+
+/** "• <@U9> was refused 150 times, <09:02>–<09:05> · latest: denied to open the capture form: …" */
+function auditRefusalLine(refusals: AuditRefusals): string {
+  const first = slackDate(refusals.firstAt, AUDIT_TIME);
+  const outcome = inert(refusals.lastOutcome, 200) || 'no reason recorded';
+  if (refusals.count === 1) return `• ${mention(refusals.userId)} was refused once, ${first} · ${outcome}`;
+  const last = slackDate(refusals.lastAt, sameUtcDay(refusals.firstAt, refusals.lastAt) ? '{time}' : AUDIT_TIME);
+  return `• ${mention(refusals.userId)} was refused ${refusals.count} times, ${first}–${last} · latest: ${outcome}`;
+}
+
+/** Lines packed into as few sections as the 3000-character limit allows (each line is far shorter than that). */
+function packedSections(lines: string[]): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
+  let current = '';
+  for (const line of lines) {
+    if (current && current.length + 1 + line.length > SECTION_TEXT_MAX) {
+      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: current } });
+      current = '';
+    }
+    current = current ? `${current}\n${line}` : truncateMrkdwn(line, SECTION_TEXT_MAX);
+  }
+  if (current) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: current } });
+  return blocks;
+}
+
+/**
+ * `/capture audit [days]`: every start, "run again" and "stop watching" of the period, newest first, then the
+ * refusals summed up per person, so that no number of refusals can push a real start out of sight. Within Slack's
+ * limits whatever the counts: when the actions do not all fit, it shows the newest and says how many more there are.
+ */
+export function auditMessage(report: AuditReport, days: number): Reply {
+  const period = `the last ${plural(days, 'day')}`;
+  const title = `*Audit trail, last ${plural(days, 'day')}*`;
+  if (report.totalActions === 0 && report.totalRefusals === 0) {
+    const text = `${title}\nNothing recorded.`;
+    return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  }
+
+  const counts = [
+    plural(report.totalActions, 'start, run again or stop watching', 'starts, runs again or stops watching'),
+    report.totalRefusals > 0
+      ? `${plural(report.totalRefusals, 'refused attempt')} by ${plural(report.refusedPeople, 'person', 'people')}`
+      : 'no refused attempts',
+  ];
+  const heading = `${title}\n${counts.join(' · ')}`;
+
+  const refusalLines = report.refusals.slice(0, MAX_REFUSAL_LINES).map(auditRefusalLine);
+  const refusalsShown = report.refusals.slice(0, MAX_REFUSAL_LINES);
+  const hiddenPeople = report.refusedPeople - refusalsShown.length;
+  const hiddenRefusals = report.totalRefusals - refusalsShown.reduce((sum, r) => sum + r.count, 0);
+  const refusalText = refusalLines.reduce((sum, line) => sum + line.length + 1, 0) + '*Refused*'.length;
+
+  // What is left of the message's budget goes to the actions, newest first, as many whole lines as fit.
+  let room = MESSAGE_TEXT_BUDGET - heading.length - refusalText - MORE_LINES_ROOM;
+  const actionLines: string[] = [];
+  for (const event of report.actions) {
+    const line = auditActionLine(event);
+    if (line.length + 1 > room) break;
+    actionLines.push(line);
+    room -= line.length + 1;
+  }
+  const hiddenActions = report.totalActions - actionLines.length;
+
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: heading } }];
+  blocks.push(...packedSections(actionLines));
+  const more: string[] = [];
+  if (hiddenActions > 0) {
+    more.push(
+      `…and ${plural(hiddenActions, 'earlier start, run again or stop watching', 'earlier starts, runs again or stops watching')} not shown. \`/capture audit 1\` shows a shorter period.`,
+    );
+  }
+  if (refusalLines.length > 0) blocks.push(...packedSections([`*Refused*`, ...refusalLines]));
+  if (hiddenPeople > 0) {
+    more.push(`…and ${plural(hiddenPeople, 'more person', 'more people')} refused ${plural(hiddenRefusals, 'time')}.`);
+  }
+  if (more.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: more.join('\n') }] });
+
+  const text = `Audit trail, ${period}: ${counts.join(', ')}`;
+  return { text, blocks: blocks.slice(0, MESSAGE_BLOCKS_MAX) };
+}
+
+/** On the capture form when Slack's payload named no usable user or conversation (it was tampered with). */
+export function unusableIdsError(): string {
+  return 'This form came back without a conversation or user I can use, so nothing was started. Close it and run `/capture` again.';
+}

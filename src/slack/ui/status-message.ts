@@ -1,24 +1,28 @@
 import type { Button, KnownBlock } from '@slack/types';
 import {
+  type ArtifactUpload,
   type CaptureRequest,
+  COMMAND_TIMEOUT_MS,
   type CommandStatus,
   isFinal,
   type RequestState,
+  type StartFailure,
   type TargetDevice,
   type TrackedCommand,
 } from '../../captures/model.js';
 import { MAX_DEVICES_PER_CREATE } from '../../dex/types.js';
 import {
   CAPTURE_TYPE_LABEL,
-  escapeMrkdwn,
+  inert,
   link,
   MESSAGE_BLOCKS_MAX,
   mention,
   plural,
+  requestIdCode,
   SECTION_TEXT_MAX,
   shortDuration,
   slackDate,
-  truncate,
+  truncateMrkdwn,
 } from './format.js';
 import {
   RUN_AGAIN_ACTION,
@@ -32,6 +36,8 @@ import {
 export interface StatusMessageInput {
   request: CaptureRequest;
   commands: TrackedCommand[];
+  /** What became of each finished command's file. */
+  uploads?: ArtifactUpload[];
   now: Date;
   dashboardUrl: string;
   /** Where the zips go (ARTIFACT_DESTINATION); default the thread. */
@@ -57,19 +63,58 @@ const STATUS_WORDS: Record<string, string> = {
   PENDING_UPLOAD: '📤 Uploading from the device',
   SUCCESS: '✅ Done',
   FAILED: '❌ Failed',
-  TIMED_OUT: '⌛ Timed out (no result after 30 min)',
+  TIMED_OUT: `⌛ Timed out (no result after ${COMMAND_TIMEOUT_MS / 60_000} min)`,
 };
 const NOT_WATCHED = '⏸ Not watched';
 
+/** A finished command's file: not in Slack after all, or a packet capture where an interface failed. */
+function fileProblem(upload: ArtifactUpload | undefined): string | null {
+  if (upload?.step === 'failed') return '⚠️ Done, but the file could not be posted: download it from the dashboard';
+  const failed = upload?.interfaces?.filter((i) => !i.ok) ?? [];
+  if (failed.length === 0) return null;
+  const which = failed.map((i) => `${inert(i.name, 40)}${i.error ? ` (${inert(i.error, 120)})` : ''}`).join(', ');
+  return `⚠️ Partly done: the ${which} capture failed`;
+}
+
 /** A device's line for one capture type's command (or its absence). */
-export function commandStatusWords(command: TrackedCommand | undefined, requestState: RequestState): string {
+export function commandStatusWords(
+  command: TrackedCommand | undefined,
+  requestState: RequestState,
+  upload?: ArtifactUpload,
+): string {
   if (!command) {
     if (requestState === 'starting' || requestState === 'running') return '⏳ Starting';
     if (requestState === 'stopped') return NOT_WATCHED;
     return '✖️ Not started';
   }
   if (!isFinal(command.status) && !command.tracking) return NOT_WATCHED;
-  return STATUS_WORDS[command.status] ?? `❔ ${escapeMrkdwn(truncate(command.status, 100))}`;
+  if (command.status === 'SUCCESS') {
+    const problem = fileProblem(upload);
+    if (problem) return problem;
+  }
+  return STATUS_WORDS[command.status] ?? `❔ ${inert(command.status, 100) || 'Unknown state'}`;
+}
+
+/** Whether a command fully worked: it succeeded, its file reached Slack (or is on its way), and nothing in it failed. */
+function fullyDone(command: TrackedCommand, uploads: ArtifactUpload[]): boolean {
+  return command.status === 'SUCCESS' && fileProblem(uploads.find((u) => u.commandId === command.id)) === null;
+}
+
+/** "Finished — 4 of 4 done", "Finished with problems — 1 of 6 done", "Starting — confirming with Cloudflare", … */
+export function requestStateWords(
+  request: CaptureRequest,
+  commands: TrackedCommand[],
+  uploads: ArtifactUpload[] = [],
+): string {
+  if (request.state === 'finished') {
+    const wanted = Math.max(commands.length, request.devices.length * request.types.length);
+    const done = commands.filter((c) => fullyDone(c, uploads)).length;
+    return done === wanted
+      ? `Finished — ${done} of ${wanted} done`
+      : `Finished with problems — ${done} of ${wanted} done`;
+  }
+  if (request.state === 'starting' && request.launch?.unknownOutcome) return 'Starting — confirming with Cloudflare';
+  return REQUEST_STATE_WORDS[request.state];
 }
 
 type Bucket = 'done' | 'failed' | 'timed out' | 'running' | 'not watched';
@@ -113,22 +158,28 @@ function commandFor(commands: TrackedCommand[], device: TargetDevice, type: stri
 
 /** `*LAPTOP-42* · alice@example.com · windows` */
 export function deviceHeading(device: TargetDevice): string {
-  const name = escapeMrkdwn(truncate(device.name || 'Unnamed device', 150));
-  const email = escapeMrkdwn(truncate(device.email || 'no email', 200));
-  const platform = escapeMrkdwn(truncate(device.platform || 'unknown platform', 50));
+  const name = inert(device.name, 150) || 'Unnamed device';
+  const email = inert(device.email, 200) || 'no email';
+  const platform = inert(device.platform, 50) || 'unknown platform';
   return `*${name}* · ${email} · ${platform}`;
 }
 
 /** One section per device (at most 10), each capture type with its state. Shared with `/capture status`. */
-export function deviceSections(request: CaptureRequest, commands: TrackedCommand[]): KnownBlock[] {
+export function deviceSections(
+  request: CaptureRequest,
+  commands: TrackedCommand[],
+  uploads: ArtifactUpload[] = [],
+): KnownBlock[] {
   const blocks: KnownBlock[] = request.devices.slice(0, MAX_DEVICES_PER_CREATE).map((device, index) => {
-    const lines = request.types.map(
-      (type) => `${CAPTURE_TYPE_LABEL[type]}: ${commandStatusWords(commandFor(commands, device, type), request.state)}`,
-    );
+    const lines = request.types.map((type) => {
+      const command = commandFor(commands, device, type);
+      const upload = command && uploads.find((u) => u.commandId === command.id);
+      return `${CAPTURE_TYPE_LABEL[type]}: ${commandStatusWords(command, request.state, upload)}`;
+    });
     return {
       type: 'section',
       block_id: `capture_status_device_${index}`,
-      text: { type: 'mrkdwn', text: truncate([deviceHeading(device), ...lines].join('\n'), SECTION_TEXT_MAX) },
+      text: { type: 'mrkdwn', text: truncateMrkdwn([deviceHeading(device), ...lines].join('\n'), SECTION_TEXT_MAX) },
     };
   });
   const hidden = request.devices.length - MAX_DEVICES_PER_CREATE;
@@ -167,10 +218,15 @@ function elapsed(request: CaptureRequest, commands: TrackedCommand[], now: Date)
  * `*Running* · capture `C7K2Q9` · asked by <@U1> · for 4 min · started <date>` and, when commands exist, their
  * summary. Shared with `/capture status` and `/capture list`.
  */
-export function requestHeadline(request: CaptureRequest, commands: TrackedCommand[], now: Date): string {
+export function requestHeadline(
+  request: CaptureRequest,
+  commands: TrackedCommand[],
+  now: Date,
+  uploads: ArtifactUpload[] = [],
+): string {
   const parts = [
-    `*${REQUEST_STATE_WORDS[request.state]}*`,
-    `capture \`${escapeMrkdwn(request.id)}\``,
+    `*${requestStateWords(request, commands, uploads)}*`,
+    `capture ${requestIdCode(request.id)}`,
     `asked by ${mention(request.requestedBy)}`,
   ];
   const time = elapsed(request, commands, now);
@@ -181,17 +237,51 @@ export function requestHeadline(request: CaptureRequest, commands: TrackedComman
   return parts.join(' · ');
 }
 
+/** Why a request did not start, and what to do: plain words, Cloudflare's own messages as inert text. */
+export function startFailureText(failure: StartFailure | null): string {
+  switch (failure?.reason) {
+    case 'rate-limited':
+      return `Cloudflare is rate limiting this bot's API token until ${slackDate(new Date(failure.retryAt), '{time}')}. Nothing was started; run it again after that.`;
+    case 'token-refused':
+      return 'Cloudflare refused the bot\'s API token (it needs the "Cloudflare DEX Write" permission). Nothing was started; ask an admin to check it.';
+    case 'refused': {
+      const said = failure.messages.map((m) => inert(m, 300)).filter(Boolean);
+      return `Cloudflare refused the captures${said.length ? `: ${said.join('; ')}` : ''}. Nothing was started.`;
+    }
+    case 'unreachable':
+      return 'Cloudflare could not be reached. Nothing was started; try again in a minute.';
+    case 'invalid':
+      return `The request was not valid: ${failure.problems.map((p) => inert(p, 300)).join('; ')}. Nothing was started.`;
+    case 'not-listed':
+      return failure.after === 'cloudflare-error'
+        ? 'Cloudflare had an error, and none of these captures appears in its list, so none are running. Try again in a minute.'
+        : "Cloudflare's answer was lost on the way, and none of these captures appears in its list, so none are running. Run again to retry.";
+    case 'unconfirmed':
+      return `${failure.after === 'cloudflare-error' ? 'Cloudflare had an error' : "Cloudflare's answer was lost on the way"}, and its list could not be read to confirm what started. The captures may be running: check the Cloudflare dashboard before running again.`;
+    case 'expired':
+      return 'The bot stopped before it could start these captures, and came back too late to start them unasked. Nothing was started; run again if they are still needed.';
+    case 'recorded':
+      return inert(failure.text, 2000);
+    default:
+      return "Something went wrong on the bot's side before the captures were sent. Nothing was started; try again.";
+  }
+}
+
 /** Why nothing runs (failed-to-start) or what "stopped" means; null in the other states. */
 export function statusNote(request: CaptureRequest): string | null {
   if (request.state === 'failed-to-start') {
-    const reason = request.startError?.trim() || 'Cloudflare did not accept the request. Nothing was started.';
-    return truncate(`❌ ${escapeMrkdwn(reason)}`, SECTION_TEXT_MAX);
+    return truncateMrkdwn(`❌ ${startFailureText(request.startError)}`, SECTION_TEXT_MAX);
   }
-  if (request.state === 'stopped') {
-    const by = request.stoppedBy ? ` by ${mention(request.stoppedBy)}` : '';
-    return `⏸ Stopped watching${by}. The API has no cancel: captures may still complete on the device; find them in the dashboard.`;
-  }
+  if (request.state === 'stopped') return `⏸ ${stoppedWatchingText(request.stoppedBy)}`;
   return null;
+}
+
+/** "Stopped watching by <@U1>. The API has no cancel: …" — in the status message and, once, in its thread. */
+export function stoppedWatchingText(by: string | null): string {
+  return (
+    `Stopped watching${by ? ` by ${mention(by)}` : ''}. The API has no cancel: captures may still complete on the ` +
+    'device; find them in the Cloudflare dashboard.'
+  );
 }
 
 function stopConfirmButton(requestId: string): Button {
@@ -212,11 +302,11 @@ function stopConfirmButton(requestId: string): Button {
   };
 }
 
-function fallbackText(request: CaptureRequest, commands: TrackedCommand[]): string {
+function fallbackText(request: CaptureRequest, commands: TrackedCommand[], uploads: ArtifactUpload[]): string {
   const devices = plural(request.devices.length, 'device');
   const summary = commandSummary(commands);
-  const state = REQUEST_STATE_WORDS[request.state];
-  return `DEX capture ${request.id} by ${mention(request.requestedBy)} on ${devices}: ${state}${summary ? ` (${summary})` : ''}`;
+  const state = requestStateWords(request, commands, uploads);
+  return `DEX capture ${inert(request.id, 20)} by ${mention(request.requestedBy)} on ${devices}: ${state}${summary ? ` (${summary})` : ''}`;
 }
 
 /**
@@ -224,19 +314,22 @@ function fallbackText(request: CaptureRequest, commands: TrackedCommand[]): stri
  * caller can compare to decide whether `chat.update` is needed. At most 10 devices shown, well under 50 blocks.
  */
 export function statusMessage(input: StatusMessageInput): SlackMessage {
-  const { request, commands, now, dashboardUrl, artifactDestination = 'thread' } = input;
+  const { request, commands, uploads = [], now, dashboardUrl, artifactDestination = 'thread' } = input;
   const blocks: KnownBlock[] = [
     {
       type: 'section',
       block_id: STATUS_HEADER_BLOCK,
-      text: { type: 'mrkdwn', text: truncate(requestHeadline(request, commands, now), SECTION_TEXT_MAX) },
+      text: {
+        type: 'mrkdwn',
+        text: truncateMrkdwn(requestHeadline(request, commands, now, uploads), SECTION_TEXT_MAX),
+      },
     },
   ];
 
   const note = statusNote(request);
   if (note) blocks.push({ type: 'section', block_id: STATUS_NOTE_BLOCK, text: { type: 'mrkdwn', text: note } });
 
-  blocks.push(...deviceSections(request, commands));
+  blocks.push(...deviceSections(request, commands, uploads));
 
   const dashboard = link(dashboardUrl, 'Open in Cloudflare dashboard');
   const footer =
@@ -253,5 +346,5 @@ export function statusMessage(input: StatusMessageInput): SlackMessage {
   if (request.state === 'starting' || request.state === 'running') buttons.push(stopConfirmButton(request.id));
   blocks.push({ type: 'actions', block_id: STATUS_ACTIONS_BLOCK, elements: buttons });
 
-  return { text: fallbackText(request, commands), blocks: blocks.slice(0, MESSAGE_BLOCKS_MAX) };
+  return { text: fallbackText(request, commands, uploads), blocks: blocks.slice(0, MESSAGE_BLOCKS_MAX) };
 }

@@ -1,11 +1,30 @@
-import type { CaptureRequest, CaptureType, TargetDevice, TrackedCommand } from '../../captures/model.js';
-import { escapeMrkdwn, humanBytes, link, SECTION_TEXT_MAX, truncate, typeShort } from './format.js';
+import {
+  type CaptureRequest,
+  type CaptureType,
+  COMMAND_TIMEOUT_MS,
+  type InterfaceResult,
+  type TargetDevice,
+  type TrackedCommand,
+  type UploadFailure,
+} from '../../captures/model.js';
+import {
+  channelRef,
+  humanBytes,
+  inert,
+  inertPlain,
+  link,
+  requestIdCode,
+  SECTION_TEXT_MAX,
+  truncateMrkdwn,
+  typeShort,
+} from './format.js';
 
 type DeviceNames = Pick<TargetDevice, 'name' | 'email'>;
 
 function who(device: DeviceNames): string {
-  const name = escapeMrkdwn(truncate(device.name || 'Unnamed device', 150));
-  return device.email ? `${name} (${escapeMrkdwn(truncate(device.email, 200))})` : name;
+  const name = inert(device.name, 150) || 'Unnamed device';
+  const email = inert(device.email, 200);
+  return email ? `${name} (${email})` : name;
 }
 
 function sentence(text: string): string {
@@ -37,14 +56,15 @@ export function commandFailedMessage(
   command: Pick<TrackedCommand, 'type'>,
   reason?: string | null,
 ): string {
-  const why = reason?.trim() ? sentence(escapeMrkdwn(truncate(reason.trim(), 1000))) : DEFAULT_FAILURE_REASON;
-  return truncate(`❌ ${typeShort(command.type)} on ${who(device)} failed: ${why}`, SECTION_TEXT_MAX);
+  const said = inert(reason, 1000);
+  const why = said ? sentence(said) : DEFAULT_FAILURE_REASON;
+  return truncateMrkdwn(`❌ ${typeShort(command.type)} on ${who(device)} failed: ${why}`, SECTION_TEXT_MAX);
 }
 
 /** "⌛ PCAP on LAPTOP-42 (alice@example.com) timed out: …" */
 export function commandTimedOutMessage(device: DeviceNames, command: Pick<TrackedCommand, 'type'>): string {
   return (
-    `⌛ ${typeShort(command.type)} on ${who(device)} timed out: no result after 30 minutes. ` +
+    `⌛ ${typeShort(command.type)} on ${who(device)} timed out: no result after ${COMMAND_TIMEOUT_MS / 60_000} minutes. ` +
     'The device may be offline or WARP disconnected. The bot stopped waiting; if it finishes later, ' +
     'find it in the Cloudflare dashboard.'
   );
@@ -55,20 +75,30 @@ export interface ArtifactInfo {
   type: CaptureType | string;
   /** Size in bytes, when known. */
   bytes: number | null;
-  /** What was found inside, e.g. "default ✓, tunnel ✗" from a PCAP's results.json. */
-  summary: string | null;
+  /** For a packet capture: each interface's result from its results.json. */
+  interfaces: InterfaceResult[] | null;
+}
+
+/** "default ✓, tunnel ✗ (pktmon: no adapters matched)" */
+export function interfacesSummary(interfaces: InterfaceResult[]): string {
+  return interfaces
+    .map(({ name, ok, error }) => {
+      const why = !ok && error ? ` (${inert(error, 120)})` : '';
+      return `${inert(name, 40)} ${ok ? '✓' : '✗'}${why}`;
+    })
+    .join(', ');
 }
 
 /** "PCAP from LAPTOP-42 · alice@example.com · windows · 4.8 MB\nInterfaces: default ✓, tunnel ✗" */
 export function artifactComment(info: ArtifactInfo): string {
-  const parts = [info.device.name || 'Unnamed device', info.device.email, info.device.platform].filter(Boolean);
+  const parts = [
+    inert(info.device.name, 200) || 'Unnamed device',
+    inert(info.device.email, 200),
+    inert(info.device.platform, 50),
+  ].filter(Boolean);
   if (info.bytes !== null) parts.push(humanBytes(info.bytes));
-  let comment = `${typeShort(info.type)} from ${parts.map((part) => escapeMrkdwn(truncate(part, 200))).join(' · ')}`;
-  const summary = info.summary?.trim();
-  if (summary) {
-    const line = info.type === 'pcap' && !/^interfaces?:/i.test(summary) ? `Interfaces: ${summary}` : summary;
-    comment += `\n${escapeMrkdwn(truncate(line, 1000))}`;
-  }
+  let comment = `${typeShort(info.type)} from ${parts.join(' · ')}`;
+  if (info.interfaces?.length) comment += `\nInterfaces: ${interfacesSummary(info.interfaces)}`;
   return comment;
 }
 
@@ -99,17 +129,52 @@ export function artifactFileName(input: {
   return `${sanitizeFileNamePart(input.device.name)}-${sanitizeFileNamePart(input.type, 'capture')}-${stamp}.zip`;
 }
 
-/** "⚠️ Couldn't post the PCAP from LAPTOP-42 (alice@example.com) here: <reason>. Get it from the dashboard." */
+const UPLOAD_FAILURE_WORDS: Record<UploadFailure, string> = {
+  cloudflare: 'Cloudflare would not hand over the file (it answered with an error, or kept cutting the download off).',
+  slack: 'Slack would not take the file.',
+  'too-slow': 'the transfer was too slow every time it was tried.',
+  'unsafe-reference': 'Cloudflare named the file in a way the bot refuses to follow, to keep the API token safe.',
+  unknown: 'something went wrong on the bot’s side.',
+};
+
+/** "⚠️ Couldn't post the PCAP from LAPTOP-42 (alice@example.com) here: Slack would not take the file. Get it …" */
 export function uploadFailedMessage(
   device: DeviceNames,
   type: CaptureType | string,
   dashboardUrl: string,
-  reason: string,
+  failure: UploadFailure | null,
 ): string {
-  const why = reason.trim() ? sentence(escapeMrkdwn(truncate(reason.trim(), 1000))) : 'Slack refused the file.';
-  return truncate(
-    `⚠️ Couldn't post the ${typeShort(type)} from ${who(device)} here: ${why} ` +
-      `Download it from the ${link(dashboardUrl, 'Cloudflare dashboard')} instead.`,
+  return truncateMrkdwn(
+    `⚠️ Couldn't post the ${typeShort(type)} from ${who(device)} here, after three tries: ` +
+      `${UPLOAD_FAILURE_WORDS[failure ?? 'unknown']} ` +
+      `Download it from the ${link(dashboardUrl, 'Cloudflare dashboard')} instead, soon: Cloudflare keeps captures only for a limited time.`,
     SECTION_TEXT_MAX,
   );
+}
+
+/** The title of an uploaded file (plain text): "Packet capture (PCAP) · LAPTOP-42". */
+export function artifactTitle(typeLabel: string, device: Pick<TargetDevice, 'name'>): string {
+  return `${typeLabel} · ${inertPlain(device.name, 150) || 'Unnamed device'}`;
+}
+
+/** With anything about a request that lands away from its thread (the requester's DM): which capture it is from. */
+export function artifactOrigin(request: Pick<CaptureRequest, 'id' | 'channelId'>): string {
+  return `From capture ${requestIdCode(request.id)} in ${channelRef(request.channelId)}.`;
+}
+
+/** First in the thread of a status message that had to go to the requester's DM. */
+export function statusMovedMessage(channelId: string): string {
+  return (
+    `I can't post in ${channelRef(channelId)}, so this capture's status is here. To get it there next time, ` +
+    'invite me: `/invite @dex-capture`.'
+  );
+}
+
+/** The first reply under a status message that replaces one that was deleted or could no longer be edited. */
+export function statusReplacedMessage(request: Pick<CaptureRequest, 'id' | 'channelId' | 'statusMessage'>): string {
+  const id = requestIdCode(request.id);
+  if (request.statusMessage && request.statusMessage.channelId !== request.channelId) {
+    return `I couldn't keep the status of capture ${id} up to date in ${channelRef(request.channelId)}, so it continues here.`;
+  }
+  return `The status message of capture ${id} was deleted or can no longer be edited, so this one replaces it. New replies and files come here.`;
 }

@@ -4,6 +4,9 @@ import { DEFAULT_CAPTURE_OPTIONS } from '../../../src/captures/model.js';
 import {
   type CaptureModalInput,
   captureModal,
+  fieldError,
+  noCapturableDevicesNotice,
+  publicChannelNotice,
   quotaLine,
   readCaptureSubmission,
   selectionCounts,
@@ -265,6 +268,26 @@ describe('captureModal', () => {
       '<@U0ALICE> (alice@example.com) has no devices that can be captured.',
     );
     expect(view.blocks.length).toBe(modal().blocks.length + 1);
+  });
+
+  it('writes the notices with outside text inert and only checked ids in tokens', () => {
+    expect(noCapturableDevicesNotice({ userId: 'U0ALICE', email: 'first_last@example.com\n*x*' })).toBe(
+      '<@U0ALICE> (first_last@example.com ∗x∗) has no devices that can be captured right now (devices must have ' +
+        'connected in the last hour).',
+    );
+    expect(noCapturableDevicesNotice({ userId: 'U0ALICE', email: null })).toMatch(/^<@U0ALICE> has no devices/);
+    expect(noCapturableDevicesNotice({ email: '<!here>@x.io' })).toMatch(/^&lt;!here&gt;@x\.io has no devices/);
+    expect(publicChannelNotice('C0HELPDESK')).toMatch(
+      /^The files will be posted in the status thread in <#C0HELPDESK>,/,
+    );
+    expect(publicChannelNotice('C0X><!channel><#C0Y')).toMatch(/in an unknown conversation, a public channel/);
+  });
+
+  it('field errors are one plain line, however the sentences came', () => {
+    expect(fieldError('KIOSK-9\u202E\ncan’t be captured.', undefined, 'Not enough quota.')).toBe(
+      'KIOSK-9 can’t be captured. Not enough quota.',
+    );
+    expect(fieldError('x'.repeat(5000))).toHaveLength(1500);
   });
 
   it('refuses private_metadata over 3000 characters', () => {

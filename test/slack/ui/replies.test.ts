@@ -1,8 +1,12 @@
 import type { SectionBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
+import type { AuditReport } from '../../../src/captures/audit.js';
+import type { AuditEvent } from '../../../src/captures/model.js';
 import {
+  auditMessage,
   helpMessage,
   quotaMessage,
+  refusedMessage,
   requestListMessage,
   requestStatusMessage,
   unknownCommandMessage,
@@ -34,7 +38,18 @@ describe('help', () => {
     const { text } = unknownCommandMessage('pcpa @alice');
     expect(text.startsWith("I didn't understand `pcpa @alice`.")).toBe(true);
     expect(text).toContain(helpMessage().text);
-    expect(unknownCommandMessage('a `b` <!here>').text).toMatch(/^I didn't understand `a 'b' &lt;!here&gt;`\./);
+    // What was typed is shown inert: a backtick cannot end the code span, nothing can mention anyone.
+    expect(unknownCommandMessage('a `b` <!here> @here\n*x*').text).toMatch(
+      /^I didn't understand `a ˋbˋ &lt;!here&gt; ＠here ∗x∗`\./,
+    );
+  });
+});
+
+describe('refusedMessage', () => {
+  it('shows the access policy’s reason as written, user group mentions included', () => {
+    expect(refusedMessage('Only members of <!subteam^S0HELPDESK>, @oncall may start captures.').text).toBe(
+      '🚫 Only members of <!subteam^S0HELPDESK>, @oncall may start captures.',
+    );
   });
 });
 
@@ -101,7 +116,7 @@ describe('requestStatusMessage', () => {
       'https://example.slack.com/archives/C0HELPDESK/p1',
     );
     const all = JSON.stringify(reply.blocks);
-    expect(all).toContain('*Finished*');
+    expect(all).toContain('*Finished with problems — 1 of 2 done*');
     expect(all).toContain(
       '*LAPTOP-42* · alice@example.com · windows\\nPacket capture (PCAP): ✅ Done\\nWARP diagnostics: ⌛ Timed out (no result after 30 min)',
     );
@@ -112,11 +127,143 @@ describe('requestStatusMessage', () => {
 
   it('gives the reason a request could not start', () => {
     const reply = requestStatusMessage(
-      request({ state: 'failed-to-start', startError: 'Not enough quota left today.' }),
+      request({
+        state: 'failed-to-start',
+        startError: { reason: 'refused', messages: ['Not enough quota left today.'] },
+      }),
       [],
       NOW,
       null,
     );
     expect(JSON.stringify(reply.blocks)).toContain('Not enough quota left today.');
+  });
+});
+
+describe('auditMessage', () => {
+  const start = (n: number, overrides: Partial<AuditEvent> = {}): AuditEvent => ({
+    at: new Date(STARTED.getTime() - n * 60_000),
+    userId: 'U0AGENT',
+    action: 'start',
+    channelId: 'C0HELPDESK',
+    requestId: `REQ${String(n).padStart(3, '0')}`,
+    devices: [alice],
+    types: ['pcap', 'warp-diag'],
+    options: null,
+    commandIds: [],
+    outcome: 'started',
+    ...overrides,
+  });
+  const report = (overrides: Partial<AuditReport>): AuditReport => ({
+    actions: [],
+    totalActions: 0,
+    refusals: [],
+    refusedPeople: 0,
+    totalRefusals: 0,
+    ...overrides,
+  });
+  const sections = (blocks: unknown[] = []) =>
+    (blocks as SectionBlock[]).filter((b) => b.type === 'section').map((b) => b.text?.text ?? '');
+  const textOf = (blocks: unknown[] = []) => JSON.stringify(blocks);
+  const totalText = (blocks: unknown[] = []) =>
+    (blocks as Array<SectionBlock & { elements?: Array<{ text: string }> }>).reduce(
+      (sum, b) => sum + (b.text?.text.length ?? 0) + (b.elements ?? []).reduce((n, e) => n + e.text.length, 0),
+      0,
+    );
+
+  it('shows every start and one line for 150 refusals by one person, with the times as date tokens', () => {
+    const first = new Date('2026-11-25T09:02:00Z');
+    const last = new Date('2026-11-25T09:05:00Z');
+    const { blocks, text } = auditMessage(
+      report({
+        actions: [start(1), start(2, { action: 'stop-watching', outcome: 'stopped watching' })],
+        totalActions: 2,
+        refusals: [
+          {
+            userId: 'U0MALLORY',
+            count: 150,
+            firstAt: first,
+            lastAt: last,
+            lastOutcome: 'denied to open the capture form: Only members of @helpdesk may start captures.',
+          },
+        ],
+        refusedPeople: 1,
+        totalRefusals: 150,
+      }),
+      7,
+    );
+    const lines = sections(blocks).flatMap((t) => t.split('\n'));
+    expect(lines[0]).toBe('*Audit trail, last 7 days*');
+    expect(lines[1]).toBe('2 starts, runs again or stops watching · 150 refused attempts by 1 person');
+    expect(lines.filter((l) => l.includes('<@U0AGENT> started `REQ001`'))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('<@U0AGENT> stopped watching `REQ002`'))).toHaveLength(1);
+    expect(lines.find((l) => l.includes('REQ001'))).toBe(
+      `• <!date^${STARTED.getTime() / 1000 - 60}^{date_short_pretty} {time}|2026-11-25 14:01 UTC> · ` +
+        '<@U0AGENT> started `REQ001` · LAPTOP-42 · PCAP + WARP diagnostics · in <#C0HELPDESK>',
+    );
+    expect(lines.filter((l) => l.includes('U0MALLORY'))).toEqual([
+      `• <@U0MALLORY> was refused 150 times, <!date^${first.getTime() / 1000}^{date_short_pretty} {time}|2026-11-25 09:02 UTC>–` +
+        `<!date^${last.getTime() / 1000}^{time}|2026-11-25 09:05 UTC> · latest: denied to open the capture form: ` +
+        'Only members of @helpdesk may start captures.',
+    ]);
+    expect(textOf(blocks)).not.toContain('more');
+    expect(text).toBe(
+      'Audit trail, the last 7 days: 2 starts, runs again or stops watching, 150 refused attempts by 1 person',
+    );
+  });
+
+  it('says once for a single refusal', () => {
+    const at = new Date('2026-11-25T09:02:00Z');
+    const { blocks } = auditMessage(
+      report({
+        refusals: [
+          { userId: 'U0EVE', count: 1, firstAt: at, lastAt: at, lastOutcome: 'denied to read the audit trail' },
+        ],
+        refusedPeople: 1,
+        totalRefusals: 1,
+      }),
+      1,
+    );
+    expect(textOf(blocks)).toContain('<@U0EVE> was refused once, <!date^');
+    expect(textOf(blocks)).toContain('0 starts, runs again or stops watching · 1 refused attempt by 1 person');
+  });
+
+  it('says when nothing was recorded', () => {
+    expect(auditMessage(report({}), 30).text).toBe('*Audit trail, last 30 days*\nNothing recorded.');
+  });
+
+  it('stays within Slack limits whatever the counts, and says honestly how many are not shown', () => {
+    const long = target(1, { name: `N${'*'.repeat(300)}` });
+    const actions = Array.from({ length: 500 }, (_, i) =>
+      start(i, { devices: [long, long, long, long], outcome: `failed to start: ${'x'.repeat(500)}` }),
+    );
+    const refusals = Array.from({ length: 50 }, (_, i) => ({
+      userId: `U0P${i}`,
+      count: 1000 + i,
+      firstAt: STARTED,
+      lastAt: NOW,
+      lastOutcome: 'y'.repeat(1000),
+    }));
+    const totalRefusals = refusals.reduce((sum, r) => sum + r.count, 0);
+    const { blocks = [] } = auditMessage(
+      report({ actions, totalActions: 2000, refusals, refusedPeople: 80, totalRefusals: totalRefusals + 30 * 7 }),
+      90,
+    );
+    expect(blockKitProblems(blocks, 50)).toEqual([]);
+    expect(totalText(blocks)).toBeLessThanOrEqual(12_000);
+
+    const lines = sections(blocks).flatMap((t) => t.split('\n'));
+    const shownActions = lines.filter((l) => l.includes(' started `REQ')).length;
+    const shownPeople = lines.filter((l) => l.includes(' was refused ')).length;
+    expect(shownActions).toBeGreaterThan(5);
+    expect(shownPeople).toBe(10);
+    // The newest first, with none skipped in between.
+    expect(lines.filter((l) => l.includes(' started `REQ')).map((l) => /`(REQ\d+)`/.exec(l)?.[1])).toEqual(
+      actions.slice(0, shownActions).map((a) => a.requestId),
+    );
+    const hiddenRefusals = totalRefusals + 30 * 7 - refusals.slice(0, 10).reduce((sum, r) => sum + r.count, 0);
+    expect(textOf(blocks)).toContain(
+      `…and ${2000 - shownActions} earlier starts, runs again or stops watching not shown.`,
+    );
+    expect(textOf(blocks)).toContain(`…and 70 more people refused ${hiddenRefusals} times.`);
   });
 });

@@ -72,6 +72,23 @@ describe('statusMessage', () => {
     expect(allText(blocks)).toContain('&lt;!channel&gt; &amp; co');
   });
 
+  it('keeps a device name with a forged status line, reversed text and markup on its own one line, inert', () => {
+    const spoof = target(1, {
+      name: 'SPOOF-PC\nPacket capture (PCAP): ✅ Done\u202E *bold* _it_ ~s~ `code`',
+      email: 'first_last@example.com',
+      platform: 'windows\n> quoted',
+    });
+    const { blocks } = render({
+      request: request({ devices: [spoof], types: ['pcap'] }),
+      commands: [command(spoof, 'pcap', 'PENDING_EXEC')],
+    });
+    const device = sectionTexts(blocks).find((t) => t.startsWith('*SPOOF-PC'));
+    expect(device?.split('\n')).toEqual([
+      '*SPOOF-PC Packet capture (PCAP): ✅ Done ∗bold∗ ˍitˍ ∼s∼ ˋcodeˋ* · first_last@example.com · windows &gt; quoted',
+      'Packet capture (PCAP): ⏳ Running on the device',
+    ]);
+  });
+
   it('stays within 50 blocks and the section limit with 10 devices × 2 types', () => {
     const devices = Array.from({ length: 10 }, (_, i) =>
       target(i, { name: `DEVICE-${'N'.repeat(200)}-${i}`, email: `${'e'.repeat(150)}${i}@example.com` }),
@@ -87,17 +104,20 @@ describe('statusMessage', () => {
   it('says "Finished", how long it took, and the outcome counts', () => {
     const commands = [command(alice, 'pcap', 'SUCCESS'), command(alice, 'warp-diag', 'FAILED')];
     const [header = ''] = sectionTexts(render({ request: request({ state: 'finished' }), commands }).blocks);
-    expect(header).toContain('*Finished*');
+    expect(header).toContain('*Finished with problems — 1 of 2 done*');
     expect(header).toContain('took 2 min');
     expect(header).toContain('1 done, 1 failed');
   });
 
   it('gives the reason when captures could not start, and no Stop button', () => {
     const { blocks } = render({
-      request: request({ state: 'failed-to-start', startError: 'Cloudflare refused the request: quota used up.' }),
+      request: request({
+        state: 'failed-to-start',
+        startError: { reason: 'refused', messages: ['Quota used up.'] },
+      }),
     });
     expect(sectionTexts(blocks)[0]).toContain('*Could not start*');
-    expect(allText(blocks)).toContain('Cloudflare refused the request: quota used up.');
+    expect(allText(blocks)).toContain('Cloudflare refused the captures: Quota used up.. Nothing was started.');
     expect(allText(blocks)).not.toContain('Artifacts are posted');
     expect(buttons(blocks).map((b) => b.action_id)).toEqual([RUN_AGAIN_ACTION]);
   });
@@ -107,7 +127,7 @@ describe('statusMessage', () => {
     const { blocks } = render({ request: request({ state: 'stopped', stoppedBy: 'U0LEAD' }), commands });
     expect(sectionTexts(blocks)[0]).toContain('*Stopped watching*');
     expect(allText(blocks)).toContain(
-      'Stopped watching by <@U0LEAD>. The API has no cancel: captures may still complete on the device; find them in the dashboard.',
+      'Stopped watching by <@U0LEAD>. The API has no cancel: captures may still complete on the device; find them in the Cloudflare dashboard.',
     );
     expect(allText(blocks)).toContain('Packet capture (PCAP): ⏸ Not watched');
     expect(buttons(blocks).map((b) => b.action_id)).toEqual([RUN_AGAIN_ACTION]);

@@ -4,9 +4,12 @@ import { humanBytes } from '../../../src/slack/ui/format.js';
 import {
   artifactComment,
   artifactFileName,
+  artifactOrigin,
+  artifactTitle,
   commandFailedMessage,
   commandTimedOutMessage,
   optionsMessage,
+  statusMovedMessage,
   uploadFailedMessage,
 } from '../../../src/slack/ui/thread-messages.js';
 import { command, target } from './fixtures.js';
@@ -42,11 +45,42 @@ describe('thread messages', () => {
   });
 
   it('describes an artifact with human sizes and the interfaces that worked', () => {
-    expect(artifactComment({ device: laptop, type: 'pcap', bytes: 5_033_165, summary: 'default ✓, tunnel ✗' })).toBe(
-      'PCAP from LAPTOP-42 · alice@example.com · windows · 4.8 MB\nInterfaces: default ✓, tunnel ✗',
+    const interfaces = [
+      { name: 'default', ok: true, error: null },
+      { name: 'tunnel', ok: false, error: 'pktmon: no adapters matched' },
+    ];
+    expect(artifactComment({ device: laptop, type: 'pcap', bytes: 5_033_165, interfaces })).toBe(
+      'PCAP from LAPTOP-42 · alice@example.com · windows · 4.8 MB\nInterfaces: default ✓, tunnel ✗ (pktmon: no adapters matched)',
     );
-    expect(artifactComment({ device: laptop, type: 'warp-diag', bytes: null, summary: null })).toBe(
+    expect(artifactComment({ device: laptop, type: 'warp-diag', bytes: null, interfaces: null })).toBe(
       'WARP diagnostics from LAPTOP-42 · alice@example.com · windows',
+    );
+  });
+
+  it('keeps what the device and Cloudflare said inert: one line, no markup, no mention', () => {
+    const spoof = target(7, { name: 'SPOOF\n✅ Done *b*', email: 'first_last@example.com', platform: 'linux' });
+    expect(commandFailedMessage(spoof, command(spoof, 'pcap', 'FAILED'), 'busy\n<!channel> _now_')).toBe(
+      '❌ PCAP on SPOOF ✅ Done ∗b∗ (first_last@example.com) failed: busy &lt;!channel&gt; ˍnowˍ.',
+    );
+    const interfaces = [{ name: 'default\n> x', ok: false, error: 'tunnel `x`\n*y*' }];
+    expect(artifactComment({ device: spoof, type: 'pcap', bytes: 1024, interfaces })).toBe(
+      'PCAP from SPOOF ✅ Done ∗b∗ · first_last@example.com · linux · 1 KB\nInterfaces: default &gt; x ✗ (tunnel ˋxˋ ∗y∗)',
+    );
+    expect(artifactComment({ device: spoof, type: 'dex-*new*', bytes: null, interfaces: null })).toMatch(
+      /^dex-∗new∗ from/,
+    );
+    // A file title is plain text: only line and direction breaks go.
+    expect(artifactTitle('Packet capture (PCAP)', { name: 'SPOOF\n*b*\u202E' })).toBe(
+      'Packet capture (PCAP) · SPOOF *b*',
+    );
+  });
+
+  it('names the conversation only by a checked id', () => {
+    expect(statusMovedMessage('C0PRIVATE')).toMatch(/^I can't post in <#C0PRIVATE>, so this capture's status is here/);
+    expect(statusMovedMessage('C0X><!channel><#C0Y')).toMatch(/^I can't post in an unknown conversation, so/);
+    expect(artifactOrigin({ id: 'C7K2Q9', channelId: 'C0HELPDESK' })).toBe('From capture `C7K2Q9` in <#C0HELPDESK>.');
+    expect(artifactOrigin({ id: 'C7`*', channelId: 'C0X><!channel>' })).toBe(
+      'From capture `C7ˋ∗` in an unknown conversation.',
     );
   });
 
@@ -77,9 +111,9 @@ describe('thread messages', () => {
   });
 
   it('says where to find a file that could not be posted', () => {
-    const text = uploadFailedMessage(laptop, 'pcap', 'https://dash.cloudflare.com/acc/dex', 'the file is too big');
+    const text = uploadFailedMessage(laptop, 'pcap', 'https://dash.cloudflare.com/acc/dex', 'slack');
     expect(text).toBe(
-      "⚠️ Couldn't post the PCAP from LAPTOP-42 (alice@example.com) here: the file is too big. Download it from the <https://dash.cloudflare.com/acc/dex|Cloudflare dashboard> instead.",
+      "⚠️ Couldn't post the PCAP from LAPTOP-42 (alice@example.com) here, after three tries: Slack would not take the file. Download it from the <https://dash.cloudflare.com/acc/dex|Cloudflare dashboard> instead, soon: Cloudflare keeps captures only for a limited time.",
     );
   });
 });

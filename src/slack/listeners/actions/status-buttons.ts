@@ -1,5 +1,7 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
+import { asConversationId } from '../../slack-ids.js';
+import { refusedMessage } from '../../ui/replies.js';
 import { authorizeCapture, type ListenerDeps } from '../deps.js';
 import { openCaptureModal } from '../open-capture-modal.js';
 
@@ -8,7 +10,7 @@ type ButtonArgs = AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction<Butt
 const denied = (reason: string) => ({
   response_type: 'ephemeral' as const,
   replace_original: false,
-  text: `🚫 ${reason}`,
+  ...refusedMessage(reason),
 });
 
 /** A button's value is a request id; the payload is untrusted, so anything else is refused. */
@@ -38,7 +40,7 @@ export function runAgain(deps: ListenerDeps) {
       at: new Date(),
       userId: body.user.id,
       action: 'run-again',
-      channelId: body.channel?.id ?? null,
+      channelId: asConversationId(body.channel?.id),
       requestId: request.id,
       devices: request.devices,
       types: request.types,
@@ -52,6 +54,10 @@ export function runAgain(deps: ListenerDeps) {
         body.trigger_id,
         { channelId: request.channelId, devices: request.devices, types: request.types, options: request.options },
         deps,
+        {
+          userId: body.user.id,
+          tellPrivately: (reply) => args.respond({ response_type: 'ephemeral', replace_original: false, ...reply }),
+        },
       ),
     );
   };
@@ -80,7 +86,7 @@ async function acceptButton(deps: ListenerDeps, { ack, action, body, respond }: 
   await ack();
   const decision = await authorizeCapture(
     deps,
-    { userId: body.user.id, channelId: body.channel?.id ?? null },
+    { userId: body.user.id, channelId: asConversationId(body.channel?.id) },
     attempted,
   );
   if (!decision.allowed) {

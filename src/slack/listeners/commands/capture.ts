@@ -1,12 +1,17 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { CaptureRequest } from '../../../captures/model.js';
 import type { RequestQuery } from '../../../store/store.js';
+import { asConversationId } from '../../slack-ids.js';
 import {
+  ANSWER_FAILED_MESSAGE,
   auditMessage,
   helpMessage,
   quotaMessage,
+  quotaUnavailableReply,
   type Reply,
+  refusedMessage,
   requestListMessage,
+  requestNotFoundMessage,
   requestStatusMessage,
   unknownCommandMessage,
 } from '../../ui/replies.js';
@@ -24,7 +29,9 @@ export function captureCommand(deps: ListenerDeps) {
 
   return async ({ command, ack, respond, client }: Args): Promise<void> => {
     const parsed = parseCaptureCommand(command.text ?? '');
-    const who = { userId: command.user_id, channelId: command.channel_id };
+    // Where it was typed: kept only when it is a well-formed conversation id (it goes into private_metadata).
+    const channelId = asConversationId(command.channel_id);
+    const who = { userId: command.user_id, channelId };
     switch (parsed.kind) {
       case 'help':
         return ack(ephemeral(helpMessage()));
@@ -32,16 +39,14 @@ export function captureCommand(deps: ListenerDeps) {
         return ack(ephemeral(unknownCommandMessage(parsed.text)));
       case 'open': {
         const decision = await authorizeCapture(deps, who, 'to open the capture form');
-        if (!decision.allowed) return ack(ephemeral({ text: `🚫 ${decision.reason}` }));
+        if (!decision.allowed) return ack(ephemeral(refusedMessage(decision.reason)));
         await ack();
         const person = parsed.target ?? undefined;
         await deps.followUps.run(() =>
-          openCaptureModal(
-            client,
-            command.trigger_id,
-            { channelId: command.channel_id, ...(person ? { person } : {}) },
-            deps,
-          ),
+          openCaptureModal(client, command.trigger_id, { channelId, ...(person ? { person } : {}) }, deps, {
+            userId: command.user_id,
+            tellPrivately: (reply) => respond(ephemeral(reply)),
+          }),
         );
         return;
       }
@@ -51,22 +56,22 @@ export function captureCommand(deps: ListenerDeps) {
       parsed.kind === 'audit'
         ? await authorizeCapture(deps, who, 'to read the audit trail')
         : await access.mayRead(command.user_id);
-    if (!decision.allowed) return ack(ephemeral({ text: `🚫 ${decision.reason}` }));
+    if (!decision.allowed) return ack(ephemeral(refusedMessage(decision.reason)));
 
     // The rest read Cloudflare or the store: acknowledge first, answer through the response URL.
     await ack();
     try {
       if (parsed.kind === 'quota') {
-        await respond(ephemeral(quotaMessage(await service.quota({ fresh: true }), now())));
+        // Shared and cached for 30 s: a burst of these (or replays) costs Cloudflare one call.
+        const quota = await service.quota().catch(() => null);
+        await respond(ephemeral(quota ? quotaMessage(quota, now()) : quotaUnavailableReply()));
       } else if (parsed.kind === 'audit') {
         const since = new Date(now().getTime() - parsed.days * 86_400_000);
-        await respond(ephemeral(auditMessage(await audit.since(since), parsed.days)));
+        await respond(ephemeral(auditMessage(await audit.report(since), parsed.days)));
       } else if (parsed.kind === 'status') {
         const request = await service.getRequest(parsed.requestId);
         if (!request) {
-          await respond(
-            ephemeral({ text: `No capture \`${parsed.requestId}\` found. \`/capture list\` shows recent ones.` }),
-          );
+          await respond(ephemeral(requestNotFoundMessage(parsed.requestId)));
           return;
         }
         const link = await permalink(client, request);
@@ -92,9 +97,7 @@ export function captureCommand(deps: ListenerDeps) {
       }
     } catch (error) {
       logger.error({ err: error, subcommand: parsed.kind }, '/capture answer failed');
-      await respond(ephemeral({ text: 'Sorry, I could not get that just now. Try again in a minute.' })).catch(
-        () => {},
-      );
+      await respond(ephemeral(ANSWER_FAILED_MESSAGE)).catch(() => {});
     }
   };
 }

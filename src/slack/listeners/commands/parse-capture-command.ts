@@ -1,3 +1,4 @@
+import { USER_ID } from '../../slack-ids.js';
 import { truncate } from '../../ui/format.js';
 
 /** What someone asked for with `/capture …`. The text is untrusted: anything unexpected is `unknown`. */
@@ -14,7 +15,7 @@ export type CaptureCommand =
   | { kind: 'unknown'; text: string };
 
 // Slack escapes mentions (manifest `should_escape: true`) as <@U123> or <@U123|name>.
-const USER_MENTION = /^<@([UW][A-Z0-9_]{2,})(?:\|[^>]*)?>$/;
+const USER_MENTION = new RegExp(`^<@(${USER_ID.source.replace(/^\^|\$$/g, '')})(?:\\|[^>]*)?>$`);
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 // Slack escapes an email as <mailto:a@b.c|a@b.c>.
 const MAILTO = /^<mailto:([^|>]+)(?:\|[^>]*)?>$/;

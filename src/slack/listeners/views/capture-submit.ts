@@ -1,66 +1,94 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
-import { z } from 'zod';
-import { readCaptureSubmission } from '../../ui/capture-modal.js';
+import { asUserId } from '../../slack-ids.js';
+import { fieldError, readCaptureSubmission } from '../../ui/capture-modal.js';
 import { ineligibleFromOptionText } from '../../ui/device-option.js';
 import { DEVICES_BLOCK } from '../../ui/ids.js';
+import { notRecordedError, storeSlowError, unusableIdsError } from '../../ui/replies.js';
 import { authorizeCapture, type ListenerDeps } from '../deps.js';
+import { readModalMetadata } from '../open-capture-modal.js';
 
-const metadata = z.object({ channelId: z.string().nullable() }).catch({ channelId: null });
+/** The store normally answers in milliseconds; the acknowledgement must reach Slack within 3 s. */
+const STORE_BUDGET_MS = 1_000;
 
 /**
- * The capture modal's submit: every problem goes back inline on its field; a valid request closes the modal
- * and the captures are started after the acknowledgement. A Slack retry of the same submission (same view
- * id and hash) starts nothing twice: the service records it once.
+ * The capture modal's submit: every problem goes back inline on its field. A valid request is stored before the
+ * submission is acknowledged (an acknowledged request is never lost, even to a kill right after), the modal closes,
+ * and the captures start after the acknowledgement. A Slack retry of the same submission (same view id and hash)
+ * starts nothing twice: the service records it once.
  */
 export function captureSubmit(deps: ListenerDeps) {
   const { service, logger } = deps;
   return async ({ ack, body, view }: AllMiddlewareArgs & SlackViewMiddlewareArgs): Promise<void> => {
-    // Checked again here: the modal may have been opened before the rights changed.
-    const decision = await authorizeCapture(deps, { userId: body.user.id, channelId: null }, 'to start captures');
-    if (!decision.allowed) {
-      await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: decision.reason } });
-      return;
-    }
+    // Checked again here: the modal may have been opened before the rights changed. It runs beside the checks of
+    // the selection, each with its own time budget, so the answer reaches Slack well within its 3 s.
+    const authorizing = authorizeCapture(deps, { userId: body.user.id, channelId: null }, 'to start captures');
     const read = readCaptureSubmission(view.state.values as Record<string, Record<string, unknown>>);
-    if (!read.ok) {
-      await ack({ response_action: 'errors', errors: read.errors });
+    const checking = read.ok
+      ? service.check(
+          read.value.devices.map((d) => ({
+            deviceId: d.deviceId,
+            registrationId: d.registrationId,
+            hint: ineligibleFromOptionText(d.text).name.replace(/…$/, ''),
+          })),
+          read.value.types,
+        )
+      : null;
+    const decision = await authorizing;
+    if (!decision.allowed) {
+      await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: fieldError(decision.reason) } });
       return;
     }
-    const { devices: selected, types, options } = read.value;
-    const checked = await service.check(
-      selected.map((d) => ({
-        deviceId: d.deviceId,
-        registrationId: d.registrationId,
-        hint: ineligibleFromOptionText(d.text).name.replace(/…$/, ''),
-      })),
-      types,
+    if (!read.ok || !checking) {
+      await ack({ response_action: 'errors', errors: read.ok ? {} : read.errors });
+      return;
+    }
+    const checked = await checking;
+    if (checked.problems.devices || checked.problems.quota) {
+      const error = fieldError(checked.problems.devices, checked.problems.quota);
+      await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: error } });
+      return;
+    }
+
+    // No conversation picked (a DM with the bot, say): where /capture was typed, if the metadata names a real
+    // conversation; otherwise the person's DM with the bot. A forged channel id is never posted to.
+    const userId = asUserId(body.user.id);
+    const channelId = read.value.channelId ?? readModalMetadata(view.private_metadata).channelId ?? userId;
+    if (!channelId || !userId) {
+      logger.warn({ user: body.user.id }, 'capture submission without a usable user or conversation id');
+      await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: unusableIdsError() } });
+      return;
+    }
+    const { types, options } = read.value;
+    const accepting = service.submit(
+      { devices: checked.devices, types, options, channelId },
+      userId,
+      `view:${view.id}:${view.hash}`,
     );
-    const problems = [checked.problems.devices, checked.problems.quota].filter(Boolean);
-    if (problems.length > 0) {
-      await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: problems.join(' ') } });
+    const outcome = await Promise.race([
+      accepting.then(
+        (accepted) => ({ accepted }),
+        (error: unknown) => ({ error }),
+      ),
+      delay(STORE_BUDGET_MS, { slow: true as const }, { ref: false }),
+    ]);
+    if ('slow' in outcome) {
+      // Slack needs its answer now. The write may still land: then the request starts as usual (a retry of this
+      // submission finds it and starts nothing twice), so the person is told exactly that.
+      await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: storeSlowError() } });
+      const late = await accepting.catch((error: unknown) => {
+        logger.error({ err: error, user: userId }, 'could not record a capture request');
+        return null;
+      });
+      await late?.start();
+      return;
+    }
+    if ('error' in outcome) {
+      logger.error({ err: outcome.error, user: userId }, 'could not record a capture request');
+      await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: notRecordedError() } });
       return;
     }
     await ack();
-
-    // No conversation picked (a DM with the bot, say): the status goes to the person's DM with the bot.
-    const channelId = read.value.channelId ?? metadata.parse(safeJson(view.private_metadata)).channelId ?? body.user.id;
-    try {
-      const { started } = await service.submit(
-        { devices: checked.devices, types, options, channelId },
-        body.user.id,
-        `view:${view.id}:${view.hash}`,
-      );
-      await started;
-    } catch (error) {
-      logger.error({ err: error, user: body.user.id }, 'capture request failed after submit');
-    }
+    await outcome.accepted.start();
   };
-}
-
-function safeJson(text: string | undefined): unknown {
-  try {
-    return JSON.parse(text ?? 'null');
-  } catch {
-    return null;
-  }
 }
