@@ -32,7 +32,7 @@ describe('Socket Mode', () => {
 });
 
 describe('a large artifact', () => {
-  it('relays 100 MB from Cloudflare into the thread with flat memory', async () => {
+  it('relays 100 MB from Cloudflare into the thread', async () => {
     stack = await startStack();
     const s = stack;
     const size = 100 * 1024 * 1024;
@@ -45,23 +45,13 @@ describe('a large artifact', () => {
     await waitForStatus(s);
     s.sim.advance(15 * 60_000);
 
-    global.gc?.();
-    const baseline = process.memoryUsage().rss;
-    let peak = baseline;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }, 10);
-    try {
-      await s.bot.poll();
-      await s.bot.idle();
-    } finally {
-      clearInterval(sampler);
-    }
+    await s.bot.poll();
+    await s.bot.idle();
 
     const status = await waitForStatus(s, (m) => /Finished/.test(visibleText(m)));
     const [file] = s.slack.thread('C_HELPDESK', status.ts).filter((e): e is FakeFileShare => e.kind === 'file');
     expect(file?.bytes).toBeGreaterThan(size * 0.95);
-    // The whole path streams: simulator → bot → Slack never holds the file.
-    expect(peak - baseline).toBeLessThan(64 * 1024 * 1024);
+    // That the whole path streams (the bot's peak memory ≤ 64 MB over its rest, at 50 MB to 1 GiB) is the
+    // "artifact relay" rows of `npm run bench`, measured on `node main.js` in a process of its own.
   });
 });

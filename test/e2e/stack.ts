@@ -142,12 +142,13 @@ export function visibleText(message: { text?: string | undefined; blocks?: unkno
 export function waitForStatus(
   stack: Pick<Stack, 'slack'>,
   ready: (status: FakeMessage) => boolean = (s) => s.updates >= 1,
+  timeoutMs?: number,
 ) {
   return stack.slack.waitFor(() => {
     const messages = stack.slack.messages('C_HELPDESK').filter((m): m is FakeMessage => m.kind === 'message');
     const status = messages.length === 1 ? messages[0] : undefined;
     return status && ready(status) ? status : undefined;
-  });
+  }, timeoutMs);
 }
 
 /** An artifact straight from the simulator (no faults armed), to compare with what reached Slack. */

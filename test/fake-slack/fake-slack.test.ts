@@ -24,6 +24,7 @@ import {
   values,
 } from '../../src/fake-slack/index.js';
 import { MultipartReader } from '../../src/fake-slack/multipart.js';
+import { whenTestFinishes } from '../cleanup.js';
 
 // Everything goes over real HTTP (and a real WebSocket) on 127.0.0.1, through the real Slack SDK clients.
 
@@ -44,7 +45,8 @@ const apps: App[] = [];
 
 async function fake(options: FakeSlackOptions = {}): Promise<FakeSlack> {
   const slack = await startFakeSlack(options);
-  started.push(slack);
+  // Started by a test: closed when it finishes (after afterEach has stopped its apps); otherwise in afterAll.
+  if (!whenTestFinishes(() => slack.close())) started.push(slack);
   return slack;
 }
 
@@ -402,18 +404,16 @@ describe('Web API', () => {
     expect(share?.content?.equals(content)).toBe(true);
   });
 
-  it('keeps memory flat for a 1 GiB streamed upload', { timeout: 120_000 }, async () => {
+  // The peak memory of such an upload (< 200 MB over the start) is a row of `npm run bench -- simulator`.
+  it('takes a 1 GiB streamed upload without keeping its bytes', { timeout: 120_000 }, async () => {
     const slack = await fake();
     const length = 1024 * 1024 * 1024;
     const { upload_url: url } = await client(slack).files.getUploadURLExternal({ filename: 'big.zip', length });
     const chunk = Buffer.alloc(1024 * 1024, 1);
     const hash = createHash('sha256');
-    let peak = 0;
-    const before = process.memoryUsage().rss;
     async function* body() {
       for (let i = 0; i < 1024; i += 1) {
         hash.update(chunk);
-        if (i % 64 === 0) peak = Math.max(peak, process.memoryUsage().rss);
         yield chunk;
       }
     }
@@ -427,7 +427,6 @@ describe('Web API', () => {
     const file = slack.files().find((candidate) => candidate.filename === 'big.zip');
     expect(file?.upload).toMatchObject({ bytes: length, sha256: hash.digest('hex') });
     expect(file?.upload?.content).toBeUndefined();
-    expect(peak - before).toBeLessThan(200 * 1024 * 1024);
   });
 
   it('fails the next calls on demand: platform errors, 429 with retry-after, 5xx', async () => {

