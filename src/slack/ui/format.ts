@@ -119,6 +119,8 @@ const ASCII_ALNUM = /^[A-Za-z0-9]$/;
 const isAsciiAlnum = (unit: string | undefined) => unit !== undefined && ASCII_ALNUM.test(unit);
 /** Words Slack may turn into a notification for everyone when it parses mentions in text. */
 const BROADCAST = /^@(?:channel|here|everyone|group)(?![A-Za-z0-9])/i;
+/** The same, once shortened: cutting "@here0" to "@here…" must not make a mention of it. */
+const CUT_BROADCAST = /(^|[^A-Za-z0-9])@((?:channel|here|everyone|group)…)$/i;
 
 /*
  * How formatting is neutralised. Slack has no escape for `*`, `_`, `~` or a backtick, and inserting an invisible
@@ -179,7 +181,7 @@ export function inert(text: string | null | undefined, max = Number.POSITIVE_INF
     pieces.push(piece);
   }
   // A `_` kept because a letter followed it must not end up beside the `…` that replaced that letter.
-  const fitted = fitPieces(pieces, max);
+  const fitted = fitPieces(pieces, max).replace(CUT_BROADCAST, '$1＠$2');
   return fitted.endsWith(`_${ELLIPSIS}`) ? `${fitted.slice(0, -2)}ˍ${ELLIPSIS}` : fitted;
 }
 

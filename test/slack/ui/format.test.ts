@@ -52,6 +52,8 @@ describe('inert (outside text into mrkdwn)', () => {
     expect(inert('hey @Channel!')).toBe('hey ＠Channel!');
     expect(inert('@everyone @group')).toBe('＠everyone ＠group');
     expect(inert('me@here.com @heresy @herself')).toBe('me@here.com @heresy @herself');
+    // Shortening cannot make one: '@here0' cut to '@here…'.
+    expect(inert('ok @here01', 9)).toBe('ok ＠here…');
   });
 
   it('shortens to at most max once escaped, never splitting an escape, a surrogate pair or a grapheme', () => {
