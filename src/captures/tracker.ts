@@ -169,7 +169,9 @@ export class CaptureTracker {
 
 /** What changes for a tracked command given what the list says now, or null when nothing does. */
 function nextState(command: TrackedCommand, listed: Command | undefined, now: Date) {
-  if (listed && listed.status !== command.status) {
+  // A command still followed may already hold a final status: one confirmed from the list after a lost create
+  // answer is stored with the status listed then. Its end is handled like any other (its file is relayed).
+  if (listed && (listed.status !== command.status || isFinal(listed.status))) {
     const final = isFinal(listed.status);
     return {
       status: listed.status,

@@ -57,6 +57,28 @@ describe('a create whose outcome is unknown', () => {
     expect(creates()).toHaveLength(1);
   });
 
+  it('confirmed only once the captures had already finished: their files still arrive', async () => {
+    stack.sim.addDevice({ deviceName: 'LATE-1', personEmail: 'late@example.com', platform: 'linux' });
+    stack.sim.faults.malformedJson({ endpoint: 'create' });
+    // The first look at the list fails (a GET is retried three times), so the confirmation waits for the next try.
+    stack.sim.faults.serverError({ status: 503, endpoint: 'list', times: 4 });
+    await submit('LATE-1');
+    await stack.slack.waitFor(() => creates().length === 1 && stack.sim.commands.length === 2);
+    await stack.bot.idle();
+    expect(visibleText(statuses()[0] as FakeMessage)).toMatch(/Starting — confirming with Cloudflare/);
+
+    // By the next look the captures are done: they are taken in with their final status, and relayed.
+    stack.sim.advance(15 * 60_000);
+    stack.clock.advance(10_000);
+    await stack.bot.poll();
+    await stack.bot.idle();
+    await stack.bot.poll();
+    await stack.bot.idle();
+    const [status] = statuses();
+    expect(visibleText(status as FakeMessage)).toMatch(/Finished — 2 of 2 done/);
+    expect(filesIn(status as FakeMessage)).toHaveLength(2);
+  });
+
   it('answered with a Cloudflare 5xx: not "refused"; after looking, it says Cloudflare had an error and to try again', async () => {
     stack.sim.addDevice({ deviceName: 'ERR-1', personEmail: 'err@example.com', platform: 'linux' });
     stack.sim.faults.serverError({ status: 502, endpoint: 'create' });

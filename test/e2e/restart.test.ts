@@ -117,6 +117,10 @@ describe('a kill right after the submission is acknowledged', () => {
     const submitted = await user.submitView(viewId, picked);
     expect(submitted.outcome).toBe('closed');
     await slack.waitFor(() => sim.commands.length === commandsBefore + 2, 10_000);
+    // Its "Starting" status message is up (the bot posts it while the create is on its way). A kill in the instant
+    // Slack is answering that post would leave a message the bot never learnt of, and it would post another.
+    await slack.waitFor(() => slack.messages(channel).length === 1, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
     first.child.kill('SIGKILL');
     await new Promise((resolve) => first.child.once('exit', resolve));
 
