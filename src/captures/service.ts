@@ -340,7 +340,9 @@ export class CaptureService {
       // A store failure or a bug: the request stays "starting" and is taken up again later, with backoff.
       logger.error({ err: error, requestId: request.id }, 'could not start a capture request; will retry');
       const launch = (await store.getRequest(request.id).catch(() => null))?.launch;
-      if (launch?.createSentAt) await this.#retryConfirm(request, launch, null).catch(() => {});
+      // Once the create may have gone out, the honest end (after the last try) is "could not confirm".
+      const failure: StartFailure = { reason: 'unconfirmed', after: launch?.unknownOutcome ?? 'lost-answer' };
+      if (launch?.createSentAt) await this.#retryConfirm(request, launch, failure).catch(() => {});
     }
   }
 
@@ -358,13 +360,10 @@ export class CaptureService {
     return this.#retryConfirm(request, launch, { reason: 'not-listed', after });
   }
 
-  /** Schedules the next confirmation, or, once they are used up, ends the request with `failure` (when given). */
-  async #retryConfirm(request: CaptureRequest, launch: LaunchProgress, failure: StartFailure | null): Promise<void> {
+  /** Schedules the next confirmation, or, once they are used up, ends the request with `failure`. */
+  async #retryConfirm(request: CaptureRequest, launch: LaunchProgress, failure: StartFailure): Promise<void> {
     const delay = CONFIRM_DELAYS_MS[launch.attempts];
-    if (delay === undefined) {
-      if (failure) await this.#failToStart(request, failure);
-      return;
-    }
+    if (delay === undefined) return this.#failToStart(request, failure);
     const next = { ...launch, attempts: launch.attempts + 1, nextAttemptAt: new Date(this.#now().getTime() + delay) };
     await this.deps.store.updateRequest(request.id, { launch: next });
     await this.deps.notices.statusChanged(request.id);
