@@ -6,7 +6,7 @@ import { DEVICES_ACTION, DEVICES_BLOCK, TYPES_ACTION, TYPES_BLOCK } from '../../
 import type { BenchEnvironment, BotProcess } from '../environment.js';
 import { runChild } from '../processes.js';
 import type { Row } from '../report.js';
-import { mb, ratio } from '../stats.js';
+import { mb, median, ratio } from '../stats.js';
 
 const MB = 1024 * 1024;
 const SIZES = [50 * MB, 200 * MB, 1024 * MB];
@@ -18,6 +18,12 @@ const PEER_SIZES = [50 * MB, 200 * MB];
  * ratio there is reported, not checked.
  */
 const PEER_CHECKED_SIZE = 200 * MB;
+/**
+ * A 50 MB relay lasts about a third of a second, so one pass's throughput moves by ±20% with whatever else the
+ * machine does (seen: 79% and 94% on an idle machine minutes apart). Those sizes take the median of 3 passes,
+ * bot and bare pipe interleaved; the 1 GB pass lasts seconds and is steady alone.
+ */
+const passesFor = (bytes: number) => (bytes <= 200 * MB ? 3 : 1);
 
 interface Transfer {
   ms: number;
@@ -38,14 +44,27 @@ export async function artifactRelay(env: BenchEnvironment, bot: BotProcess): Pro
   await relayThroughBot(env, bot, MB, 0);
   const idle = bot.child.memory().rss;
   for (const bytes of SIZES) {
-    const { commandId, transfer, zipBytes } = await relayThroughBot(env, bot, bytes, idle);
-    const pipe = await barePipe(env, commandId, zipBytes);
-    const throughput = pipe.ms / transfer.ms;
+    const passes: { transfer: Transfer; pipe: Transfer; throughput: number }[] = [];
+    let commandId = '';
+    for (let pass = 0; pass < passesFor(bytes); pass++) {
+      const relayed = await relayThroughBot(env, bot, bytes, idle);
+      commandId = relayed.commandId;
+      const pipe = await barePipe(env, commandId, relayed.zipBytes);
+      passes.push({ transfer: relayed.transfer, pipe, throughput: pipe.ms / relayed.transfer.ms });
+    }
+    const throughput = median(passes.map((p) => p.throughput));
+    const typical = passes.find((p) => p.throughput === throughput);
+    if (!typical) throw new Error('no relay pass ran');
+    // Memory is the worst pass, not the median: a peak is what the machine must have.
+    const peakGrowth = Math.max(...passes.map((p) => p.transfer.peakGrowth));
+    const transfer = { ...typical.transfer, peakGrowth };
+    const runs =
+      passes.length > 1 ? `; passes ${passes.map((p) => `${Math.round(p.throughput * 100)}%`).join(', ')}` : '';
     rows.push({
       metric: `artifact relay, ${mb(bytes)}: peak RSS growth; throughput vs a bare undici pipe`,
       target: '≤ 64 MB; ≥ 80%',
-      measured: `${mb(transfer.peakGrowth)}; ${Math.round(throughput * 100)}% (ours ${speed(bytes, transfer.ms)}, pipe ${speed(bytes, pipe.ms)})`,
-      holds: transfer.peakGrowth <= 64 * MB && throughput >= 0.8,
+      measured: `${mb(peakGrowth)}; ${Math.round(throughput * 100)}% (ours ${speed(bytes, typical.transfer.ms)}, pipe ${speed(bytes, typical.pipe.ms)}${runs})`,
+      holds: peakGrowth <= 64 * MB && throughput >= 0.8,
     });
     if (PEER_SIZES.includes(bytes)) {
       const peer = await peerRelay(env, commandId);
