@@ -4,7 +4,7 @@ import { filledModal, HELPDESK_GROUP, localEnvironment, offeredOptions } from '.
 import { type FakeMessage, type FakeSlack, startFakeSlack, values } from '../../src/fake-slack/index.js';
 import { createLogger } from '../../src/logger.js';
 import { type DexSimulator, startDexSimulator } from '../../src/simulator/index.js';
-import { CAPTURE_TYPE_LABEL } from '../../src/slack/ui/format.js';
+import { typeLabel } from '../../src/slack/ui/format.js';
 import { DEVICES_ACTION, DEVICES_BLOCK, TYPES_ACTION, TYPES_BLOCK } from '../../src/slack/ui/ids.js';
 import type { Row } from '../report.js';
 
@@ -110,7 +110,7 @@ async function startCaptures(
   const answer = await agent.searchOptions(first.id, DEVICES_ACTION, DEVICES_BLOCK, 'POLL-PC');
   const options = offeredOptions(answer);
   const types = values.checkboxes(TYPES_BLOCK, TYPES_ACTION, [
-    { text: CAPTURE_TYPE_LABEL['warp-diag'], value: 'warp-diag' },
+    { text: typeLabel('warp-diag'), value: 'warp-diag' },
   ]);
   let started = 0;
   let requests = 0;

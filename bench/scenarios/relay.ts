@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { filledModal, optionFor } from '../../src/demo/local-environment.js';
 import { values } from '../../src/fake-slack/index.js';
-import { CAPTURE_TYPE_LABEL } from '../../src/slack/ui/format.js';
+import { typeLabel } from '../../src/slack/ui/format.js';
 import { DEVICES_ACTION, DEVICES_BLOCK, TYPES_ACTION, TYPES_BLOCK } from '../../src/slack/ui/ids.js';
 import type { BenchEnvironment, BotProcess } from '../environment.js';
 import { runChild } from '../processes.js';
@@ -101,7 +101,7 @@ async function relayThroughBot(env: BenchEnvironment, bot: BotProcess, bytes: nu
     modal.id,
     values.merge(
       values.multiExternal(DEVICES_BLOCK, DEVICES_ACTION, [option]),
-      values.checkboxes(TYPES_BLOCK, TYPES_ACTION, [{ text: CAPTURE_TYPE_LABEL.pcap, value: 'pcap' }]),
+      values.checkboxes(TYPES_BLOCK, TYPES_ACTION, [{ text: typeLabel('pcap'), value: 'pcap' }]),
     ),
   );
   if (result.outcome !== 'closed') throw new Error(`submission refused: ${JSON.stringify(result.body)}`);

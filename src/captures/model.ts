@@ -1,21 +1,10 @@
-import { type CaptureType, PCAP_LIMITS } from '../dex/types.js';
+import type { InterfaceResult } from '../capture-types/descriptor.js';
+import type { CaptureOptions, CaptureType } from '../capture-types/registry.js';
 
-export type { CaptureType } from '../dex/types.js';
-
-/** The options a helpdesk agent picks in the modal. */
-export interface CaptureOptions {
-  pcap: { timeLimitMin: number; maxFileSizeMb: number; packetSizeBytes: number };
-  warpDiag: { testAllRoutes: boolean };
-}
-
-export const DEFAULT_CAPTURE_OPTIONS: CaptureOptions = {
-  pcap: {
-    timeLimitMin: PCAP_LIMITS.timeLimitMin.default,
-    maxFileSizeMb: PCAP_LIMITS.maxFileSizeMb.default,
-    packetSizeBytes: PCAP_LIMITS.packetSizeBytes.default,
-  },
-  warpDiag: { testAllRoutes: true },
-};
+/** Capture types and their options are declared once, in src/capture-types/. */
+export type { InterfaceResult } from '../capture-types/descriptor.js';
+export type { CaptureOptions, CaptureType } from '../capture-types/registry.js';
+export { DEFAULT_CAPTURE_OPTIONS } from '../capture-types/registry.js';
 
 /** A device as the request remembers it (Cloudflare's own list only shows recently connected devices). */
 export interface TargetDevice {
@@ -154,14 +143,6 @@ export interface ArtifactUpload {
   updatedAt: Date;
 }
 
-/** One interface of a packet capture, as results.json reports it. */
-export interface InterfaceResult {
-  name: string;
-  ok: boolean;
-  /** The capture tool's own words, when it failed (data from the device, not markup). */
-  error: string | null;
-}
-
 /** Why a file did not reach Slack. */
 export type UploadFailure =
   /** Cloudflare would not give the file (an error answer, or the download kept being cut off). */
@@ -186,6 +167,8 @@ export type NoticeEvent =
   | { kind: 'command-failed'; commandId: string }
   | { kind: 'command-timed-out'; commandId: string }
   | { kind: 'upload-failed'; commandId: string }
+  /** It finished without a file (a speed test the list names no file for): its results are in the dashboard. */
+  | { kind: 'results-in-dashboard'; commandId: string }
   | { kind: 'stopped'; by: string }
   /** The status message was deleted or can no longer be edited; this thread belongs to its replacement. */
   | { kind: 'status-replaced'; previousTs: string | null };

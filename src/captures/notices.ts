@@ -40,6 +40,8 @@ function keyOf(event: NoticeEvent): string {
       return `timed-out:${event.commandId}`;
     case 'upload-failed':
       return `upload-failed:${event.commandId}`;
+    case 'results-in-dashboard':
+      return `results-in-dashboard:${event.commandId}`;
     case 'status-replaced':
       return `status-replaced:${event.previousTs ?? 'none'}`;
     default:
@@ -252,6 +254,7 @@ function threadEvent({ request, commands, uploads }: StatusView, event: NoticeEv
       return null;
     case 'command-failed':
     case 'command-timed-out':
+    case 'results-in-dashboard':
     case 'upload-failed': {
       const command = commands.find((c) => c.id === event.commandId);
       const device = command && request.devices.find((d) => d.deviceId === command.deviceId);

@@ -21,6 +21,7 @@ export type ThreadEvent =
   | { kind: 'command-failed'; device: TargetDevice; command: TrackedCommand }
   | { kind: 'command-timed-out'; device: TargetDevice; command: TrackedCommand }
   | { kind: 'upload-failed'; device: TargetDevice; command: TrackedCommand; upload: ArtifactUpload }
+  | { kind: 'results-in-dashboard'; device: TargetDevice; command: TrackedCommand }
   | { kind: 'stopped'; by: string }
   | { kind: 'status-replaced' };
 

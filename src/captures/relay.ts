@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { descriptorOf } from '../capture-types/registry.js';
 import type { DexClient } from '../dex/client.js';
 import { DexError, DexUnsafeArtifactError } from '../dex/errors.js';
 import type { Logger } from '../logger.js';
@@ -8,7 +9,6 @@ import type { HeldLease, Leases } from './leases.js';
 import type { ArtifactUpload, TrackedCommand, UploadFailure } from './model.js';
 import type { NoticeBoard } from './notices.js';
 import { type ArtifactInfo, type ArtifactSink, DeliveryError } from './notifier.js';
-import { interfaceResults, PcapResultsReader } from './pcap-results.js';
 import { DownloadCutError, discard, resumableDownload } from './resumable-download.js';
 import { spool } from './spool.js';
 import { DEFAULT_PACE, TransferDeadline, type TransferPace, TransferTooSlowError } from './transfer-deadline.js';
@@ -296,17 +296,17 @@ export class ArtifactRelay {
         bytes,
         updatedAt: this.#now(),
       });
-      // For PCAP, results.json is read from the zip as it streams past (it says which interfaces were captured).
-      const reader = info.command.type === 'pcap' ? new PcapResultsReader() : null;
+      // A type may read facts from its zip as it streams past (a packet capture: which interfaces were captured).
+      const reader = descriptorOf(info.command.type)?.artifact.reader?.() ?? null;
       const meter = deadline.meter();
-      const body = reader ?? meter;
+      const body = reader?.stream ?? meter;
       const piping = reader
-        ? pipeline(source, meter, reader, { signal: deadline.signal })
+        ? pipeline(source, meter, reader.stream, { signal: deadline.signal })
         : pipeline(source, meter, { signal: deadline.signal });
       await Promise.all([piping, sink.send(reserved.uploadUrl, body, bytes, deadline.signal)]);
       this.deps.metrics?.bytesRelayed?.(bytes);
 
-      const interfaces = reader ? interfaceResults(reader.results) : null;
+      const interfaces = reader ? reader.interfaces() : null;
       await store.updateUpload(upload.commandId, { step: 'completing', interfaces, updatedAt: this.#now() });
       await ensureHeld();
       await sink.publish(reserved.fileId, { ...info, bytes, fileName: reserved.fileName, interfaces });

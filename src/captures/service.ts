@@ -472,9 +472,8 @@ function wireCommands(request: CaptureRequest): NewCommand[] {
         userEmail: device.email,
         ...(device.registrationId ? { registrationId: device.registrationId } : {}),
       };
-      return type === 'pcap'
-        ? { ...target, type, args: { ...request.options.pcap } }
-        : { ...target, type, args: { testAllRoutes: request.options.warpDiag.testAllRoutes } };
+      // Each type's own options, whatever the type (src/capture-types/ declares them and their wire form).
+      return { ...target, type, args: structuredClone(request.options[type]) } as NewCommand;
     }),
   );
 }

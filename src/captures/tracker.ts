@@ -1,3 +1,4 @@
+import { yieldsFile } from '../capture-types/registry.js';
 import type { DexClient } from '../dex/client.js';
 import type { Command } from '../dex/types.js';
 import type { Logger } from '../logger.js';
@@ -100,7 +101,8 @@ export class CaptureTracker {
       if (!update) continue;
       // The artifact's trip to Slack is recorded before the command stops being tracked, so a crash in
       // between cannot lose it.
-      if (update.status === 'SUCCESS') await this.deps.relay.enqueue({ ...command, ...update });
+      const finished = { ...command, ...update };
+      if (update.status === 'SUCCESS' && yieldsFile(finished)) await this.deps.relay.enqueue(finished);
       await this.deps.store.updateCommand(command.id, update);
       changedRequests.add(command.requestId);
       if (isFinal(update.status)) {
@@ -156,6 +158,9 @@ export class CaptureTracker {
         if (command.status === 'TIMED_OUT') {
           await notices.tell(requestId, { kind: 'command-timed-out', commandId: command.id });
         }
+        if (command.status === 'SUCCESS' && !yieldsFile(command)) {
+          await notices.tell(requestId, { kind: 'results-in-dashboard', commandId: command.id });
+        }
       }
       if (request.state === 'running' && commands.every((c) => isFinal(c.status))) {
         await store.updateRequest(requestId, { state: 'finished' });
@@ -168,7 +173,7 @@ export class CaptureTracker {
 }
 
 /** What changes for a tracked command given what the list says now, or null when nothing does. */
-function nextState(command: TrackedCommand, listed: Command | undefined, now: Date) {
+export function nextState(command: TrackedCommand, listed: Command | undefined, now: Date) {
   // A command still followed may already hold a final status: one confirmed from the list after a lost create
   // answer is stored with the status listed then. Its end is handled like any other (its file is relayed).
   if (listed && (listed.status !== command.status || isFinal(listed.status))) {

@@ -1,14 +1,18 @@
+import type { OptionField } from '../capture-types/descriptor.js';
+import { CAPTURE_TYPES, descriptorOf, optionProblem } from '../capture-types/registry.js';
 import { DexInputError } from './errors.js';
-import { MAX_COMMANDS_PER_CREATE, MAX_DEVICES_PER_CREATE, type NewCommand, PCAP_LIMITS } from './types.js';
+import { MAX_COMMANDS_PER_CREATE, MAX_DEVICES_PER_CREATE, type NewCommand } from './types.js';
+
+type WireValue = number | boolean | string[];
 
 /** The create body exactly as the live API takes it: `type`, `args` with kebab-case keys. */
 export interface CreateCommandsBody {
   commands: Array<{
-    type: 'pcap' | 'warp-diag';
+    type: NewCommand['type'];
     device_id: string;
     user_email: string;
     registration_id?: string;
-    args?: Record<string, number | boolean>;
+    args?: Record<string, WireValue>;
   }>;
 }
 
@@ -42,29 +46,21 @@ export function buildCreateBody(commands: readonly NewCommand[]): CreateCommands
     };
     if (command.registrationId) wire.registration_id = command.registrationId;
 
-    if (command.type === 'pcap') {
-      const args = command.args ?? {};
-      const wireArgs: Record<string, number> = {};
-      for (const [key, wireKey] of PCAP_WIRE_KEYS) {
+    const descriptor = descriptorOf(command.type);
+    if (!descriptor) {
+      const known = CAPTURE_TYPES.map((t) => JSON.stringify(t)).join(', ');
+      problems.push(`${at}.type must be one of ${known} (got ${JSON.stringify(command.type)})`);
+    } else {
+      const args = (command.args ?? {}) as Record<string, unknown>;
+      const wireArgs: Record<string, WireValue> = {};
+      for (const [key, field] of Object.entries(descriptor.options as Record<string, OptionField>)) {
         const value = args[key];
         if (value === undefined) continue;
-        const { min, max } = PCAP_LIMITS[key];
-        if (!Number.isInteger(value) || value < min || value > max) {
-          problems.push(`${at}.args.${key} must be a whole number from ${min} to ${max} (got ${value})`);
-        }
-        wireArgs[wireKey] = value;
+        const problem = optionProblem(field, value);
+        if (problem) problems.push(`${at}.args.${key} ${problem} (got ${JSON.stringify(value)})`);
+        wireArgs[field.wireKey] = (Array.isArray(value) ? [...value] : value) as WireValue;
       }
       if (Object.keys(wireArgs).length > 0) wire.args = wireArgs;
-    } else if (command.type === 'warp-diag') {
-      const value = command.args?.testAllRoutes;
-      if (value !== undefined && typeof value !== 'boolean') {
-        problems.push(`${at}.args.testAllRoutes must be true or false`);
-      }
-      if (value !== undefined) wire.args = { 'test-all-routes': value };
-    } else {
-      problems.push(
-        `${at}.type must be "pcap" or "warp-diag" (got ${JSON.stringify((command as { type: unknown }).type)})`,
-      );
     }
     body.commands.push(wire);
   });
@@ -72,9 +68,3 @@ export function buildCreateBody(commands: readonly NewCommand[]): CreateCommands
   if (problems.length > 0) throw new DexInputError(problems);
   return body;
 }
-
-const PCAP_WIRE_KEYS = [
-  ['timeLimitMin', 'time-limit-min'],
-  ['maxFileSizeMb', 'max-file-size-mb'],
-  ['packetSizeBytes', 'packet-size-bytes'],
-] as const;

@@ -1,33 +1,14 @@
 import type { Readable } from 'node:stream';
-
-/** Capture types this product starts. The API also knows `speed-test`; listed commands keep any type as a string. */
-export const CAPTURE_TYPES = ['pcap', 'warp-diag'] as const;
-export type CaptureType = (typeof CAPTURE_TYPES)[number];
+import type { CaptureType, OptionsFor } from '../capture-types/registry.js';
 
 export const KNOWN_STATUSES = ['PENDING_EXEC', 'PENDING_UPLOAD', 'SUCCESS', 'FAILED'] as const;
 export type KnownStatus = (typeof KNOWN_STATUSES)[number];
 /** The list endpoint types `status` as a plain string: an unknown value is kept as-is, never rejected. */
 export type CommandStatus = KnownStatus | (string & {});
 
-/** Limits from Cloudflare's docs (the OpenAPI spec gives only minimums); see reference §3.1. */
-export const PCAP_LIMITS = {
-  timeLimitMin: { min: 1, max: 10, default: 5 },
-  maxFileSizeMb: { min: 1, max: 50, default: 5 },
-  packetSizeBytes: { min: 1, max: 1500, default: 160 },
-} as const;
 export const MAX_DEVICES_PER_CREATE = 10;
 export const MAX_COMMANDS_PER_CREATE = 20;
 export const MAX_PER_PAGE = 50;
-
-export interface PcapArgs {
-  timeLimitMin?: number;
-  maxFileSizeMb?: number;
-  packetSizeBytes?: number;
-}
-
-export interface WarpDiagArgs {
-  testAllRoutes?: boolean;
-}
 
 interface CommandTarget {
   deviceId: string;
@@ -36,8 +17,10 @@ interface CommandTarget {
   registrationId?: string;
 }
 
-export type NewCommand = CommandTarget &
-  ({ type: 'pcap'; args?: PcapArgs } | { type: 'warp-diag'; args?: WarpDiagArgs });
+/** One capture to create: a type the product starts (see src/capture-types/) with any of its options. */
+export type NewCommand = {
+  [T in CaptureType]: CommandTarget & { type: T; args?: Partial<OptionsFor<T>> };
+}[CaptureType];
 
 export interface CreatedCommand {
   id: string;

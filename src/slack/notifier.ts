@@ -11,7 +11,7 @@ import {
   type ThreadEvent,
 } from '../captures/notifier.js';
 import { delivering, slackErrorCode, toDeliveryError } from './delivery-errors.js';
-import { CAPTURE_TYPE_LABEL } from './ui/format.js';
+import { typeLabel } from './ui/format.js';
 import { statusMessage, stoppedWatchingText } from './ui/status-message.js';
 import {
   artifactComment,
@@ -21,6 +21,7 @@ import {
   commandFailedMessage,
   commandTimedOutMessage,
   optionsMessage,
+  resultsInDashboardMessage,
   statusMovedMessage,
   statusReplacedMessage,
   uploadFailedMessage,
@@ -130,6 +131,8 @@ export class SlackNotifier implements Notifier {
         return commandTimedOutMessage(event.device, event.command);
       case 'upload-failed':
         return uploadFailedMessage(event.device, event.command.type, this.#dashboardUrl, event.upload.failure);
+      case 'results-in-dashboard':
+        return resultsInDashboardMessage(event.device, event.command, this.#dashboardUrl);
       case 'stopped':
         return stoppedWatchingText(event.by);
       case 'status-replaced':
@@ -197,7 +200,7 @@ class SlackArtifactSink implements ArtifactSink {
     });
     // Away from its thread, a file says which request it belongs to.
     if (!place.threadTs) comment += `\n${artifactOrigin(info.request)}`;
-    const title = artifactTitle(CAPTURE_TYPE_LABEL[info.command.type], info.device);
+    const title = artifactTitle(typeLabel(info.command.type), info.device);
     await this.upload.publish(fileId, { ...place, title, comment });
   }
 

@@ -67,7 +67,11 @@ async function setUp() {
     channelId: 'C_HELPDESK',
     devices: [],
     types: ['pcap'],
-    options: { pcap: { timeLimitMin: 5, maxFileSizeMb: 5, packetSizeBytes: 160 }, warpDiag: { testAllRoutes: true } },
+    options: {
+      pcap: { timeLimitMin: 5, maxFileSizeMb: 5, packetSizeBytes: 160 },
+      'warp-diag': { testAllRoutes: true },
+      'speed-test': { interfaces: ['default', 'tunnel'] },
+    },
     state: 'running',
     createdAt: clock.now(),
     statusMessage: null,

@@ -88,7 +88,21 @@ describe('buildCreateBody', () => {
       'commands[0].deviceId is required',
       'commands[0].userEmail is required',
     ]);
-    const speedTest = { ...device(1), type: 'speed-test' } as unknown as NewCommand;
-    expect(problemsOf([speedTest])).toEqual(['commands[0].type must be "pcap" or "warp-diag" (got "speed-test")']);
+    const traceroute = { ...device(1), type: 'traceroute' } as unknown as NewCommand;
+    expect(problemsOf([traceroute])).toEqual([
+      'commands[0].type must be one of "pcap", "warp-diag", "speed-test" (got "traceroute")',
+    ]);
+  });
+
+  it("writes a speed test's interfaces as given, and refuses an empty, repeated or unknown one", () => {
+    const body = buildCreateBody([{ ...device(1), type: 'speed-test', args: { interfaces: ['tunnel'] } }]);
+    expect(body.commands[0]).toMatchObject({ type: 'speed-test', args: { interfaces: ['tunnel'] } });
+    expect(buildCreateBody([{ ...device(1), type: 'speed-test' }]).commands[0]).not.toHaveProperty('args');
+    const bad = [[], ['default', 'default'], ['wifi']] as unknown as Array<Array<'default' | 'tunnel'>>;
+    expect(problemsOf(bad.map((interfaces) => ({ ...device(1), type: 'speed-test', args: { interfaces } })))).toEqual([
+      'commands[0].args.interfaces must be a non-empty list of "default", "tunnel" without repeats (got [])',
+      'commands[1].args.interfaces must be a non-empty list of "default", "tunnel" without repeats (got ["default","default"])',
+      'commands[2].args.interfaces must be a non-empty list of "default", "tunnel" without repeats (got ["wifi"])',
+    ]);
   });
 });

@@ -6,15 +6,12 @@ import {
   CHANNEL_BLOCK,
   DEVICES_ACTION,
   DEVICES_BLOCK,
-  PCAP_PACKET_ACTION,
-  PCAP_PACKET_BLOCK,
-  PCAP_TIME_ACTION,
-  PCAP_TIME_BLOCK,
   RUN_AGAIN_ACTION,
   STOP_WATCHING_ACTION,
   TYPES_ACTION,
   TYPES_BLOCK,
 } from '../../src/slack/ui/ids.js';
+import { PCAP_PACKET_ACTION, PCAP_PACKET_BLOCK, PCAP_TIME_ACTION, PCAP_TIME_BLOCK } from '../option-ids.js';
 import {
   openModal,
   pickDevices,

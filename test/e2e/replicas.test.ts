@@ -10,7 +10,7 @@ import {
   values,
 } from '../../src/fake-slack/index.js';
 import { type DexSimulator, startDexSimulator } from '../../src/simulator/index.js';
-import { CAPTURE_TYPE_LABEL } from '../../src/slack/ui/format.js';
+import { typeLabel } from '../../src/slack/ui/format.js';
 import { TYPES_ACTION, TYPES_BLOCK } from '../../src/slack/ui/ids.js';
 import { ThrowawayDatabases } from '../postgres.js';
 import { type BotProcess, startBotProcess } from './bot-process.js';
@@ -72,7 +72,7 @@ describe('three replicas on one PostgreSQL database', () => {
     const drivers = bots.map((bot) =>
       slack.driver({ botUrl: `http://127.0.0.1:${bot.port}/slack/events`, userId: 'U_ALICE', channelId: 'C_HELPDESK' }),
     );
-    const pcapOnly = values.checkboxes(TYPES_BLOCK, TYPES_ACTION, [{ text: CAPTURE_TYPE_LABEL.pcap, value: 'pcap' }]);
+    const pcapOnly = values.checkboxes(TYPES_BLOCK, TYPES_ACTION, [{ text: typeLabel('pcap'), value: 'pcap' }]);
 
     for (const [i, name] of names.entries()) {
       // The modal is opened through one replica and submitted through the next, as a load balancer would.

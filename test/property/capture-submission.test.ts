@@ -1,10 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CAPTURE_OPTIONS } from '../../src/captures/model.js';
-import { PCAP_LIMITS } from '../../src/dex/types.js';
 import { CONVERSATION_ID } from '../../src/slack/slack-ids.js';
 import { type CaptureSubmissionResult, readCaptureSubmission } from '../../src/slack/ui/capture-modal.js';
-import { PCAP_PACKET_BLOCK, PCAP_SIZE_BLOCK, PCAP_TIME_BLOCK } from '../../src/slack/ui/ids.js';
+import { PCAP_LIMITS, PCAP_PACKET_BLOCK, PCAP_SIZE_BLOCK, PCAP_TIME_BLOCK } from '../option-ids.js';
 import { ACTION_OF, BREAKERS, INPUT_BLOCKS, nearRealValues, type Values, validCase } from './state-values.js';
 
 const ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -29,11 +28,11 @@ function expectSafe(result: CaptureSubmissionResult): void {
     expect(new Set(keys).size).toBe(keys.length);
     expect(types.length).toBeGreaterThanOrEqual(1);
     expect(new Set(types).size).toBe(types.length);
-    for (const type of types) expect(['pcap', 'warp-diag']).toContain(type);
+    for (const type of types) expect(['pcap', 'warp-diag', 'speed-test']).toContain(type);
     expect(within(options.pcap.timeLimitMin, PCAP_LIMITS.timeLimitMin)).toBe(true);
     expect(within(options.pcap.maxFileSizeMb, PCAP_LIMITS.maxFileSizeMb)).toBe(true);
     expect(within(options.pcap.packetSizeBytes, PCAP_LIMITS.packetSizeBytes)).toBe(true);
-    expect(typeof options.warpDiag.testAllRoutes).toBe('boolean');
+    expect(typeof options['warp-diag'].testAllRoutes).toBe('boolean');
     if (channelId !== null) expect(channelId).toMatch(CONVERSATION_ID);
   } else {
     const entries = Object.entries(result.errors);
@@ -101,7 +100,11 @@ describe('readCaptureSubmission (property)', () => {
           value: {
             devices: c.expected.devices.map((d) => ({ ...d, eligible: true })),
             types: c.expected.types,
-            options: { pcap: c.expected.pcap, warpDiag: { testAllRoutes: c.expected.testAllRoutes } },
+            options: {
+              pcap: c.expected.pcap,
+              'warp-diag': { testAllRoutes: c.expected.testAllRoutes },
+              'speed-test': { interfaces: c.expected.interfaces },
+            },
             channelId: c.expected.channelId,
           },
         });

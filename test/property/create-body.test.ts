@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildCreateBody, type CreateCommandsBody } from '../../src/dex/create-body.js';
 import { DexInputError } from '../../src/dex/errors.js';
-import { type NewCommand, PCAP_LIMITS } from '../../src/dex/types.js';
+import type { NewCommand } from '../../src/dex/types.js';
+import { PCAP_LIMITS } from '../option-ids.js';
 import { anyText } from './arbitraries.js';
 
 const PCAP_KEYS = [
@@ -73,20 +74,43 @@ const warpArgs = fc.option(
   { nil: undefined },
 );
 
+const SPEED_INTERFACES = ['default', 'tunnel'];
+const speedArgs = fc.option(
+  fc.record(
+    {
+      interfaces: fc.oneof(
+        { weight: 6, arbitrary: fc.subarray(SPEED_INTERFACES, { minLength: 1 }) },
+        { weight: 1, arbitrary: fc.constantFrom([], ['default', 'default'], ['wifi'], 'default', null) },
+      ),
+      testAllRoutes: fc.boolean(),
+    },
+    { requiredKeys: [] },
+  ),
+  { nil: undefined },
+);
+
 const command = fc
   .record({
     deviceId,
     userEmail,
     registrationId,
     type: fc.oneof(
-      { weight: 10, arbitrary: fc.constantFrom('pcap', 'warp-diag') },
-      { weight: 1, arbitrary: fc.constantFrom('speed-test', 'PCAP', '', 'warp_diag') },
+      { weight: 10, arbitrary: fc.constantFrom('pcap', 'warp-diag', 'speed-test') },
+      { weight: 1, arbitrary: fc.constantFrom('traceroute', 'PCAP', '', 'warp_diag', 'speed_test') },
     ),
     pcap: pcapArgs,
     warp: warpArgs,
+    speed: speedArgs,
   })
-  .map(({ pcap, warp, registrationId: reg, ...rest }) => {
-    const args = rest.type === 'pcap' ? pcap : rest.type === 'warp-diag' ? warp : (pcap ?? warp);
+  .map(({ pcap, warp, speed, registrationId: reg, ...rest }) => {
+    const args =
+      rest.type === 'pcap'
+        ? pcap
+        : rest.type === 'warp-diag'
+          ? warp
+          : rest.type === 'speed-test'
+            ? speed
+            : (pcap ?? warp);
     return {
       ...rest,
       ...(reg !== undefined ? { registrationId: reg } : {}),
@@ -118,6 +142,16 @@ function isValid(list: readonly NewCommand[]): boolean {
       });
     }
     if (c.type === 'warp-diag') return args.testAllRoutes === undefined || typeof args.testAllRoutes === 'boolean';
+    if (c.type === 'speed-test') {
+      const { interfaces } = args;
+      if (interfaces === undefined) return true;
+      return (
+        Array.isArray(interfaces) &&
+        interfaces.length > 0 &&
+        interfaces.every((i) => SPEED_INTERFACES.includes(i)) &&
+        new Set(interfaces).size === interfaces.length
+      );
+    }
     return false;
   });
 }
@@ -131,11 +165,13 @@ function expectedBody(list: readonly NewCommand[]): CreateCommandsBody {
         user_email: c.userEmail,
       };
       if (c.registrationId) wire.registration_id = c.registrationId;
-      const args = (c.args ?? {}) as Record<string, number | boolean | undefined>;
+      const args = (c.args ?? {}) as Record<string, number | boolean | string[] | undefined>;
       if (c.type === 'pcap') {
         const wireArgs: Record<string, number> = {};
         for (const [key, wireKey] of PCAP_KEYS) if (args[key] !== undefined) wireArgs[wireKey] = args[key] as number;
         if (Object.keys(wireArgs).length > 0) wire.args = wireArgs;
+      } else if (c.type === 'speed-test') {
+        if (args.interfaces !== undefined) wire.args = { interfaces: args.interfaces as string[] };
       } else if (args.testAllRoutes !== undefined) {
         wire.args = { 'test-all-routes': args.testAllRoutes as boolean };
       }
@@ -154,7 +190,7 @@ function expectLiveWireShape(body: CreateCommandsBody): void {
   for (const c of wire.commands) {
     for (const key of Object.keys(c))
       expect(['type', 'device_id', 'user_email', 'registration_id', 'args']).toContain(key);
-    expect(['pcap', 'warp-diag']).toContain(c.type);
+    expect(['pcap', 'warp-diag', 'speed-test']).toContain(c.type);
     expect(String(c.device_id).trim()).not.toBe('');
     expect(String(c.user_email).trim()).not.toBe('');
     if ('registration_id' in c) expect(String(c.registration_id).trim()).not.toBe('');
@@ -166,6 +202,9 @@ function expectLiveWireShape(body: CreateCommandsBody): void {
       if (c.type === 'warp-diag') {
         expect(key).toBe('test-all-routes');
         expect(typeof value).toBe('boolean');
+      } else if (c.type === 'speed-test') {
+        expect(key).toBe('interfaces');
+        expect(Array.isArray(value) && value.length > 0 && value.every((i) => SPEED_INTERFACES.includes(i))).toBe(true);
       } else {
         const entry = PCAP_KEYS.find(([, wireKey]) => wireKey === key);
         expect(entry, key).toBeDefined();

@@ -1,23 +1,28 @@
 import fc from 'fast-check';
-import { PCAP_LIMITS } from '../../src/dex/types.js';
+import type { CaptureType } from '../../src/capture-types/registry.js';
 import { deviceOptionValue } from '../../src/slack/ui/device-option.js';
 import {
   CHANNEL_ACTION,
   CHANNEL_BLOCK,
   DEVICES_ACTION,
   DEVICES_BLOCK,
+  TYPES_ACTION,
+  TYPES_BLOCK,
+} from '../../src/slack/ui/ids.js';
+import {
+  PCAP_LIMITS,
   PCAP_PACKET_ACTION,
   PCAP_PACKET_BLOCK,
   PCAP_SIZE_ACTION,
   PCAP_SIZE_BLOCK,
   PCAP_TIME_ACTION,
   PCAP_TIME_BLOCK,
+  SPEED_INTERFACES_ACTION,
+  SPEED_INTERFACES_BLOCK,
   TEST_ALL_ROUTES_VALUE,
-  TYPES_ACTION,
-  TYPES_BLOCK,
   WARP_ROUTES_ACTION,
   WARP_ROUTES_BLOCK,
-} from '../../src/slack/ui/ids.js';
+} from '../option-ids.js';
 import { anyText, deviceIdPart } from './arbitraries.js';
 
 /*
@@ -35,6 +40,7 @@ export const INPUT_BLOCKS = [
   PCAP_SIZE_BLOCK,
   PCAP_PACKET_BLOCK,
   WARP_ROUTES_BLOCK,
+  SPEED_INTERFACES_BLOCK,
   CHANNEL_BLOCK,
 ];
 export const ACTION_OF: Record<string, string> = {
@@ -44,6 +50,7 @@ export const ACTION_OF: Record<string, string> = {
   [PCAP_SIZE_BLOCK]: PCAP_SIZE_ACTION,
   [PCAP_PACKET_BLOCK]: PCAP_PACKET_ACTION,
   [WARP_ROUTES_BLOCK]: WARP_ROUTES_ACTION,
+  [SPEED_INTERFACES_BLOCK]: SPEED_INTERFACES_ACTION,
   [CHANNEL_BLOCK]: CHANNEL_ACTION,
 };
 
@@ -169,8 +176,8 @@ export const nearRealValues: fc.Arbitrary<Values> = fc
       TYPES_BLOCK,
       selection(
         fc.oneof(
-          { weight: 20, arbitrary: fc.constantFrom('pcap', 'warp-diag') },
-          fc.constantFrom('speed-test', 'PCAP', ''),
+          { weight: 20, arbitrary: fc.constantFrom('pcap', 'warp-diag', 'speed-test') },
+          fc.constantFrom('traceroute', 'PCAP', ''),
           anyText(10),
         ),
         3,
@@ -182,6 +189,10 @@ export const nearRealValues: fc.Arbitrary<Values> = fc
     block(
       WARP_ROUTES_BLOCK,
       selection(fc.oneof({ weight: 10, arbitrary: fc.constant(TEST_ALL_ROUTES_VALUE) }, anyText(10)), 2),
+    ),
+    block(
+      SPEED_INTERFACES_BLOCK,
+      selection(fc.oneof({ weight: 10, arbitrary: fc.constantFrom('default', 'tunnel') }, anyText(10)), 3),
     ),
     block(CHANNEL_BLOCK, channelElement),
     fc.dictionary(anyText(12), fc.anything(), { maxKeys: 3 }),
@@ -195,9 +206,10 @@ export interface ValidCase {
   values: Values;
   expected: {
     devices: Array<{ deviceId: string; registrationId: string | null; text: string }>;
-    types: Array<'pcap' | 'warp-diag'>;
+    types: CaptureType[];
     pcap: { timeLimitMin: number; maxFileSizeMb: number; packetSizeBytes: number };
     testAllRoutes: boolean;
+    interfaces: Array<'default' | 'tunnel'>;
     channelId: string | null;
   };
 }
@@ -229,12 +241,13 @@ export const validCase: fc.Arbitrary<ValidCase> = fc
       selector: (ref) => deviceOptionValue(ref),
     }),
     texts: fc.array(fc.string({ unit: 'grapheme', maxLength: 75 }), { minLength: 10, maxLength: 10 }),
-    types: fc.subarray(['pcap', 'warp-diag'] as Array<'pcap' | 'warp-diag'>, { minLength: 1 }),
+    types: fc.subarray(['pcap', 'warp-diag', 'speed-test'] as CaptureType[], { minLength: 1 }),
     reversed: fc.boolean(),
     time: typedNumber(PCAP_LIMITS.timeLimitMin),
     size: typedNumber(PCAP_LIMITS.maxFileSizeMb),
     packet: typedNumber(PCAP_LIMITS.packetSizeBytes),
     testAllRoutes: fc.boolean(),
+    interfaces: fc.subarray(['default', 'tunnel'] as Array<'default' | 'tunnel'>, { minLength: 1 }),
     channelId: fc.option(fc.stringMatching(/^[CDG][A-Z0-9_]{2,12}$/), { nil: null }),
   })
   .map((c) => {
@@ -266,15 +279,22 @@ export const validCase: fc.Arbitrary<ValidCase> = fc
             : [],
         },
       },
+      [SPEED_INTERFACES_BLOCK]: {
+        [SPEED_INTERFACES_ACTION]: {
+          type: 'checkboxes',
+          selected_options: c.interfaces.map((value) => ({ text: { type: 'plain_text', text: value }, value })),
+        },
+      },
       [CHANNEL_BLOCK]: { [CHANNEL_ACTION]: { type: 'conversations_select', selected_conversation: c.channelId } },
     };
     return {
       values,
       expected: {
         devices: c.devices.map((ref, i) => ({ ...ref, text: c.texts[i] as string })),
-        types: (['pcap', 'warp-diag'] as const).filter((t) => c.types.includes(t)),
+        types: (['pcap', 'warp-diag', 'speed-test'] as const).filter((t) => c.types.includes(t)),
         pcap: { timeLimitMin: c.time.value, maxFileSizeMb: c.size.value, packetSizeBytes: c.packet.value },
         testAllRoutes: c.testAllRoutes,
+        interfaces: c.interfaces,
         channelId: c.channelId,
       },
     };
@@ -295,7 +315,7 @@ export const BREAKERS: Record<string, fc.Arbitrary<unknown>> = {
   ),
   [TYPES_BLOCK]: fc.oneof(
     fc.constant({ selected_options: [] }),
-    fc.constant({ selected_options: [{ value: 'speed-test' }] }),
+    fc.constant({ selected_options: [{ value: 'traceroute' }] }),
     fc.constant({ selected_options: [{ value: 'pcap' }, { value: 7 }] }),
   ),
   [PCAP_TIME_BLOCK]: fc.oneof(
@@ -305,5 +325,6 @@ export const BREAKERS: Record<string, fc.Arbitrary<unknown>> = {
   [PCAP_SIZE_BLOCK]: fc.constantFrom('0', '51', '3.3', 'x').map((value) => ({ value })),
   [PCAP_PACKET_BLOCK]: fc.constantFrom('0', '1501', '99999999999', '1,000').map((value) => ({ value })),
   [WARP_ROUTES_BLOCK]: fc.constantFrom({ selected_options: 'yes' }, { selected_options: [{ value: 1 }] }),
+  [SPEED_INTERFACES_BLOCK]: fc.constantFrom({ selected_options: 'yes' }, { selected_options: [{ value: 'wifi' }] }),
   [CHANNEL_BLOCK]: fc.constantFrom({ selected_conversation: 'not a channel' }, { selected_conversation: 42 }),
 };

@@ -92,7 +92,8 @@ function makeRequest(overrides: Partial<CaptureRequest> = {}): CaptureRequest {
     types: ['pcap', 'warp-diag'],
     options: {
       pcap: { timeLimitMin: 3, maxFileSizeMb: 10, packetSizeBytes: 1500 },
-      warpDiag: { testAllRoutes: false },
+      'warp-diag': { testAllRoutes: false },
+      'speed-test': { interfaces: ['default', 'tunnel'] },
     },
     state: 'starting',
     createdAt: at(0),

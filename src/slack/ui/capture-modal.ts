@@ -1,45 +1,25 @@
 import type { Checkboxes, InputBlock, KnownBlock, PlainTextOption, View } from '@slack/types';
 import { z } from 'zod';
-import {
-  type CaptureOptions,
-  type CaptureType,
-  DEFAULT_CAPTURE_OPTIONS,
-  type TargetDevice,
-} from '../../captures/model.js';
-import { CAPTURE_TYPES, MAX_DEVICES_PER_CREATE, PCAP_LIMITS, type Quota } from '../../dex/types.js';
+import type { CaptureTypeDescriptor, OptionField } from '../../capture-types/descriptor.js';
+import { CAPTURE_TYPE_DESCRIPTORS, CAPTURE_TYPES, defaultCaptureOptions } from '../../capture-types/registry.js';
+import type { CaptureOptions, CaptureType, TargetDevice } from '../../captures/model.js';
+import { MAX_DEVICES_PER_CREATE, type Quota } from '../../dex/types.js';
 import { conversationIdSchema } from '../slack-ids.js';
 import { deviceOption, ineligibleFromOptionText, parseDeviceOptionValue } from './device-option.js';
-import {
-  CAPTURE_TYPE_LABEL,
-  channelRef,
-  inert,
-  inertPlain,
-  mention,
-  plural,
-  slackDate,
-  truncate,
-  truncateMrkdwn,
-} from './format.js';
+import { channelRef, inert, inertPlain, mention, plural, slackDate, truncate, truncateMrkdwn } from './format.js';
 import {
   CAPTURE_MODAL,
   CHANNEL_ACTION,
   CHANNEL_BLOCK,
   DEVICES_ACTION,
   DEVICES_BLOCK,
+  FLAG_ON_VALUE,
   INTRO_BLOCK,
   NOTICE_BLOCK,
-  PCAP_PACKET_ACTION,
-  PCAP_PACKET_BLOCK,
-  PCAP_SIZE_ACTION,
-  PCAP_SIZE_BLOCK,
-  PCAP_TIME_ACTION,
-  PCAP_TIME_BLOCK,
+  optionIds,
   QUOTA_BLOCK,
-  TEST_ALL_ROUTES_VALUE,
   TYPES_ACTION,
   TYPES_BLOCK,
-  WARP_ROUTES_ACTION,
-  WARP_ROUTES_BLOCK,
 } from './ids.js';
 
 export const PRIVATE_METADATA_MAX = 3000;
@@ -71,78 +51,88 @@ export interface CaptureModalInput {
   notice?: string;
 }
 
-interface NumberField {
-  block: string;
-  action: string;
-  label: string;
-  unit: string;
-  limits: { min: number; max: number; default: number };
-}
-
-const TIME_FIELD: NumberField = {
-  block: PCAP_TIME_BLOCK,
-  action: PCAP_TIME_ACTION,
-  label: 'PCAP time limit (minutes)',
-  unit: 'minutes',
-  limits: PCAP_LIMITS.timeLimitMin,
-};
-const SIZE_FIELD: NumberField = {
-  block: PCAP_SIZE_BLOCK,
-  action: PCAP_SIZE_ACTION,
-  label: 'PCAP max file size (MB)',
-  unit: 'MB',
-  limits: PCAP_LIMITS.maxFileSizeMb,
-};
-const PACKET_FIELD: NumberField = {
-  block: PCAP_PACKET_BLOCK,
-  action: PCAP_PACKET_ACTION,
-  label: 'PCAP packet size (bytes)',
-  unit: 'bytes',
-  limits: PCAP_LIMITS.packetSizeBytes,
-};
-
-const TYPE_DESCRIPTION: Record<CaptureType, string> = {
-  pcap: 'Default interface and WARP tunnel',
-  'warp-diag': 'Logs from the past 96 hours',
-};
-
-const TYPE_OPTIONS: PlainTextOption[] = CAPTURE_TYPES.map((type) => ({
-  text: { type: 'plain_text', text: CAPTURE_TYPE_LABEL[type] },
-  description: { type: 'plain_text', text: TYPE_DESCRIPTION[type] },
-  value: type,
+const TYPE_OPTIONS: PlainTextOption[] = CAPTURE_TYPE_DESCRIPTORS.map((descriptor) => ({
+  text: { type: 'plain_text', text: descriptor.label },
+  description: { type: 'plain_text', text: descriptor.description },
+  value: descriptor.type,
 }));
-
-const TEST_ALL_ROUTES_OPTION: PlainTextOption = {
-  text: { type: 'plain_text', text: 'Test all routes' },
-  value: TEST_ALL_ROUTES_VALUE,
-};
 
 function plain(text: string) {
   return { type: 'plain_text' as const, text };
 }
 
-function clampWhole(value: number, limits: NumberField['limits']): number {
-  if (!Number.isFinite(value)) return limits.default;
-  return Math.min(limits.max, Math.max(limits.min, Math.round(value)));
+/** Each capture type's options, in registry order: a type's descriptor says what its fields are. */
+interface OptionInput {
+  descriptor: CaptureTypeDescriptor;
+  key: string;
+  field: OptionField;
+  ids: { block: string; action: string };
 }
 
-function numberBlock(field: NumberField, value: number): InputBlock {
-  const { min, max } = field.limits;
-  return {
-    type: 'input',
-    block_id: field.block,
-    optional: true,
-    label: plain(field.label),
-    hint: plain(`Used for packet captures. ${min}–${max} ${field.unit}, default ${field.limits.default}.`),
-    element: {
-      type: 'number_input',
-      action_id: field.action,
-      is_decimal_allowed: false,
-      min_value: String(min),
-      max_value: String(max),
-      initial_value: String(clampWhole(value, field.limits)),
-    },
-  };
+const OPTION_INPUTS: OptionInput[] = CAPTURE_TYPE_DESCRIPTORS.flatMap((descriptor) =>
+  Object.entries(descriptor.options as Record<string, OptionField>).map(([key, field]) => ({
+    descriptor,
+    key,
+    field,
+    ids: optionIds(descriptor, key),
+  })),
+);
+
+function clampWhole(value: unknown, field: { min: number; max: number; default: number }): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return field.default;
+  return Math.min(field.max, Math.max(field.min, Math.round(value)));
+}
+
+/** One option's field, showing `value` (the request's, or the default). */
+function optionBlock({ descriptor, field, ids }: OptionInput, value: unknown): InputBlock {
+  const base = { type: 'input' as const, block_id: ids.block, optional: true, label: plain(field.label) };
+  switch (field.kind) {
+    case 'whole-number':
+      return {
+        ...base,
+        hint: plain(
+          `Used for ${descriptor.usedFor}. ${field.min}–${field.max} ${field.unit}, default ${field.default}.`,
+        ),
+        element: {
+          type: 'number_input',
+          action_id: ids.action,
+          is_decimal_allowed: false,
+          min_value: String(field.min),
+          max_value: String(field.max),
+          initial_value: String(clampWhole(value, field)),
+        },
+      };
+    case 'flag': {
+      const option: PlainTextOption = { text: plain(field.text), value: FLAG_ON_VALUE };
+      return {
+        ...base,
+        hint: plain(field.hint),
+        element: {
+          type: 'checkboxes',
+          action_id: ids.action,
+          options: [option],
+          ...(value === true ? { initial_options: [option] } : {}),
+        },
+      };
+    }
+    case 'choices': {
+      const options: PlainTextOption[] = field.choices.map((choice) => ({
+        text: plain(choice.label),
+        value: choice.value,
+      }));
+      const picked = Array.isArray(value) ? options.filter((o) => value.includes(o.value)) : [];
+      return {
+        ...base,
+        hint: plain(field.hint),
+        element: {
+          type: 'checkboxes',
+          action_id: ids.action,
+          options,
+          ...(picked.length > 0 ? { initial_options: picked } : {}),
+        },
+      };
+    }
+  }
 }
 
 /** What a request will use: each device × each capture type is one capture. */
@@ -280,25 +270,10 @@ export function captureModal(input: CaptureModalInput): View {
     element: typesElement,
   });
 
-  blocks.push(
-    numberBlock(TIME_FIELD, input.options.pcap.timeLimitMin),
-    numberBlock(SIZE_FIELD, input.options.pcap.maxFileSizeMb),
-    numberBlock(PACKET_FIELD, input.options.pcap.packetSizeBytes),
-  );
-
-  blocks.push({
-    type: 'input',
-    block_id: WARP_ROUTES_BLOCK,
-    optional: true,
-    label: plain('WARP diagnostics'),
-    hint: plain('Testing all routes takes longer to finish.'),
-    element: {
-      type: 'checkboxes',
-      action_id: WARP_ROUTES_ACTION,
-      options: [TEST_ALL_ROUTES_OPTION],
-      ...(input.options.warpDiag.testAllRoutes ? { initial_options: [TEST_ALL_ROUTES_OPTION] } : {}),
-    },
-  });
+  for (const option of OPTION_INPUTS) {
+    const typeOptions = input.options[option.descriptor.type as CaptureType] as Record<string, unknown> | undefined;
+    blocks.push(optionBlock(option, typeOptions?.[option.key]));
+  }
 
   blocks.push({
     type: 'input',
@@ -409,23 +384,42 @@ function readTypes(values: unknown): Result<CaptureType[]> {
   return { ok: true, value: types };
 }
 
-function readNumber(values: unknown, field: NumberField): Result<number> {
-  const { min, max } = field.limits;
+function readWholeNumber(
+  values: unknown,
+  ids: OptionInput['ids'],
+  field: { min: number; max: number; default: number },
+): Result<number> {
+  const { min, max } = field;
   const wanted = `Enter a whole number from ${min} to ${max}.`;
-  const parsed = numberState.safeParse(elementState(values, field.block, field.action));
+  const parsed = numberState.safeParse(elementState(values, ids.block, ids.action));
   if (!parsed.success) return { ok: false, error: `Couldn't read this number. ${wanted}` };
   const raw = parsed.data.value?.trim() ?? '';
-  if (raw === '') return { ok: true, value: field.limits.default };
+  if (raw === '') return { ok: true, value: field.default };
   if (!/^[+-]?\d{1,9}(\.0*)?$/.test(raw)) return { ok: false, error: wanted };
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) return { ok: false, error: wanted };
   return { ok: true, value };
 }
 
-function readTestAllRoutes(values: unknown): Result<boolean> {
-  const parsed = selectionState.safeParse(elementState(values, WARP_ROUTES_BLOCK, WARP_ROUTES_ACTION));
+/** One option's value from the submitted state; `picked` says whether its capture type was ticked. */
+function readOption({ field, ids }: OptionInput, values: unknown, picked: boolean): Result<unknown> {
+  if (field.kind === 'whole-number') return readWholeNumber(values, ids, field);
+  const state = elementState(values, ids.block, ids.action);
+  // Slack leaves out a block the modal did not have: one opened by an older version, before this type existed.
+  if (state === undefined && field.kind === 'choices' && !picked) return { ok: true, value: [...field.default] };
+  const parsed = selectionState.safeParse(state);
   if (!parsed.success) return { ok: false, error: "Couldn't read this choice. Tick or untick it again." };
-  return { ok: true, value: (parsed.data.selected_options ?? []).some((o) => o.value === TEST_ALL_ROUTES_VALUE) };
+  const selected = (parsed.data.selected_options ?? []).map((o) => o.value);
+  // A flag's field has one checkbox: ticked is on.
+  if (field.kind === 'flag') return { ok: true, value: selected.length > 0 };
+  const allowed = field.choices.map((c) => c.value);
+  if (!selected.every((value) => allowed.includes(value))) {
+    return { ok: false, error: "Couldn't read this choice. Tick or untick it again." };
+  }
+  // Only a type that will run needs a choice; an untouched one keeps its defaults.
+  if (selected.length === 0)
+    return picked ? { ok: false, error: 'Pick at least one.' } : { ok: true, value: [...field.default] };
+  return { ok: true, value: allowed.filter((value) => selected.includes(value)) };
 }
 
 function readChannel(values: unknown): Result<string | null> {
@@ -448,21 +442,18 @@ export function readCaptureSubmission(values: Record<string, Record<string, unkn
 
   const devices = take(DEVICES_BLOCK, readDevices(values), []);
   const types = take(TYPES_BLOCK, readTypes(values), []);
-  const defaults = DEFAULT_CAPTURE_OPTIONS.pcap;
-  const timeLimitMin = take(TIME_FIELD.block, readNumber(values, TIME_FIELD), defaults.timeLimitMin);
-  const maxFileSizeMb = take(SIZE_FIELD.block, readNumber(values, SIZE_FIELD), defaults.maxFileSizeMb);
-  const packetSizeBytes = take(PACKET_FIELD.block, readNumber(values, PACKET_FIELD), defaults.packetSizeBytes);
-  const testAllRoutes = take(WARP_ROUTES_BLOCK, readTestAllRoutes(values), true);
+  const options = defaultCaptureOptions() as Record<string, Record<string, unknown>>;
+  for (const option of OPTION_INPUTS) {
+    const type = option.descriptor.type as CaptureType;
+    const fallback = options[type]?.[option.key];
+    (options[type] as Record<string, unknown>)[option.key] = take(
+      option.ids.block,
+      readOption(option, values, types.includes(type)),
+      fallback,
+    );
+  }
   const channelId = take(CHANNEL_BLOCK, readChannel(values), null);
 
   if (Object.keys(errors).length > 0) return { ok: false, errors };
-  return {
-    ok: true,
-    value: {
-      devices,
-      types,
-      options: { pcap: { timeLimitMin, maxFileSizeMb, packetSizeBytes }, warpDiag: { testAllRoutes } },
-      channelId,
-    },
-  };
+  return { ok: true, value: { devices, types, options: options as CaptureOptions, channelId } };
 }

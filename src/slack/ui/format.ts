@@ -1,5 +1,5 @@
 import { formatDistanceStrict } from 'date-fns';
-import type { CaptureType } from '../../captures/model.js';
+import { descriptorOf } from '../../capture-types/registry.js';
 import { asConversationId, asUserId } from '../slack-ids.js';
 
 /** Slack's option text limit (plain text, characters). */
@@ -261,22 +261,15 @@ export function humanBytes(bytes: number): string {
   return `${rounded} ${units[unit]}`;
 }
 
-/** Long names, as in the modal. */
-export const CAPTURE_TYPE_LABEL: Record<CaptureType, string> = {
-  pcap: 'Packet capture (PCAP)',
-  'warp-diag': 'WARP diagnostics',
-};
-
-/** Short names, for one-line messages. */
-export const CAPTURE_TYPE_SHORT: Record<CaptureType, string> = {
-  pcap: 'PCAP',
-  'warp-diag': 'WARP diagnostics',
-};
-
 /** A label for any type string (listed commands may carry types this product does not start). */
 export function typeShort(type: string): string {
   // Listed commands may carry any type string Cloudflare sends: outside text.
-  return type in CAPTURE_TYPE_SHORT ? CAPTURE_TYPE_SHORT[type as CaptureType] : inert(type, 50) || 'unknown type';
+  return descriptorOf(type)?.short ?? (inert(type, 50) || 'unknown type');
+}
+
+/** The long name, as in the modal, for any type string. */
+export function typeLabel(type: string): string {
+  return descriptorOf(type)?.label ?? typeShort(type);
 }
 
 export function plural(count: number, one: string, many = `${one}s`): string {

@@ -1,3 +1,5 @@
+import type { CaptureTypeDescriptor } from '../../capture-types/descriptor.js';
+
 /** Every callback_id, block_id and action_id the bot's UI uses. Listeners match on these. */
 
 // The capture modal.
@@ -14,17 +16,21 @@ export const DEVICES_ACTION = 'capture_devices_select';
 export const TYPES_BLOCK = 'capture_types';
 export const TYPES_ACTION = 'capture_types_select';
 
-export const PCAP_TIME_BLOCK = 'capture_pcap_time';
-export const PCAP_TIME_ACTION = 'capture_pcap_time_input';
-export const PCAP_SIZE_BLOCK = 'capture_pcap_size';
-export const PCAP_SIZE_ACTION = 'capture_pcap_size_input';
-export const PCAP_PACKET_BLOCK = 'capture_pcap_packet';
-export const PCAP_PACKET_ACTION = 'capture_pcap_packet_input';
-
-export const WARP_ROUTES_BLOCK = 'capture_warp_routes';
-export const WARP_ROUTES_ACTION = 'capture_warp_routes_select';
-/** The value of the "Test all routes" checkbox. */
-export const TEST_ALL_ROUTES_VALUE = 'test_all_routes';
+/**
+ * A capture type's option field: block `capture_<slug>_<id>`, action `…_input` for a number, `…_select` for
+ * checkboxes (the ids of the first version, so a modal opened before an upgrade still submits).
+ */
+export function optionIds(
+  descriptor: Pick<CaptureTypeDescriptor, 'slug' | 'options'>,
+  key: string,
+): { block: string; action: string } {
+  const field = descriptor.options[key];
+  if (!field) throw new RangeError(`no option ${key}`);
+  const block = `capture_${descriptor.slug}_${field.id}`;
+  return { block, action: `${block}${field.kind === 'whole-number' ? '_input' : '_select'}` };
+}
+/** The value of a flag option's one checkbox. */
+export const FLAG_ON_VALUE = 'on';
 
 export const CHANNEL_BLOCK = 'capture_channel';
 export const CHANNEL_ACTION = 'capture_channel_select';

@@ -1,4 +1,5 @@
 import type { Button, KnownBlock } from '@slack/types';
+import { yieldsFile } from '../../capture-types/registry.js';
 import {
   type ArtifactUpload,
   type CaptureRequest,
@@ -11,7 +12,6 @@ import {
 } from '../../captures/model.js';
 import { MAX_DEVICES_PER_CREATE } from '../../dex/types.js';
 import {
-  CAPTURE_TYPE_LABEL,
   inert,
   link,
   MESSAGE_BLOCKS_MAX,
@@ -22,6 +22,7 @@ import {
   shortDuration,
   slackDate,
   truncateMrkdwn,
+  typeLabel,
 } from './format.js';
 import {
   RUN_AGAIN_ACTION,
@@ -78,7 +79,7 @@ function fileProblem(upload: ArtifactUpload | undefined): string | null {
 /** A succeeded command's file is still on its way to Slack (its result is not known until it has streamed past). */
 function filePending(command: TrackedCommand, uploads: ArtifactUpload[]): boolean {
   const step = uploads.find((u) => u.commandId === command.id)?.step;
-  return command.status === 'SUCCESS' && step !== 'done' && step !== 'failed';
+  return command.status === 'SUCCESS' && yieldsFile(command) && step !== 'done' && step !== 'failed';
 }
 
 /** A device's line for one capture type's command (or its absence). */
@@ -94,6 +95,7 @@ export function commandStatusWords(
   }
   if (!isFinal(command.status) && !command.tracking) return NOT_WATCHED;
   if (command.status === 'SUCCESS') {
+    if (!yieldsFile(command)) return '✅ Done — results in the Cloudflare dashboard';
     const problem = fileProblem(upload);
     if (problem) return problem;
   }
@@ -195,7 +197,7 @@ export function deviceSections(
     const lines = request.types.map((type) => {
       const command = commandFor(commands, device, type);
       const upload = command && uploads.find((u) => u.commandId === command.id);
-      return `${CAPTURE_TYPE_LABEL[type]}: ${commandStatusWords(command, request.state, upload)}`;
+      return `${typeLabel(type)}: ${commandStatusWords(command, request.state, upload)}`;
     });
     return {
       type: 'section',

@@ -1,3 +1,4 @@
+import { CAPTURE_TYPES, summariseOptions } from '../../capture-types/registry.js';
 import {
   type CaptureRequest,
   type CaptureType,
@@ -34,17 +35,9 @@ function sentence(text: string): string {
 
 /** "Packet capture: 5 min, 5 MB max, 160-byte packets · WARP diagnostics: test all routes on" */
 export function optionsMessage(request: Pick<CaptureRequest, 'types' | 'options'>): string {
-  const { pcap, warpDiag } = request.options;
-  const parts: string[] = [];
-  if (request.types.includes('pcap')) {
-    parts.push(
-      `Packet capture: ${pcap.timeLimitMin} min, ${pcap.maxFileSizeMb} MB max, ${pcap.packetSizeBytes}-byte packets`,
-    );
-  }
-  if (request.types.includes('warp-diag')) {
-    parts.push(`WARP diagnostics: test all routes ${warpDiag.testAllRoutes ? 'on' : 'off'}`);
-  }
-  return parts.join(' · ');
+  return CAPTURE_TYPES.filter((type) => request.types.includes(type))
+    .map((type) => summariseOptions(type, request.options))
+    .join(' · ');
 }
 
 export const DEFAULT_FAILURE_REASON =
@@ -148,6 +141,19 @@ export function uploadFailedMessage(
     `⚠️ Couldn't post the ${typeShort(type)} from ${who(device)} here, after three tries: ` +
       `${UPLOAD_FAILURE_WORDS[failure ?? 'unknown']} ` +
       `Download it from the ${link(dashboardUrl, 'Cloudflare dashboard')} instead, soon: Cloudflare keeps captures only for a limited time.`,
+    SECTION_TEXT_MAX,
+  );
+}
+
+/** "📊 Speed test on LAPTOP-42 (alice@example.com) finished. Cloudflare gave no file: see its results in …" */
+export function resultsInDashboardMessage(
+  device: DeviceNames,
+  command: Pick<TrackedCommand, 'type'>,
+  dashboardUrl: string,
+): string {
+  return truncateMrkdwn(
+    `📊 ${typeShort(command.type)} on ${who(device)} finished. Cloudflare gave no file for it: its results are in ` +
+      `the ${link(dashboardUrl, 'Cloudflare dashboard')} (Digital experience → Diagnostics).`,
     SECTION_TEXT_MAX,
   );
 }

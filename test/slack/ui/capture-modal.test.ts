@@ -19,19 +19,21 @@ import {
   CHANNEL_BLOCK,
   DEVICES_ACTION,
   DEVICES_BLOCK,
+  QUOTA_BLOCK,
+  TYPES_ACTION,
+  TYPES_BLOCK,
+} from '../../../src/slack/ui/ids.js';
+import {
   PCAP_PACKET_ACTION,
   PCAP_PACKET_BLOCK,
   PCAP_SIZE_ACTION,
   PCAP_SIZE_BLOCK,
   PCAP_TIME_ACTION,
   PCAP_TIME_BLOCK,
-  QUOTA_BLOCK,
   TEST_ALL_ROUTES_VALUE,
-  TYPES_ACTION,
-  TYPES_BLOCK,
   WARP_ROUTES_ACTION,
   WARP_ROUTES_BLOCK,
-} from '../../../src/slack/ui/ids.js';
+} from '../../option-ids.js';
 import { blockKitProblems, target, uuid } from './fixtures.js';
 
 const RESETS = new Date('2026-11-26T00:00:00Z');
@@ -108,7 +110,8 @@ describe('captureModal', () => {
       types: ['warp-diag'],
       options: {
         pcap: { timeLimitMin: 3, maxFileSizeMb: 20, packetSizeBytes: 1500 },
-        warpDiag: { testAllRoutes: false },
+        'warp-diag': { testAllRoutes: false },
+        'speed-test': { interfaces: ['default', 'tunnel'] },
       },
     });
     expect(block<InputBlock>(view, DEVICES_BLOCK).element).toMatchObject({
@@ -133,7 +136,7 @@ describe('captureModal', () => {
     expect(element.initial_options).toHaveLength(10);
   });
 
-  it('offers both capture types with their descriptions', () => {
+  it('offers every capture type with its description', () => {
     const view = modal({ types: ['pcap', 'warp-diag'] });
     const element = block<InputBlock>(view, TYPES_BLOCK).element;
     expect(element).toMatchObject({
@@ -149,6 +152,11 @@ describe('captureModal', () => {
           text: { text: 'WARP diagnostics' },
           description: { text: 'Logs from the past 96 hours' },
           value: 'warp-diag',
+        },
+        {
+          text: { text: 'Speed test' },
+          description: { text: 'Download and upload speed, latency and jitter' },
+          value: 'speed-test',
         },
       ],
     });
@@ -358,7 +366,8 @@ describe('readCaptureSubmission', () => {
         types: ['pcap', 'warp-diag'],
         options: {
           pcap: { timeLimitMin: 3, maxFileSizeMb: 50, packetSizeBytes: 1500 },
-          warpDiag: { testAllRoutes: false },
+          'warp-diag': { testAllRoutes: false },
+          'speed-test': { interfaces: ['default', 'tunnel'] },
         },
         channelId: 'C0OTHER',
       },
@@ -449,7 +458,7 @@ describe('readCaptureSubmission', () => {
     const malformed = errorsOf(
       state({
         [DEVICES_BLOCK]: { [DEVICES_ACTION]: { selected_options: [{ value: 'not a device id!' }] } },
-        [TYPES_BLOCK]: { [TYPES_ACTION]: { selected_options: [{ value: 'speed-test' }] } },
+        [TYPES_BLOCK]: { [TYPES_ACTION]: { selected_options: [{ value: 'traceroute' }] } },
         [PCAP_TIME_BLOCK]: { [PCAP_TIME_ACTION]: { value: 5 } },
         [PCAP_SIZE_BLOCK]: {},
         [WARP_ROUTES_BLOCK]: { [WARP_ROUTES_ACTION]: { selected_options: 'yes' } },

@@ -24,7 +24,7 @@ describe('thread messages', () => {
     expect(
       optionsMessage({
         types: ['warp-diag'],
-        options: { ...DEFAULT_CAPTURE_OPTIONS, warpDiag: { testAllRoutes: false } },
+        options: { ...DEFAULT_CAPTURE_OPTIONS, 'warp-diag': { testAllRoutes: false } },
       }),
     ).toBe('WARP diagnostics: test all routes off');
   });

@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { inflateRawSync } from 'node:zlib';
-import type { InterfaceResult } from './model.js';
+import type { InterfaceResult } from './descriptor.js';
 
 const LOCAL_HEADER_SIGNATURE = 0x04034b50;
 const LOCAL_HEADER_SIZE = 30;

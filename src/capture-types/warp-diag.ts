@@ -1,0 +1,24 @@
+import { defineCaptureType } from './descriptor.js';
+
+export const warpDiag = defineCaptureType({
+  type: 'warp-diag',
+  label: 'WARP diagnostics',
+  short: 'WARP diagnostics',
+  description: 'Logs from the past 96 hours',
+  slug: 'warp',
+  usedFor: 'WARP diagnostics',
+  options: {
+    testAllRoutes: {
+      kind: 'flag',
+      id: 'routes',
+      wireKey: 'test-all-routes',
+      label: 'WARP diagnostics',
+      text: 'Test all routes',
+      hint: 'Testing all routes takes longer to finish.',
+      // The spec's default.
+      default: true,
+    },
+  },
+  summary: (o) => `WARP diagnostics: test all routes ${o.testAllRoutes ? 'on' : 'off'}`,
+  artifact: { file: 'always' },
+});
