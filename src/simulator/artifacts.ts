@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { SPEED_TEST_INTERFACES, type SpeedTestInterface } from './lifecycle.js';
 import {
   type CaptureInterface,
   createPcap,
@@ -8,7 +9,6 @@ import {
   type PcapFile,
   pcapSize,
 } from './pcap.js';
-import { SPEED_TEST_INTERFACES, type SpeedTestInterface } from './lifecycle.js';
 import { SeededRandom } from './random.js';
 import { createZip, measureZip, type ZipEntry, type ZipEntryShape } from './zip.js';
 
@@ -61,7 +61,11 @@ const CAPTURE_INTERFACES: readonly CaptureInterface[] = ['default', 'tunnel'];
 export function createArtifact(spec: ArtifactSpec): Artifact {
   validateSpec(spec);
   const entries =
-    spec.kind === 'pcap' ? pcapEntries(spec) : spec.kind === 'speed-test' ? speedTestEntries(spec) : warpDiagEntries(spec);
+    spec.kind === 'pcap'
+      ? pcapEntries(spec)
+      : spec.kind === 'speed-test'
+        ? speedTestEntries(spec)
+        : warpDiagEntries(spec);
   const zip = createZip(entries);
   return {
     size: zip.size,

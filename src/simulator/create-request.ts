@@ -171,7 +171,9 @@ function toValidated(input: CommandInput, registration: SimDevice): ValidatedCom
   if (input.type === 'warp-diag' && input.args?.['test-all-routes'] !== undefined) {
     validated.testAllRoutes = input.args['test-all-routes'];
   }
-  if (input.type === 'speed-test') validated.speedTestInterfaces = [...(input.args?.interfaces ?? SPEED_TEST_INTERFACES)];
+  if (input.type === 'speed-test') {
+    validated.speedTestInterfaces = [...(input.args?.interfaces ?? SPEED_TEST_INTERFACES)];
+  }
   return validated;
 }
 

@@ -15,8 +15,8 @@ import {
   type ArtifactKindName,
   FILENAME_FORMS,
   type FilenameForm,
-  SPEED_TEST_RESULTS,
   type SimulatorState,
+  SPEED_TEST_RESULTS,
   type SpeedTestResults,
 } from './state.js';
 

@@ -325,7 +325,10 @@ describe('speed-test artifacts', () => {
     scores: Record<'streaming' | 'gaming' | 'rtc', string>;
   }
   const speedTest = (overrides: Partial<ArtifactSpec> = {}) => spec({ kind: 'speed-test', sizeBytes: 0, ...overrides });
-  async function results(artifact: Artifact, name: string): Promise<{ command_id: string; results: SpeedTestResult[] }> {
+  async function results(
+    artifact: Artifact,
+    name: string,
+  ): Promise<{ command_id: string; results: SpeedTestResult[] }> {
     const path = await saveZip(artifact, name);
     const entries = await readZip(path);
     checkCrcs(await readFile(path), entries);
@@ -366,7 +369,10 @@ describe('speed-test artifacts', () => {
       for (const score of Object.values(r.scores)) expect(['bad', 'poor', 'average', 'good', 'great']).toContain(score);
     }
 
-    const tunnelOnly = await results(createArtifact(speedTest({ speedTestInterfaces: ['tunnel'] })), 'speed-tunnel.zip');
+    const tunnelOnly = await results(
+      createArtifact(speedTest({ speedTestInterfaces: ['tunnel'] })),
+      'speed-tunnel.zip',
+    );
     expect(tunnelOnly.results.map((r) => r.interface)).toEqual(['tunnel']);
     const reversed = await results(
       createArtifact(speedTest({ platform: 'macos', speedTestInterfaces: ['tunnel', 'default'] })),

@@ -9,8 +9,8 @@ import {
   ErrorCode,
   FILENAME_FORMS,
   type FilenameForm,
-  SPEED_TEST_RESULTS,
   type SimDevice,
+  SPEED_TEST_RESULTS,
   type SpeedTestResults,
   startDexSimulator,
 } from '../../src/simulator/index.js';
@@ -469,7 +469,9 @@ describe('create', () => {
     ],
     [
       'a speed-test interface listed twice',
-      () => ({ commands: [{ type: 'speed-test', ...target(mac), args: { interfaces: ['tunnel', 'default', 'tunnel'] } }] }),
+      () => ({
+        commands: [{ type: 'speed-test', ...target(mac), args: { interfaces: ['tunnel', 'default', 'tunnel'] } }],
+      }),
       ErrorCode.invalidBody,
       /commands\[0\]\.args\.interfaces\[2\]: interface "tunnel" is listed twice/,
     ],
@@ -902,9 +904,9 @@ describe('speed tests', () => {
     const created = await create(sim, [speedTest(device), speedTest(device, ['tunnel'])]);
     const [both, tunnel] = created.json.result.commands.map((c: { id: string }) => c.id);
     expect(await statusOf(both)).toMatchObject({ status: 'PENDING_EXEC', filename: null, type: 'speed-test' });
-    expect((await call(sim, 'GET', `${account(sim)}/commands/${both}/downloads/${both}.zip`)).json.errors[0]).toMatchObject(
-      { code: ErrorCode.artifactNotReady, message: expect.stringContaining('no artifact yet') },
-    );
+    expect(
+      (await call(sim, 'GET', `${account(sim)}/commands/${both}/downloads/${both}.zip`)).json.errors[0],
+    ).toMatchObject({ code: ErrorCode.artifactNotReady, message: expect.stringContaining('no artifact yet') });
     sim.advance(25_000);
     expect((await statusOf(tunnel)).status).toBe('PENDING_UPLOAD');
     expect((await statusOf(both)).status).toBe('PENDING_EXEC');
@@ -941,7 +943,11 @@ describe('speed tests', () => {
     expect(answer.headers.get('content-disposition')).toBe(`attachment; filename="${both}.zip"`);
     const bytes = Buffer.from(await answer.arrayBuffer());
     expect(bytes.length).toBe(Number(answer.headers.get('content-length')));
-    expect(specs.at(-1)).toMatchObject({ commandId: both, kind: 'speed-test', speedTestInterfaces: ['default', 'tunnel'] });
+    expect(specs.at(-1)).toMatchObject({
+      commandId: both,
+      kind: 'speed-test',
+      speedTestInterfaces: ['default', 'tunnel'],
+    });
     const entries = await unzip(bytes);
     expect([...entries.keys()]).toEqual(['speed-test-results.json']);
     const report = JSON.parse(entries.get('speed-test-results.json')?.toString('utf8') ?? '');
@@ -952,7 +958,9 @@ describe('speed tests', () => {
       user_email: device.personEmail,
       platform: 'windows',
     });
-    expect(report.results.map((r: { interface: string; interface_name: string }) => [r.interface, r.interface_name])).toEqual([
+    expect(
+      report.results.map((r: { interface: string; interface_name: string }) => [r.interface, r.interface_name]),
+    ).toEqual([
       ['default', 'Wi-Fi'],
       ['tunnel', 'CloudflareWARP'],
     ]);
@@ -1014,7 +1022,9 @@ describe('speed tests', () => {
     dashboard.setSpeedTestResults('dashboard');
     const third = (await create(dashboard, [speedTest(device)])).json.result.commands[0].id;
     dashboard.advance(10 * 60_000);
-    expect((await listAll(dashboard)).json.result.commands.find((c: { id: string }) => c.id === third).filename).toBeNull();
+    expect(
+      (await listAll(dashboard)).json.result.commands.find((c: { id: string }) => c.id === third).filename,
+    ).toBeNull();
 
     expect([...SPEED_TEST_RESULTS]).toEqual(['file', 'dashboard']);
     expect(() => dashboard.setSpeedTestResults('email' as SpeedTestResults)).toThrow();
