@@ -37,9 +37,10 @@ export function createCommands(state: SimulatorState, rawBody: Buffer): JsonRepl
       '/commands',
     );
   }
-  const created = state.commands.create(validation.commands, nowMs, (type) =>
-    type === 'speed-test' ? null : state.settings.artifactSizeBytes[type],
-  );
+  const created = state.commands.create(validation.commands, nowMs, (type) => {
+    if (type !== 'speed-test') return state.settings.artifactSizeBytes[type];
+    return state.settings.speedTestResults === 'file' ? 0 : null;
+  });
   state.quota.consume(created.length, nowMs);
   // The create response always says PENDING_EXEC; an immediate failure only shows up in the list.
   const commands = created.map((command) => ({

@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { type DexSimulatorOptions, startDexSimulator } from './index.js';
+import { type DexSimulatorOptions, SPEED_TEST_RESULTS, startDexSimulator } from './index.js';
 
 export const DEFAULT_CLI_PORT = 8787;
 export const DEFAULT_CLI_TIME_SCALE = 60;
@@ -12,7 +12,11 @@ const USAGE = `Usage: npm run simulator -- [options]
   --devices <n>       fleet size in device registrations (default 500)
   --seed <n>          fleet seed (default 1)
   --time-scale <n>    simulated ms per real ms (default ${DEFAULT_CLI_TIME_SCALE}: a 5-minute capture takes 5 s)
-  --artifact-mb <n>   size of every pcap and warp-diag zip in MiB (default 0.25 / 0.5)
+  --artifact-mb <n>   size of every pcap and warp-diag zip in MiB (default 0.25 / 0.5; a speed test's
+                      results zip is as small as its JSON)
+  --speed-test-results <file|dashboard>
+                      how finished speed tests come back: a filename and a zip (default file), or
+                      filename null and a 404 download, results in the dashboard only
   --account-id <id>   account id (default a fixed example id)
   --token <token>     API token to accept (default a random one)
   --help              show this help`;
@@ -47,6 +51,7 @@ export function parseCliArgs(argv: readonly string[]): CliParse {
         seed: { type: 'string' },
         'time-scale': { type: 'string' },
         'artifact-mb': { type: 'string' },
+        'speed-test-results': { type: 'string' },
         'account-id': { type: 'string' },
         token: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -66,6 +71,12 @@ export function parseCliArgs(argv: readonly string[]): CliParse {
       'a number > 0 (MiB)',
       (value) => value > 0 && value <= 100_000,
     ).optional(),
+    'speed-test-results': z
+      .enum(SPEED_TEST_RESULTS, {
+        error: (issue) =>
+          `--speed-test-results must be ${SPEED_TEST_RESULTS.join(' or ')}, got ${JSON.stringify(issue.input)}`,
+      })
+      .optional(),
     'account-id': z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,32}$/, { error: '--account-id must be 1-32 letters, digits, - or _' })
@@ -82,6 +93,7 @@ export function parseCliArgs(argv: readonly string[]): CliParse {
   if (flags.seed !== undefined) options.seed = flags.seed;
   if (flags['account-id'] !== undefined) options.accountId = flags['account-id'];
   if (flags.token !== undefined) options.token = flags.token;
+  if (flags['speed-test-results'] !== undefined) options.speedTestResults = flags['speed-test-results'];
   if (flags['artifact-mb'] !== undefined) {
     const bytes = Math.round(flags['artifact-mb'] * 1024 * 1024);
     options.artifactSizeBytes = { pcap: bytes, 'warp-diag': bytes };

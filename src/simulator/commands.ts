@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { ValidatedCommand } from './create-request.js';
 import type { SimDevice } from './fleet.js';
-import { type CommandPlan, type CommandStatus, type CommandType, planCommand, statusAt } from './lifecycle.js';
+import {
+  type CommandPlan,
+  type CommandStatus,
+  type CommandType,
+  planCommand,
+  type SpeedTestInterface,
+  statusAt,
+} from './lifecycle.js';
 
 /** A created command as the simulator keeps it; status is not stored, it is computed from `plan`. */
 export interface StoredCommand {
@@ -17,7 +24,12 @@ export interface StoredCommand {
   readonly plan: CommandPlan;
   readonly packetSizeBytes?: number;
   readonly testAllRoutes?: boolean;
-  /** Fixed at creation so the artifact (and its ETag) never changes under a client that resumes a download. */
+  readonly speedTestInterfaces?: readonly SpeedTestInterface[];
+  /**
+   * Fixed at creation so the artifact (and its ETag) never changes under a client that resumes a download. Null when
+   * the command leaves no file (a speed test whose results only the dashboard shows). A speed test's results file is
+   * as large as its JSON, so its target is 0.
+   */
   readonly artifactSizeBytes: number | null;
 }
 
@@ -96,6 +108,9 @@ export class CommandStore {
       pcapAlreadyRunning,
       ...(command.timeLimitMin !== undefined && { timeLimitMin: command.timeLimitMin }),
       ...(command.testAllRoutes !== undefined && { testAllRoutes: command.testAllRoutes }),
+      ...(command.speedTestInterfaces !== undefined && {
+        speedTestInterfaceCount: command.speedTestInterfaces.length,
+      }),
     });
     const stored: StoredCommand = {
       id: randomUUID(),
@@ -111,6 +126,7 @@ export class CommandStore {
       artifactSizeBytes,
       ...(command.packetSizeBytes !== undefined && { packetSizeBytes: command.packetSizeBytes }),
       ...(command.testAllRoutes !== undefined && { testAllRoutes: command.testAllRoutes }),
+      ...(command.speedTestInterfaces !== undefined && { speedTestInterfaces: command.speedTestInterfaces }),
     };
     this.commands.push(stored);
     this.byId.set(stored.id, stored);

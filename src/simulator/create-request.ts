@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CfMessage } from './envelope.js';
 import { ErrorCode } from './errors.js';
 import type { Fleet, SimDevice } from './fleet.js';
-import type { CommandType } from './lifecycle.js';
+import { type CommandType, SPEED_TEST_INTERFACES, type SpeedTestInterface } from './lifecycle.js';
 
 export const MAX_COMMANDS_PER_REQUEST = 20;
 export const MAX_DEVICES_PER_REQUEST = 10;
@@ -15,7 +15,21 @@ const pcapArgs = z.strictObject({
   'packet-size-bytes': z.number().int().min(1).max(1500).optional(),
 });
 const warpDiagArgs = z.strictObject({ 'test-all-routes': z.boolean().optional() });
-const speedTestArgs = z.strictObject({ interfaces: z.array(z.enum(['default', 'tunnel'])).optional() });
+// "List of interfaces to run the speed test on": a non-empty subset of default and tunnel (reference §16), so an
+// empty list or one naming an interface twice is refused. The spec gives no default; without it both are tested.
+const speedTestArgs = z.strictObject({
+  interfaces: z
+    .array(z.enum(SPEED_TEST_INTERFACES))
+    .min(1, { error: 'at least one interface is required ("default", "tunnel")' })
+    .superRefine((interfaces, context) => {
+      interfaces.forEach((name, index) => {
+        if (interfaces.indexOf(name) !== index) {
+          context.addIssue({ code: 'custom', message: `interface "${name}" is listed twice`, path: [index] });
+        }
+      });
+    })
+    .optional(),
+});
 
 const commonFields = {
   device_id: z.string().min(1),
@@ -50,6 +64,8 @@ export interface ValidatedCommand {
   timeLimitMin?: number;
   packetSizeBytes?: number;
   testAllRoutes?: boolean;
+  /** speed-test only: the interfaces to test, in the order sent (both when `args.interfaces` is absent). */
+  speedTestInterfaces?: SpeedTestInterface[];
 }
 
 export type CreateValidation = { ok: true; commands: ValidatedCommand[] } | { ok: false; errors: CfMessage[] };
@@ -141,6 +157,8 @@ function resolveRegistration(
 }
 
 function toValidated(input: CommandInput, registration: SimDevice): ValidatedCommand {
+  // The create answer's args are string→string (reference §3.3). How Cloudflare writes a list there is not
+  // documented: the simulator's guess is the items joined by commas (`"default,tunnel"`).
   const echoedArgs: Record<string, string> = {};
   for (const [key, value] of Object.entries(input.args ?? {})) {
     if (value !== undefined) echoedArgs[key] = Array.isArray(value) ? value.join(',') : String(value);
@@ -152,6 +170,9 @@ function toValidated(input: CommandInput, registration: SimDevice): ValidatedCom
   }
   if (input.type === 'warp-diag' && input.args?.['test-all-routes'] !== undefined) {
     validated.testAllRoutes = input.args['test-all-routes'];
+  }
+  if (input.type === 'speed-test') {
+    validated.speedTestInterfaces = [...(input.args?.interfaces ?? SPEED_TEST_INTERFACES)];
   }
   return validated;
 }

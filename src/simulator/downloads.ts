@@ -44,6 +44,9 @@ function artifactSpec(command: StoredCommand, sizeBytes: number): ArtifactSpec {
       pcapInterfaces: { default: true, tunnel: command.device.behaviour !== 'partial-pcap' },
     };
   }
+  if (command.type === 'speed-test') {
+    return { ...base, kind: 'speed-test', speedTestInterfaces: command.speedTestInterfaces ?? ['default', 'tunnel'] };
+  }
   return { ...base, kind: 'warp-diag', testAllRoutes: command.testAllRoutes ?? true };
 }
 
@@ -67,7 +70,12 @@ export function downloadArtifact(
   }
   const { status } = statusAt(command.plan, state.clock.nowMs());
   if (command.artifactSizeBytes === null) {
-    throw ApiFailure.single(404, ErrorCode.artifactNotReady, `${command.type} commands have no downloadable artifact`);
+    // Today only a speed test whose results the dashboard shows (speedTestResults 'dashboard').
+    throw ApiFailure.single(
+      404,
+      ErrorCode.artifactNotReady,
+      `Command ${command.id} has no downloadable artifact (its ${command.type} results are shown in the dashboard)`,
+    );
   }
   if (status !== 'SUCCESS') {
     const why = status === 'FAILED' ? 'the command failed' : `status is ${status}`;

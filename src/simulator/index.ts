@@ -11,7 +11,14 @@ import { RATE_LIMIT_REQUESTS, RateLimiter } from './rate-limit.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { API_PREFIX } from './routes.js';
 import { HOST, SimulatorServer } from './server.js';
-import { type ArtifactKindName, FILENAME_FORMS, type FilenameForm, type SimulatorState } from './state.js';
+import {
+  type ArtifactKindName,
+  FILENAME_FORMS,
+  type FilenameForm,
+  type SimulatorState,
+  SPEED_TEST_RESULTS,
+  type SpeedTestResults,
+} from './state.js';
 
 export type { SimCommand } from './commands.js';
 export type { Endpoint, EndpointName } from './endpoints.js';
@@ -25,9 +32,9 @@ export type {
   SlowDownloadFault,
 } from './faults.js';
 export type { DeviceBehaviour, DevicePlatform, NewSimDevice, SimDevice } from './fleet.js';
-export type { CommandStatus, CommandType } from './lifecycle.js';
+export type { CommandStatus, CommandType, SpeedTestInterface } from './lifecycle.js';
 export type { RequestLogEntry } from './request-log.js';
-export { FILENAME_FORMS, type FilenameForm } from './state.js';
+export { FILENAME_FORMS, type FilenameForm, SPEED_TEST_RESULTS, type SpeedTestResults } from './state.js';
 
 /*
  * The DEX remote-captures API simulator: a real HTTP server on 127.0.0.1 that answers like
@@ -61,6 +68,8 @@ export interface DexSimulatorOptions {
   artifactSizeBytes?: Partial<Record<ArtifactKindName, number>>;
   /** What the list returns in `filename` for SUCCESS (see FilenameForm); default 'device-url'. */
   filenameForm?: FilenameForm;
+  /** How a finished speed test's results come back (see SpeedTestResults); default 'file'. */
+  speedTestResults?: SpeedTestResults;
   /** Requests per token per 5 minutes before 429s; default 1200, as Cloudflare (benchmarks raise it). */
   rateLimitRequests?: number;
   /** For tests of the simulator itself; defaults to the real artifact builder. */
@@ -88,6 +97,8 @@ export interface DexSimulator {
   /** The quota as the quota endpoint would report it now. */
   getQuota(): { total: number; used: number; resetTime: Date };
   setFilenameForm(form: FilenameForm): void;
+  /** For speed tests created from now on (a command's artifact never appears or vanishes once it exists). */
+  setSpeedTestResults(mode: SpeedTestResults): void;
   readonly requests: readonly RequestLogEntry[];
   clearRequests(): void;
   readonly faults: FaultControls;
@@ -113,6 +124,7 @@ const optionsSchema = z.strictObject({
     .strictObject({ pcap: sizeSchema.default(256 * 1024), 'warp-diag': sizeSchema.default(512 * 1024) })
     .default({ pcap: 256 * 1024, 'warp-diag': 512 * 1024 }),
   filenameForm: z.enum(FILENAME_FORMS).default('device-url'),
+  speedTestResults: z.enum(SPEED_TEST_RESULTS).default('file'),
   rateLimitRequests: z.number().int().positive().default(RATE_LIMIT_REQUESTS),
   createArtifact: z.custom<CreateArtifact>((value) => typeof value === 'function').optional(),
 });
@@ -130,7 +142,11 @@ export async function startDexSimulator(options: DexSimulatorOptions = {}): Prom
     fleet: Fleet.seeded(config.fleetSize, config.seed),
     commands: new CommandStore(),
     quota: new Quota(config.quota.total, config.quota.used, clock.nowMs()),
-    settings: { filenameForm: config.filenameForm, artifactSizeBytes: { ...config.artifactSizeBytes } },
+    settings: {
+      filenameForm: config.filenameForm,
+      speedTestResults: config.speedTestResults,
+      artifactSizeBytes: { ...config.artifactSizeBytes },
+    },
   };
   const faults = new FaultInjector();
   const requestLog = new RequestLog();
@@ -170,6 +186,9 @@ export async function startDexSimulator(options: DexSimulatorOptions = {}): Prom
     },
     setFilenameForm: (form) => {
       state.settings.filenameForm = z.enum(FILENAME_FORMS).parse(form);
+    },
+    setSpeedTestResults: (mode) => {
+      state.settings.speedTestResults = z.enum(SPEED_TEST_RESULTS).parse(mode);
     },
     get requests() {
       return requestLog.all();

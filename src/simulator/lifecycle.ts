@@ -2,6 +2,9 @@ import type { DeviceBehaviour, DevicePlatform } from './fleet.js';
 
 export type CommandType = 'pcap' | 'warp-diag' | 'speed-test';
 export type CommandStatus = 'PENDING_EXEC' | 'PENDING_UPLOAD' | 'SUCCESS' | 'FAILED';
+/** What a speed test may run on (reference §3.1, §16): a non-empty subset; the simulator reads no `args` as both. */
+export const SPEED_TEST_INTERFACES = ['default', 'tunnel'] as const;
+export type SpeedTestInterface = (typeof SPEED_TEST_INTERFACES)[number];
 export const COMMAND_STATUSES: readonly CommandStatus[] = ['PENDING_EXEC', 'PENDING_UPLOAD', 'SUCCESS', 'FAILED'];
 
 /** Durations on the simulated clock. The docs give the pcap time limit and the 10-minute offline timeout. */
@@ -9,16 +12,21 @@ export const Timing = {
   uploadMs: 20_000,
   warpDiagExecMs: 60_000,
   testAllRoutesExtraMs: 60_000,
-  speedTestExecMs: 45_000,
+  /** A speed test runs on one interface after the other (the docs give no duration; this is a guess). */
+  speedTestPerInterfaceMs: 25_000,
   offlineTimeoutMs: 10 * 60_000,
   failsAfterMs: 15_000,
   defaultPcapMinutes: 5,
 } as const;
 
 export const FailureReason = {
-  offline: 'capture timed out: WARP client disconnected',
+  offline: (type: CommandType) =>
+    `${type === 'speed-test' ? 'speed test' : 'capture'} timed out: WARP client disconnected`,
   windowsConcurrent: 'Windows does not support concurrent packet captures: another capture is running',
-  failed: (type: CommandType) => `${type} failed on the device`,
+  failed: (type: CommandType) =>
+    type === 'speed-test'
+      ? 'speed-test failed on the device: speed.cloudflare.com could not be reached'
+      : `${type} failed on the device`,
 } as const;
 
 /**
@@ -41,6 +49,8 @@ export interface PlanInput {
   platform: DevicePlatform;
   timeLimitMin?: number;
   testAllRoutes?: boolean;
+  /** speed-test only: how many interfaces it runs on (default 2, both). */
+  speedTestInterfaceCount?: number;
   /** True when another pcap is PENDING_EXEC on the same device at creation time. */
   pcapAlreadyRunning: boolean;
 }
@@ -57,7 +67,7 @@ export function planCommand(input: PlanInput): CommandPlan {
   if (input.type === 'pcap' && input.platform === 'windows' && input.pcapAlreadyRunning) {
     return fail(0, FailureReason.windowsConcurrent);
   }
-  if (input.behaviour === 'offline') return fail(Timing.offlineTimeoutMs, FailureReason.offline);
+  if (input.behaviour === 'offline') return fail(Timing.offlineTimeoutMs, FailureReason.offline(input.type));
   if (input.behaviour === 'fails') return fail(Timing.failsAfterMs, FailureReason.failed(input.type));
   const execMs = execDurationMs(input);
   return {
@@ -76,7 +86,7 @@ function execDurationMs(input: PlanInput): number {
       // The spec's default for test-all-routes is true.
       return Timing.warpDiagExecMs + (input.testAllRoutes === false ? 0 : Timing.testAllRoutesExtraMs);
     case 'speed-test':
-      return Timing.speedTestExecMs;
+      return Timing.speedTestPerInterfaceMs * (input.speedTestInterfaceCount ?? SPEED_TEST_INTERFACES.length);
   }
 }
 

@@ -19,9 +19,21 @@ export type ArtifactKindName = 'pcap' | 'warp-diag';
 export const FILENAME_FORMS = ['device-url', 'url', 'bare', 'null', 'opaque', 'foreign-host'] as const;
 export type FilenameForm = (typeof FILENAME_FORMS)[number];
 
+/**
+ * How a finished speed test's results come back; undocumented (reference §15.6, §16: the dashboard shows them, and
+ * whether the list gives a downloadable `filename` is not said), so clients are tested against both answers:
+ * - 'file' (the default): like the other types, `filename` in the filename form and a zip at the download route,
+ *   holding `speed-test-results.json`;
+ * - 'dashboard': SUCCESS with `filename: null`, and the download answers 404.
+ * Fixed for each command when it is created, so a command's artifact never appears or vanishes under a client.
+ */
+export const SPEED_TEST_RESULTS = ['file', 'dashboard'] as const;
+export type SpeedTestResults = (typeof SPEED_TEST_RESULTS)[number];
+
 /** Settings tests may change while the simulator runs. */
 export interface SimulatorSettings {
   filenameForm: FilenameForm;
+  speedTestResults: SpeedTestResults;
   artifactSizeBytes: Record<ArtifactKindName, number>;
 }
 

@@ -129,6 +129,55 @@ describe('the official cloudflare SDK against the simulator', () => {
     }
   });
 
+  it('creates speed tests with its SpeedTestArgs, lists them by command_type and downloads their results', async () => {
+    const account_id = sim.accountId;
+    const device = sim.fleet.findLast((d) => d.eligible && d.behaviour === 'normal' && !d.multiUser);
+    expect(device).toBeDefined();
+    const target = { device_id: String(device?.deviceId), user_email: String(device?.personEmail) };
+    const quotaBefore = await cf.zeroTrust.dex.commands.quota.get({ account_id });
+
+    const created = await cf.zeroTrust.dex.commands.create({
+      account_id,
+      commands: [
+        { type: 'speed-test', ...target, args: { interfaces: ['default', 'tunnel'] } },
+        { type: 'speed-test', ...target, args: { interfaces: ['tunnel'] } },
+        { type: 'speed-test', ...target },
+      ],
+    });
+    expect(created.commands?.map((c) => [c.type, c.status, c.args])).toEqual([
+      ['speed-test', 'PENDING_EXEC', { interfaces: 'default,tunnel' }],
+      ['speed-test', 'PENDING_EXEC', { interfaces: 'tunnel' }],
+      ['speed-test', 'PENDING_EXEC', {}],
+    ]);
+    expect((await cf.zeroTrust.dex.commands.quota.get({ account_id })).quota_usage).toBe(quotaBefore.quota_usage + 3);
+
+    sim.advance(5 * 60_000);
+    const listPage = await cf.zeroTrust.dex.commands.list({
+      account_id,
+      page: 1,
+      per_page: 10,
+      device_id: target.device_id,
+      command_type: 'speed-test',
+    });
+    const commands =
+      (listPage.result as { commands?: Array<{ id: string; type: string; status: string; filename: string | null }> })
+        .commands ?? [];
+    const ids = created.commands?.map((c) => c.id) ?? [];
+    expect(commands.map((c) => c.id).sort()).toEqual([...ids].sort());
+    for (const command of commands) {
+      expect(command).toMatchObject({ type: 'speed-test', status: 'SUCCESS' });
+      expect(command.filename).toBe(
+        `https://api.cloudflare.com/client/v4/accounts/${account_id}/dex/commands/${command.id}/downloads/${command.id}.zip`,
+      );
+    }
+    const first = ids[0] ?? '';
+    const response = await cf.zeroTrust.dex.commands.downloads.get(`${first}.zip`, { account_id, command_id: first });
+    expect(response.headers.get('content-type')).toBe('application/zip');
+    const bytes = Buffer.from(await response.arrayBuffer());
+    expect([...bytes.subarray(0, 4)]).toEqual([0x50, 0x4b, 0x03, 0x04]);
+    expect(bytes.includes('speed-test-results.json')).toBe(true);
+  });
+
   it('gets the same structured errors a real account would give', async () => {
     const wrong = new Cloudflare({ apiToken: 'not-the-token', baseURL: sim.baseUrl, maxRetries: 0 });
     const error = await wrong.zeroTrust.dex.commands.quota.get({ account_id: sim.accountId }).catch((e: unknown) => e);

@@ -311,6 +311,99 @@ describe('WARP diagnostics artifacts', () => {
   });
 });
 
+describe('speed-test artifacts', () => {
+  interface SpeedTestResult {
+    interface: string;
+    interface_name: string;
+    status: string;
+    download_mbps: number;
+    upload_mbps: number;
+    latency_ms: number;
+    jitter_ms: number;
+    loaded_latency_ms: { download: number; upload: number };
+    packet_loss_percent: number;
+    scores: Record<'streaming' | 'gaming' | 'rtc', string>;
+  }
+  const speedTest = (overrides: Partial<ArtifactSpec> = {}) => spec({ kind: 'speed-test', sizeBytes: 0, ...overrides });
+  async function results(
+    artifact: Artifact,
+    name: string,
+  ): Promise<{ command_id: string; results: SpeedTestResult[] }> {
+    const path = await saveZip(artifact, name);
+    const entries = await readZip(path);
+    checkCrcs(await readFile(path), entries);
+    expect(entries.map(({ entry }) => entry.fileName)).toEqual(['speed-test-results.json']);
+    return JSON.parse(entryData(entries, 'speed-test-results.json').toString('utf8'));
+  }
+
+  it('are a zip of speed-test-results.json with plausible figures for each interface tested', async () => {
+    const artifact = createArtifact(speedTest());
+    expect(artifact.fileNames).toEqual(['speed-test-results.json']);
+    expect(artifact.size).toBeLessThan(4096);
+    const report = await results(artifact, 'speed-both.zip');
+    expect(report).toMatchObject({
+      command_id: spec().commandId,
+      type: 'speed-test',
+      device_name: 'LAPTOP-ALICE',
+      user_email: 'alice@example.com',
+      platform: 'windows',
+      started_at: CREATED_AT.toISOString(),
+    });
+    expect(report.results.map((r) => [r.interface, r.interface_name])).toEqual([
+      ['default', 'Wi-Fi'],
+      ['tunnel', 'CloudflareWARP'],
+    ]);
+    for (const r of report.results) {
+      expect(r.status).toBe('success');
+      expect(r.download_mbps).toBeGreaterThan(20);
+      expect(r.download_mbps).toBeLessThanOrEqual(941);
+      expect(r.upload_mbps).toBeGreaterThan(0);
+      expect(r.upload_mbps).toBeLessThan(r.download_mbps);
+      expect(r.latency_ms).toBeGreaterThan(0);
+      expect(r.latency_ms).toBeLessThan(100);
+      expect(r.jitter_ms).toBeGreaterThan(0);
+      expect(r.loaded_latency_ms.download).toBeGreaterThan(r.latency_ms);
+      expect(r.loaded_latency_ms.upload).toBeGreaterThan(r.latency_ms);
+      expect(r.packet_loss_percent).toBeGreaterThanOrEqual(0);
+      expect(r.packet_loss_percent).toBeLessThan(2);
+      for (const score of Object.values(r.scores)) expect(['bad', 'poor', 'average', 'good', 'great']).toContain(score);
+    }
+
+    const tunnelOnly = await results(
+      createArtifact(speedTest({ speedTestInterfaces: ['tunnel'] })),
+      'speed-tunnel.zip',
+    );
+    expect(tunnelOnly.results.map((r) => r.interface)).toEqual(['tunnel']);
+    const reversed = await results(
+      createArtifact(speedTest({ platform: 'macos', speedTestInterfaces: ['tunnel', 'default'] })),
+      'speed-mac.zip',
+    );
+    expect(reversed.results.map((r) => [r.interface, r.interface_name])).toEqual([
+      ['default', 'en0'],
+      ['tunnel', 'utun4'],
+    ]);
+  });
+
+  it('are deterministic per command, and ignore the size asked for', async () => {
+    const first = createArtifact(speedTest());
+    const again = createArtifact(speedTest({ sizeBytes: 5_000_000 }));
+    expect(again.etag).toBe(first.etag);
+    expect(again.size).toBe(first.size);
+    expect(sha256(await collect(again.open()))).toBe(sha256(await collect(first.open())));
+    const other = await results(createArtifact(speedTest({ commandId: 'another-command' })), 'speed-other.zip');
+    const mine = await results(first, 'speed-first.zip');
+    expect(other.results[0]?.download_mbps).not.toBe(mine.results[0]?.download_mbps);
+    expect(createArtifact(speedTest({ speedTestInterfaces: ['default'] })).etag).not.toBe(first.etag);
+    expect(createArtifact(speedTest({ commandId: 'another-command' })).etag).not.toBe(first.etag);
+  });
+
+  it('refuse an empty, repeated or unknown interface list', () => {
+    expect(() => createArtifact(speedTest({ speedTestInterfaces: [] }))).toThrow(RangeError);
+    expect(() => createArtifact(speedTest({ speedTestInterfaces: ['default', 'default'] }))).toThrow(RangeError);
+    expect(() => createArtifact(speedTest({ speedTestInterfaces: ['wifi' as 'default'] }))).toThrow(RangeError);
+  });
+});
+
 describe('open(start, end)', () => {
   it('returns exactly the bytes of the full stream in that range', async () => {
     for (const kind of ['pcap', 'warp-diag'] as const) {

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import yauzl from 'yauzl';
 import { createArtifact } from '../../src/simulator/artifacts.js';
 import { parseCliArgs, runCli } from '../../src/simulator/cli.js';
 import {
@@ -9,6 +10,8 @@ import {
   FILENAME_FORMS,
   type FilenameForm,
   type SimDevice,
+  SPEED_TEST_RESULTS,
+  type SpeedTestResults,
   startDexSimulator,
 } from '../../src/simulator/index.js';
 import { whenTestFinishes } from '../cleanup.js';
@@ -386,6 +389,31 @@ describe('create', () => {
     expect(await quotaUsed(sim)).toBe(before + 4);
   });
 
+  it('accepts speed tests on either interface, both, or (without args) both, and echoes the list as one string', async () => {
+    const before = await quotaUsed(sim);
+    const speedTest = (args?: unknown) => ({ type: 'speed-test', ...target(mac), ...(args !== undefined && { args }) });
+    const answer = await create(sim, [
+      speedTest({ interfaces: ['tunnel'] }),
+      speedTest({ interfaces: ['tunnel', 'default'] }),
+      speedTest({}),
+      speedTest(),
+    ]);
+    expect(answer.status).toBe(200);
+    const commands = answer.json.result.commands;
+    expect(commands.map((c: { type: string; status: string }) => [c.type, c.status])).toEqual(
+      Array.from({ length: 4 }, () => ['speed-test', 'PENDING_EXEC']),
+    );
+    // As sent, in the order sent; nothing is echoed for a default (as for the other types).
+    expect(commands.map((c: { args: unknown }) => c.args)).toEqual([
+      { interfaces: 'tunnel' },
+      { interfaces: 'tunnel,default' },
+      {},
+      {},
+    ]);
+    expect(commands[0]).toMatchObject({ device_id: mac.deviceId, registration_id: mac.registrationId });
+    expect(await quotaUsed(sim)).toBe(before + 4);
+  });
+
   const tooMany = (n: number) =>
     Array.from({ length: n }, () => ({ type: 'warp-diag', device_id: 'x', user_email: 'y' }));
   const rejections: [string, (sim: DexSimulator) => unknown, number, RegExp][] = [
@@ -432,6 +460,32 @@ describe('create', () => {
       () => ({ commands: [{ type: 'speed-test', ...target(mac), args: { interfaces: ['wifi'] } }] }),
       ErrorCode.invalidBody,
       /commands\[0\]\.args\.interfaces\[0\]/,
+    ],
+    [
+      'an empty speed-test interfaces list',
+      () => ({ commands: [{ type: 'speed-test', ...target(mac), args: { interfaces: [] } }] }),
+      ErrorCode.invalidBody,
+      /commands\[0\]\.args\.interfaces: at least one interface is required/,
+    ],
+    [
+      'a speed-test interface listed twice',
+      () => ({
+        commands: [{ type: 'speed-test', ...target(mac), args: { interfaces: ['tunnel', 'default', 'tunnel'] } }],
+      }),
+      ErrorCode.invalidBody,
+      /commands\[0\]\.args\.interfaces\[2\]: interface "tunnel" is listed twice/,
+    ],
+    [
+      'speed-test interfaces as a string',
+      () => ({ commands: [{ type: 'speed-test', ...target(mac), args: { interfaces: 'default' } }] }),
+      ErrorCode.invalidBody,
+      /commands\[0\]\.args\.interfaces: Invalid input: expected array/,
+    ],
+    [
+      'pcap args on a speed test',
+      () => ({ commands: [{ type: 'speed-test', ...target(mac), args: { 'time-limit-min': 1 } }] }),
+      ErrorCode.invalidBody,
+      /commands\[0\]\.args: Unrecognized key: "time-limit-min"/,
     ],
     [
       'an unknown type',
@@ -711,22 +765,18 @@ describe('lifecycle and download', () => {
     expect(unknown.json.errors[0].code).toBe(ErrorCode.commandNotFound);
   });
 
-  it('times warp-diag by test-all-routes (default true) and gives speed-test no artifact', async () => {
+  it('times warp-diag by test-all-routes (default true)', async () => {
     const device = eligible(sim, (d) => d.platform === 'macos');
     const created = await create(sim, [
       warpDiag(device, { 'test-all-routes': false }),
       { type: 'warp-diag', ...target(device) },
-      { type: 'speed-test', ...target(device) },
     ]);
-    const [quick, thorough, speed] = created.json.result.commands.map((c: { id: string }) => c.id);
+    const [quick, thorough] = created.json.result.commands.map((c: { id: string }) => c.id);
     sim.advance(60_000);
     expect((await statusOf(quick)).status).toBe('PENDING_UPLOAD');
     expect((await statusOf(thorough)).status).toBe('PENDING_EXEC');
     sim.advance(80_000);
     expect((await statusOf(thorough)).status).toBe('SUCCESS');
-    const speedTest = await statusOf(speed);
-    expect(speedTest).toMatchObject({ status: 'SUCCESS', filename: null });
-    expect((await call(sim, 'GET', downloadPath(speed))).status).toBe(404);
     const zip = await fetch(`${sim.baseUrl}${downloadPath(thorough)}`, {
       headers: { authorization: `Bearer ${sim.token}` },
     });
@@ -818,6 +868,246 @@ describe('lifecycle and download', () => {
     expect((await statusOf(third)).status).toBe('PENDING_EXEC');
   });
 });
+
+describe('speed tests', () => {
+  let sim: DexSimulator;
+  const specs: unknown[] = [];
+  beforeAll(async () => {
+    sim = await simulator({
+      filenameForm: 'bare',
+      createArtifact: (spec) => {
+        specs.push(spec);
+        return createArtifact(spec);
+      },
+    });
+  });
+  afterEach(() => {
+    sim.setSpeedTestResults('file');
+  });
+
+  const speedTest = (device: SimDevice, interfaces?: string[]) => ({
+    type: 'speed-test',
+    ...target(device),
+    ...(interfaces !== undefined && { args: { interfaces } }),
+  });
+  const statusOf = async (id: string) => {
+    const answer = await listAll(sim, '&command_type=speed-test');
+    return answer.json.result.commands.find((c: { id: string }) => c.id === id);
+  };
+  const download = (id: string) =>
+    fetch(`${sim.baseUrl}${account(sim)}/commands/${id}/downloads/${id}.zip`, {
+      headers: { authorization: `Bearer ${sim.token}` },
+    });
+
+  it('run on each interface in turn, then upload, and list with a filename in the filename form', async () => {
+    const device = eligible(sim, (d) => d.platform === 'linux');
+    const created = await create(sim, [speedTest(device), speedTest(device, ['tunnel'])]);
+    const [both, tunnel] = created.json.result.commands.map((c: { id: string }) => c.id);
+    expect(await statusOf(both)).toMatchObject({ status: 'PENDING_EXEC', filename: null, type: 'speed-test' });
+    expect(
+      (await call(sim, 'GET', `${account(sim)}/commands/${both}/downloads/${both}.zip`)).json.errors[0],
+    ).toMatchObject({ code: ErrorCode.artifactNotReady, message: expect.stringContaining('no artifact yet') });
+    sim.advance(25_000);
+    expect((await statusOf(tunnel)).status).toBe('PENDING_UPLOAD');
+    expect((await statusOf(both)).status).toBe('PENDING_EXEC');
+    sim.advance(25_000);
+    expect((await statusOf(both)).status).toBe('PENDING_UPLOAD');
+    expect((await statusOf(tunnel)).status).toBe('SUCCESS');
+    sim.advance(20_000);
+    const done = await statusOf(both);
+    expect(done).toMatchObject({ status: 'SUCCESS', filename: `${both}.zip`, device_id: device.deviceId });
+    expect(Date.parse(done.completed_date) - Date.parse(done.created_date)).toBe(70_000);
+    // Listed under their own type only.
+    const pcaps = await listAll(sim, '&command_type=pcap');
+    expect(pcaps.json.result.commands.map((c: { id: string }) => c.id)).not.toContain(both);
+
+    sim.setFilenameForm('device-url');
+    try {
+      expect((await statusOf(both)).filename).toBe(
+        `https://api.cloudflare.com/client/v4/accounts/${sim.accountId}/dex/devices/${device.deviceId}/commands/downloads/${both}.zip`,
+      );
+    } finally {
+      sim.setFilenameForm('bare');
+    }
+  });
+
+  it("'file' (the default): the download is a zip of speed-test-results.json, one result per interface asked for", async () => {
+    const device = eligible(sim, (d) => d.platform === 'windows');
+    const created = await create(sim, [speedTest(device), speedTest(device, ['tunnel'])]);
+    const [both, tunnel] = created.json.result.commands.map((c: { id: string }) => c.id);
+    sim.advance(5 * 60_000);
+
+    const answer = await download(both);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toBe('application/zip');
+    expect(answer.headers.get('content-disposition')).toBe(`attachment; filename="${both}.zip"`);
+    const bytes = Buffer.from(await answer.arrayBuffer());
+    expect(bytes.length).toBe(Number(answer.headers.get('content-length')));
+    expect(specs.at(-1)).toMatchObject({
+      commandId: both,
+      kind: 'speed-test',
+      speedTestInterfaces: ['default', 'tunnel'],
+    });
+    const entries = await unzip(bytes);
+    expect([...entries.keys()]).toEqual(['speed-test-results.json']);
+    const report = JSON.parse(entries.get('speed-test-results.json')?.toString('utf8') ?? '');
+    expect(report).toMatchObject({
+      command_id: both,
+      type: 'speed-test',
+      device_name: device.deviceName,
+      user_email: device.personEmail,
+      platform: 'windows',
+    });
+    expect(
+      report.results.map((r: { interface: string; interface_name: string }) => [r.interface, r.interface_name]),
+    ).toEqual([
+      ['default', 'Wi-Fi'],
+      ['tunnel', 'CloudflareWARP'],
+    ]);
+    for (const result of report.results) {
+      expect(result).toMatchObject({ status: 'success', server: 'speed.cloudflare.com' });
+      expect(result.download_mbps).toBeGreaterThan(20);
+      expect(result.download_mbps).toBeLessThan(1000);
+      expect(result.upload_mbps).toBeGreaterThan(0);
+      expect(result.upload_mbps).toBeLessThan(result.download_mbps);
+      expect(result.latency_ms).toBeGreaterThan(0);
+      expect(result.loaded_latency_ms.download).toBeGreaterThan(result.latency_ms);
+      expect(result.jitter_ms).toBeGreaterThan(0);
+      expect(['bad', 'poor', 'average', 'good', 'great']).toContain(result.scores.streaming);
+    }
+    // The tunnel runs over the same line: slower and further away.
+    const [viaDefault, viaTunnel] = report.results;
+    expect(viaTunnel.download_mbps).toBeLessThan(viaDefault.download_mbps);
+    expect(viaTunnel.latency_ms).toBeGreaterThan(viaDefault.latency_ms);
+
+    // The same bytes on every download, as for the other artifacts.
+    expectSameBytes(Buffer.from(await (await download(both)).arrayBuffer()), bytes);
+
+    const justTunnel = await unzip(Buffer.from(await (await download(tunnel)).arrayBuffer()));
+    const tunnelReport = JSON.parse(justTunnel.get('speed-test-results.json')?.toString('utf8') ?? '');
+    expect(tunnelReport.results.map((r: { interface: string }) => r.interface)).toEqual(['tunnel']);
+  });
+
+  it("'dashboard': SUCCESS with filename null and a 404 download; the knob is set at start or later, for new commands", async () => {
+    const dashboard = await simulator({ speedTestResults: 'dashboard', filenameForm: 'bare' });
+    const device = eligible(dashboard, (d) => d.platform === 'macos');
+    const created = await create(dashboard, [speedTest(device), pcap(device)]);
+    const [speed, capture] = created.json.result.commands.map((c: { id: string }) => c.id);
+    dashboard.advance(10 * 60_000);
+    const listed = (await listAll(dashboard)).json.result.commands;
+    const byId = (id: string) => listed.find((c: { id: string }) => c.id === id);
+    expect(byId(speed)).toMatchObject({ status: 'SUCCESS', filename: null, completed_date: expect.any(String) });
+    expect(byId(capture)).toMatchObject({ status: 'SUCCESS', filename: `${capture}.zip` });
+    const missing = await call(dashboard, 'GET', `${account(dashboard)}/commands/${speed}/downloads/${speed}.zip`);
+    expect(missing.status).toBe(404);
+    expect(missing.json).toMatchObject({ success: false, result: null });
+    expect(missing.json.errors[0]).toMatchObject({
+      code: ErrorCode.artifactNotReady,
+      message: expect.stringContaining('no downloadable artifact'),
+    });
+    const viaDevice = await call(
+      dashboard,
+      'GET',
+      `${account(dashboard)}/devices/${device.deviceId}/commands/downloads/${speed}.zip`,
+    );
+    expect(viaDevice.status).toBe(404);
+
+    // At runtime: a speed test created after the switch has a file; the one before keeps none.
+    dashboard.setSpeedTestResults('file');
+    const later = (await create(dashboard, [speedTest(device)])).json.result.commands[0].id;
+    dashboard.advance(10 * 60_000);
+    const relisted = (await listAll(dashboard)).json.result.commands;
+    expect(relisted.find((c: { id: string }) => c.id === later).filename).toBe(`${later}.zip`);
+    expect(relisted.find((c: { id: string }) => c.id === speed).filename).toBeNull();
+    dashboard.setSpeedTestResults('dashboard');
+    const third = (await create(dashboard, [speedTest(device)])).json.result.commands[0].id;
+    dashboard.advance(10 * 60_000);
+    expect(
+      (await listAll(dashboard)).json.result.commands.find((c: { id: string }) => c.id === third).filename,
+    ).toBeNull();
+
+    expect([...SPEED_TEST_RESULTS]).toEqual(['file', 'dashboard']);
+    expect(() => dashboard.setSpeedTestResults('email' as SpeedTestResults)).toThrow();
+    await expect(simulator({ speedTestResults: 'inline' as SpeedTestResults })).rejects.toThrow(
+      /invalid simulator options/,
+    );
+  });
+
+  it('count against the quota like the other types', async () => {
+    const small = await simulator({ quota: { total: 3, used: 0 } });
+    const device = eligible(small);
+    expect((await create(small, [speedTest(device), speedTest(device, ['default'])])).status).toBe(200);
+    expect(await quotaUsed(small)).toBe(2);
+    const over = await create(small, [speedTest(device), warpDiag(device)]);
+    expect(over.status).toBe(400);
+    expect(over.json.errors[0]).toMatchObject({
+      code: ErrorCode.quotaExceeded,
+      message: expect.stringContaining('2 commands requested, 1 remaining'),
+    });
+    expect((await create(small, [speedTest(device, ['tunnel'])])).status).toBe(200);
+    expect(small.getQuota()).toMatchObject({ total: 3, used: 3 });
+  });
+
+  it('fail on offline and failing devices as the other types do, with their own reasons', async () => {
+    const offline = sim.findDevice((d) => d.behaviour === 'offline' && d.eligible && !d.multiUser) as SimDevice;
+    const failing = sim.findDevice((d) => d.behaviour === 'fails' && d.eligible && !d.multiUser) as SimDevice;
+    const [gone] = (await create(sim, [speedTest(offline)])).json.result.commands.map((c: { id: string }) => c.id);
+    const [broken] = (await create(sim, [speedTest(failing, ['default'])])).json.result.commands.map(
+      (c: { id: string }) => c.id,
+    );
+    sim.advance(15_000);
+    expect(await statusOf(broken)).toMatchObject({ status: 'FAILED', filename: null });
+    expect(sim.commands.find((c) => c.id === broken)?.failureReason).toBe(
+      'speed-test failed on the device: speed.cloudflare.com could not be reached',
+    );
+    expect((await statusOf(gone)).status).toBe('PENDING_EXEC');
+    sim.advance(10 * 60_000);
+    expect(await statusOf(gone)).toMatchObject({ status: 'FAILED', filename: null });
+    expect(sim.commands.find((c) => c.id === gone)?.failureReason).toBe(
+      'speed test timed out: WARP client disconnected',
+    );
+    const answer = await call(sim, 'GET', `${account(sim)}/commands/${broken}/downloads/${broken}.zip`);
+    expect(answer.status).toBe(404);
+    expect(answer.json.errors[0].message).toContain('failed');
+  });
+
+  it('are not packet captures: one runs on Windows beside a capture, and a partial-pcap device tests both', async () => {
+    const windows = sim.addDevice({ platform: 'windows' });
+    const partial = sim.findDevice((d) => d.behaviour === 'partial-pcap' && d.eligible && !d.multiUser) as SimDevice;
+    const created = await create(sim, [pcap(windows, { 'time-limit-min': 2 }), speedTest(windows), speedTest(partial)]);
+    const [, beside, onPartial] = created.json.result.commands.map((c: { id: string }) => c.id);
+    sim.advance(5 * 60_000);
+    expect((await statusOf(beside)).status).toBe('SUCCESS');
+    const entries = await unzip(Buffer.from(await (await download(onPartial)).arrayBuffer()));
+    const report = JSON.parse(entries.get('speed-test-results.json')?.toString('utf8') ?? '');
+    expect(report.results.map((r: { status: string }) => r.status)).toEqual(['success', 'success']);
+  });
+});
+
+/** name → bytes of every entry, read with yauzl (a second, independent zip reader). */
+function unzip(bytes: Buffer): Promise<Map<string, Buffer>> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(bytes, { lazyEntries: true, strictFileNames: true }, (openError, zip) => {
+      if (openError) return reject(openError);
+      const entries = new Map<string, Buffer>();
+      zip.on('error', reject);
+      zip.on('end', () => resolve(entries));
+      zip.on('entry', (entry: yauzl.Entry) => {
+        zip.openReadStream(entry, (streamError, stream) => {
+          if (streamError) return reject(streamError);
+          const parts: Buffer[] = [];
+          stream.on('data', (part: Buffer) => parts.push(part));
+          stream.on('error', reject);
+          stream.on('end', () => {
+            entries.set(entry.fileName, Buffer.concat(parts));
+            zip.readEntry();
+          });
+        });
+      });
+      zip.readEntry();
+    });
+  });
+}
 
 describe('quota', () => {
   it('counts down per command and resets at midnight UTC of the simulated clock', async () => {
@@ -1247,6 +1537,11 @@ describe('cli', () => {
         artifactSizeBytes: { pcap: 2 * 1024 * 1024, 'warp-diag': 2 * 1024 * 1024 },
       },
     });
+    expect(parseCliArgs(['--speed-test-results', 'dashboard'])).toEqual({
+      kind: 'run',
+      options: { port: 8787, timeScale: 60, speedTestResults: 'dashboard' },
+    });
+    expect(parseCliArgs(['--speed-test-results', 'file'])).toMatchObject({ options: { speedTestResults: 'file' } });
     expect(parseCliArgs(['--help'])).toEqual({ kind: 'help' });
   });
 
@@ -1256,6 +1551,7 @@ describe('cli', () => {
     [['--devices', '-3'], /--devices/],
     [['--time-scale', '0'], /--time-scale must be a number > 0, got "0"/],
     [['--artifact-mb'], /argument missing/],
+    [['--speed-test-results', 'pdf'], /^--speed-test-results must be file or dashboard, got "pdf"$/],
     [['--colour', 'blue'], /Unknown option '--colour'/],
     [['stray'], /positional/],
   ])('refuses %j with one clear message', (argv, message) => {
@@ -1265,6 +1561,17 @@ describe('cli', () => {
       expect(parsed.message).toMatch(message);
       expect(parsed.message).not.toMatch(/\n\s+at /);
     }
+  });
+
+  it('--help lists every flag, the speed-test results knob among them', async () => {
+    const out: string[] = [];
+    const io = { out: (text: string) => out.push(text), err: () => {}, stopRequested: new Promise<string>(() => {}) };
+    expect(await runCli(['--help'], io)).toBe(0);
+    const help = out.join('\n');
+    for (const flag of ['--port', '--devices', '--seed', '--time-scale', '--artifact-mb', '--account-id', '--token']) {
+      expect(help).toContain(flag);
+    }
+    expect(help).toMatch(/--speed-test-results <file\|dashboard>\n\s+how finished speed tests come back/);
   });
 
   it('starts, prints what to paste, serves, and stops cleanly on a signal', async () => {
