@@ -109,9 +109,7 @@ async function startCaptures(
   const first = await filledModal(slack, (await agent.slashCommand('')).triggerId);
   const answer = await agent.searchOptions(first.id, DEVICES_ACTION, DEVICES_BLOCK, 'POLL-PC');
   const options = offeredOptions(answer);
-  const types = values.checkboxes(TYPES_BLOCK, TYPES_ACTION, [
-    { text: typeLabel('warp-diag'), value: 'warp-diag' },
-  ]);
+  const types = values.checkboxes(TYPES_BLOCK, TYPES_ACTION, [{ text: typeLabel('warp-diag'), value: 'warp-diag' }]);
   let started = 0;
   let requests = 0;
   let viewId = first.id;
