@@ -192,7 +192,8 @@ describe('architecture of src/', () => {
   });
 
   // DESIGN.md: the DEX client knows nothing of Slack; the domain talks to Slack only through interfaces it owns.
-  it.each(['src/dex/', 'src/captures/'])('nothing in %s reaches Slack, directly or through other modules', (layer) => {
+  // Operations too: the Slack wiring mounts its routes, never the other way round.
+  it.each(['src/dex/', 'src/captures/', 'src/operations/'])('nothing in %s reaches Slack, directly or through other modules', (layer) => {
     const slackPackage = (specifier: string) => specifier === '@slack' || specifier.startsWith('@slack/');
     const problems: string[] = [];
     for (const [module, packages] of graph.packages) {
