@@ -14,7 +14,14 @@ import type { Config } from './config.js';
 import { DexClient } from './dex/client.js';
 import { sharedRateLimitGate } from './dex/rate-limit.js';
 import type { Logger } from './logger.js';
-import { cloudflareTokenCheck, createMetrics } from './metrics.js';
+import {
+  cloudflareTokenCheck,
+  createMetrics,
+  createOperationsRoutes,
+  Readiness,
+  slackTokenCheck,
+  storeCheck,
+} from './operations/index.js';
 import { createSlackApp } from './slack/app.js';
 import { ChannelVisibility } from './slack/channels.js';
 import { registerListeners } from './slack/listeners/index.js';
@@ -85,21 +92,17 @@ export async function createBot(
     host,
     logger,
     onApiCall: metrics.slackCall,
-    operations: {
-      checks: {
-        // A primary-key read: the store answers, or it does not. Its error (maybe a connection string) is not shown.
-        store: {
-          run: () =>
-            store.getRequest('readyz-probe').then(
-              () => ({ ok: true }),
-              () => ({ ok: false, reason: 'the store did not answer' }),
-            ),
-        },
+    operations: createOperationsRoutes({
+      readiness: new Readiness({
+        store: storeCheck(store),
         // Through the shared quota read: probes cost no more Cloudflare calls than a burst of /capture quota.
         cloudflare: cloudflareTokenCheck({ getQuota: (options) => service.quota(options?.signal) }),
-      },
-      metrics: () => metrics.exposition(),
-    },
+        // The bot token, through this Slack app's own Web API client (read at probe time, after the start).
+        slack: slackTokenCheck(() => slack.app.client.auth.test()),
+      }),
+      metrics,
+      logger,
+    }),
   });
   const notifier = new SlackNotifier({
     client: slack.app.client,

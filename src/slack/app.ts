@@ -1,11 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { App, HTTPReceiver, type webApi } from '@slack/bolt';
 import type { Config } from '../config.js';
 import { closeNow, listen } from '../http-lifecycle.js';
 import type { Logger } from '../logger.js';
-import { type Exposition, Readiness, type ReadinessCheck, type SlackCallEvent } from '../metrics.js';
+import type { OperationsRoutes, SlackCallEvent } from '../operations/index.js';
 import { boltLogger } from './bolt-logger.js';
-import { operationsRoute, SLACK_CHECK_CACHE_MS, slackTokenCheck } from './operations-routes.js';
 import { gateSlackRequest } from './request-gate.js';
 import { undiciFetch } from './web-api-fetch.js';
 
@@ -15,16 +14,10 @@ export interface SlackAppOptions {
   /** Interface to listen on; all by default (a container's port mapping needs that). */
   host?: string;
   logger: Logger;
-  /** What /readyz and /metrics serve; without it /readyz checks only the Slack token and /metrics is absent. */
-  operations?: Operations;
+  /** /healthz, /readyz and /metrics (src/operations/), served on PORT before anything else. */
+  operations: OperationsRoutes;
   /** Called once per Web API HTTP call (metrics). */
   onApiCall?: (event: SlackCallEvent) => void;
-}
-
-export interface Operations {
-  /** Readiness checks besides Slack's (this module adds "slack": the bot token accepted by auth.test). */
-  checks: Record<string, ReadinessCheck>;
-  metrics(): Promise<Exposition>;
 }
 
 export interface SlackApp {
@@ -47,28 +40,9 @@ export function createSlackApp({ slack, port, host, logger, operations, onApiCal
     ...(onApiCall ? { fetch: countingFetch(onApiCall) } : {}),
   };
   const common = { token: slack.botToken, logger: boltLogger(logger), clientOptions, deferInitialization: true };
-  const routesFor = (app: App) => {
-    const readiness = new Readiness({
-      ...operations?.checks,
-      slack: { cacheMs: SLACK_CHECK_CACHE_MS, run: () => slackTokenCheck(app) },
-    });
-    let wasReady: boolean | null = null;
-    const report = async () => {
-      const answer = await readiness.report();
-      // Logged when readiness changes, not on every probe.
-      if (answer.ready !== wasReady) {
-        if (answer.ready) logger.info({ checks: answer.checks }, 'ready');
-        else logger.warn({ failed: answer.failed, checks: answer.checks }, 'not ready');
-      }
-      wasReady = answer.ready;
-      return answer;
-    };
-    return (req: IncomingMessage, res: ServerResponse) => operationsRoute(req, res, report, operations, logger);
-  };
 
   if (slack.mode === 'socket' && slack.appToken) {
     const app = new App({ ...common, socketMode: true, appToken: slack.appToken });
-    const serveOperations = routesFor(app);
     let health: Server | null = null;
     return {
       app,
@@ -76,7 +50,7 @@ export function createSlackApp({ slack, port, host, logger, operations, onApiCal
         await app.init();
         await app.start();
         health = createServer((req, res) => {
-          if (serveOperations(req, res)) return;
+          if (operations(req, res)) return;
           res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         });
         return listen(health, port, host);
@@ -95,11 +69,10 @@ export function createSlackApp({ slack, port, host, logger, operations, onApiCal
     logger: common.logger,
   });
   const app = new App({ ...common, receiver });
-  const serveOperations = routesFor(app);
   // Our own server in front of Bolt's request listener: it serves /healthz, /readyz and /metrics, and lets a
   // request reach Bolt only through the gate (fresh timestamp, valid signature, an object body).
   const server = createServer((req, res) => {
-    if (serveOperations(req, res)) return;
+    if (operations(req, res)) return;
     gateSlackRequest(req, res, signingSecret, () => receiver.requestListener(req, res));
   });
   return {

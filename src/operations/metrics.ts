@@ -1,13 +1,12 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { NoticeMetrics } from './captures/notices.js';
-import type { RelayMetrics } from './captures/relay.js';
-import type { TrackerMetrics } from './captures/tracker.js';
-import type { DexCallEvent, DexClient, DexSkippedItemEvent } from './dex/client.js';
-import { DexApiError, DexNetworkError, DexRateLimitError, DexResponseError } from './dex/errors.js';
+import type { NoticeMetrics } from '../captures/notices.js';
+import type { RelayMetrics } from '../captures/relay.js';
+import type { TrackerMetrics } from '../captures/tracker.js';
+import type { DexCallEvent, DexSkippedItemEvent } from '../dex/client.js';
 
 /**
- * What an operator sees: Prometheus metrics (one registry per bot, never prom-client's global one, so two bots
- * in one process count apart) and the readiness checks behind /readyz.
+ * Prometheus metrics, served at /metrics: one registry per bot, never prom-client's global one, so two bots in one
+ * process count apart.
  */
 
 export type CaptureStartOutcome = 'started' | 'failed_to_start';
@@ -138,103 +137,6 @@ export function createMetrics(): BotMetrics {
     slackCall: ({ method, status }) => slackCalls.inc({ method, status }),
     async exposition() {
       return { contentType: registry.contentType, body: await registry.metrics() };
-    },
-  };
-}
-
-// ---- readiness -------------------------------------------------------------------------------------------------
-
-/** One dependency's answer. `reason` is our own wording: never an error message, which could carry a secret. */
-export interface CheckResult {
-  ok: boolean;
-  reason?: string;
-}
-
-export interface ReadinessCheck {
-  run(signal: AbortSignal): Promise<CheckResult>;
-  /** How long an answer is reused (ok or not), so probes do not spend the APIs' rate limits; default 0. */
-  cacheMs?: number;
-}
-
-export interface ReadinessReport {
-  ready: boolean;
-  /** Names of the checks that failed. */
-  failed: string[];
-  checks: Record<string, CheckResult>;
-}
-
-const CHECK_TIMEOUT_MS = 5_000;
-
-/** Runs named checks (at once, each bounded in time, each answer cached as it asks) and sums them up. */
-export class Readiness {
-  readonly #cache = new Map<string, { at: number; result: Promise<CheckResult> }>();
-
-  constructor(
-    private readonly checks: Record<string, ReadinessCheck>,
-    private readonly options: { timeoutMs?: number; now?: () => number } = {},
-  ) {}
-
-  async report(): Promise<ReadinessReport> {
-    const names = Object.keys(this.checks);
-    const results = await Promise.all(names.map((name) => this.#result(name)));
-    const checks = Object.fromEntries(names.map((name, i) => [name, results[i] as CheckResult]));
-    const failed = names.filter((name) => !checks[name]?.ok);
-    return { ready: failed.length === 0, failed, checks };
-  }
-
-  #result(name: string): Promise<CheckResult> {
-    const check = this.checks[name] as ReadinessCheck;
-    const now = (this.options.now ?? Date.now)();
-    const cached = this.#cache.get(name);
-    if (cached && now - cached.at < (check.cacheMs ?? 0)) return cached.result;
-    const result = this.#run(check);
-    this.#cache.set(name, { at: now, result });
-    return result;
-  }
-
-  async #run(check: ReadinessCheck): Promise<CheckResult> {
-    const timeoutMs = this.options.timeoutMs ?? CHECK_TIMEOUT_MS;
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<CheckResult>((resolve) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        resolve({ ok: false, reason: `no answer within ${timeoutMs / 1000} s` });
-      }, timeoutMs);
-      timer.unref();
-    });
-    try {
-      return await Promise.race([
-        check.run(controller.signal).catch((): CheckResult => ({ ok: false, reason: 'the check failed' })),
-        timedOut,
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
-
-/** Cloudflare accepted the API token: the quota endpoint answers (a 429 means the token was accepted). */
-export function cloudflareTokenCheck(dex: Pick<DexClient, 'getQuota'>, cacheMs = 30_000): ReadinessCheck {
-  return {
-    cacheMs,
-    async run(signal) {
-      try {
-        await dex.getQuota({ signal });
-        return { ok: true };
-      } catch (error) {
-        if (error instanceof DexRateLimitError) {
-          return { ok: true, reason: `rate limited until ${error.retryAt.toISOString()}` };
-        }
-        if (error instanceof DexApiError) {
-          return error.status === 401 || error.status === 403
-            ? { ok: false, reason: `Cloudflare refused the API token (HTTP ${error.status})` }
-            : { ok: false, reason: `Cloudflare answered HTTP ${error.status}` };
-        }
-        if (error instanceof DexNetworkError) return { ok: false, reason: 'Cloudflare could not be reached' };
-        if (error instanceof DexResponseError) return { ok: false, reason: 'Cloudflare sent an unexpected answer' };
-        return { ok: false, reason: 'the Cloudflare check failed' };
-      }
     },
   };
 }
