@@ -193,7 +193,7 @@ describe('architecture of src/', () => {
 
   // DESIGN.md: the DEX client knows nothing of Slack; the domain talks to Slack only through interfaces it owns.
   // Operations too: the Slack wiring mounts its routes, never the other way round.
-  const withoutSlack = ['src/dex/', 'src/captures/', 'src/operations/'];
+  const withoutSlack = ['src/dex/', 'src/captures/', 'src/operations/', 'src/capture-types/'];
   const isSlackPackage = (specifier: string) => specifier === '@slack' || specifier.startsWith('@slack/');
   const isSlack = (module: ModuleName) =>
     module.startsWith('src/slack/') || [...(graph.packages.get(module) ?? [])].some(isSlackPackage);
@@ -209,5 +209,17 @@ describe('architecture of src/', () => {
         problems.push(`${path.join(' → ')}${last.startsWith('src/slack/') ? '' : ' (imports @slack/*)'}`);
     }
     expect(problems, `${layer} must not depend on Slack:\n${problems.join('\n')}`).toEqual([]);
+  });
+
+  // A capture type's descriptor is read by the DEX client, the domain and the UI alike: it depends on none of them.
+  it('src/capture-types/ imports nothing of the bot but itself', () => {
+    const modules = [...graph.edges.keys()].filter((module) => module.startsWith('src/capture-types/'));
+    expect(modules.length).toBeGreaterThan(0);
+    const outside = modules.flatMap((module) =>
+      [...(graph.edges.get(module) ?? [])]
+        .filter((target) => !target.startsWith('src/capture-types/'))
+        .map((target) => `${module} → ${target}`),
+    );
+    expect(outside).toEqual([]);
   });
 });
