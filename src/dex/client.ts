@@ -1,4 +1,4 @@
-import { Pool, errors as undiciErrors } from 'undici';
+import { type Dispatcher, Pool, errors as undiciErrors } from 'undici';
 import type { z } from 'zod';
 import { redactSecrets } from '../redact.js';
 import { artifactFileName } from './artifact-name.js';
@@ -49,6 +49,11 @@ export interface DexClientOptions {
   onCall?: (event: DexCallEvent) => void;
   /** Called for each list item that was skipped because it could not be read (the rest of its page is kept). */
   onSkippedItem?: (event: DexSkippedItemEvent) => void;
+  /**
+   * Where requests go instead of the client's own keep-alive pool (e.g. undici's MockAgent replaying recorded
+   * Cloudflare answers). The caller owns it: `close()` leaves it open.
+   */
+  dispatcher?: Dispatcher;
 }
 
 export interface DexSkippedItemEvent {
@@ -83,7 +88,7 @@ interface SendRequest extends CallOptions {
   headers?: Record<string, string>;
 }
 
-type RawResponse = Awaited<ReturnType<Pool['request']>>;
+type RawResponse = Dispatcher.ResponseData;
 
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
 const CANONICAL_API_HOST = 'api.cloudflare.com';
@@ -94,7 +99,10 @@ const CANONICAL_API_HOST = 'api.cloudflare.com';
  */
 export class DexClient {
   readonly #token: string;
-  readonly #pool: Pool;
+  readonly #dispatcher: Dispatcher;
+  /** Set when the client made its own pool (and so closes it). */
+  readonly #ownPool: Pool | null;
+  readonly #origin: string;
   readonly #basePath: string;
   readonly #accountPath: string;
   readonly #allowedArtifactHosts: string[];
@@ -112,13 +120,17 @@ export class DexClient {
     this.#basePath = base.pathname.replace(/\/+$/, '');
     this.#accountPath = `/accounts/${encodeURIComponent(options.accountId)}`;
     this.#allowedArtifactHosts = [...new Set([base.host.toLowerCase(), CANONICAL_API_HOST])];
-    this.#pool = new Pool(base.origin, {
-      connections: options.connections ?? 16,
-      connectTimeout: options.timeouts?.connectMs ?? 10_000,
-      headersTimeout: options.timeouts?.headersMs ?? 30_000,
-      bodyTimeout: options.timeouts?.bodyMs ?? 60_000,
-      keepAliveTimeout: 30_000,
-    });
+    this.#origin = base.origin;
+    this.#ownPool = options.dispatcher
+      ? null
+      : new Pool(base.origin, {
+          connections: options.connections ?? 16,
+          connectTimeout: options.timeouts?.connectMs ?? 10_000,
+          headersTimeout: options.timeouts?.headersMs ?? 30_000,
+          bodyTimeout: options.timeouts?.bodyMs ?? 60_000,
+          keepAliveTimeout: 30_000,
+        });
+    this.#dispatcher = options.dispatcher ?? (this.#ownPool as Pool);
     this.#gate = options.rateLimitGate ?? new InMemoryRateLimitGate();
     this.#gateKey = rateLimitKey(options.token);
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
@@ -231,7 +243,7 @@ export class DexClient {
   }
 
   async close(): Promise<void> {
-    await this.#pool.close();
+    await this.#ownPool?.close();
   }
 
   /** A list page: the envelope must be right, but each item is read on its own and skipped if unusable. */
@@ -314,7 +326,14 @@ export class DexClient {
 
       let response: RawResponse;
       try {
-        response = await this.#pool.request({ path, method: request.method, headers, body, signal: request.signal });
+        response = await this.#dispatcher.request({
+          origin: this.#origin,
+          path,
+          method: request.method,
+          headers,
+          body,
+          signal: request.signal,
+        });
       } catch (error) {
         report(0);
         if (request.signal?.aborted) throw error;
