@@ -40,10 +40,13 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     console.log(`PostgreSQL for the tests: ${shown(CONFIGURED_POSTGRES_URL)} (${configured})`);
     return undefined;
   }
+  const started = performance.now();
   const embedded = await startEmbedded();
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
   project.provide('postgresUrl', embedded.url);
   console.log(
-    `PostgreSQL for the tests: embedded (${embedded.version}) at ${shown(embedded.url)}, data in ${embedded.dir}, ` +
+    `PostgreSQL for the tests: embedded (${embedded.version}, started in ${seconds} s) at ${shown(embedded.url)}, ` +
+      `data in ${embedded.dir}, ` +
       `because ${shown(CONFIGURED_POSTGRES_URL)} (${configured}) did not answer: ${silence}`,
   );
   return embedded.stop;
