@@ -1,10 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { PostgresStore } from '../src/store/index.js';
 import { whenTestFinishes } from './cleanup.js';
+import { CONFIGURED_POSTGRES_URL } from './postgres-server.js';
 
-/** Where tests create their PostgreSQL databases: TEST_POSTGRES_URL, or the machine's server (trust auth). */
-export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/**
+ * Where tests create their PostgreSQL databases: TEST_POSTGRES_URL or the machine's server (trust auth) if it answered,
+ * else the embedded one this run started (test/postgres-server.ts, the globalSetup).
+ */
+export const TEST_POSTGRES_URL = inject('postgresUrl') ?? CONFIGURED_POSTGRES_URL;
 
 /** `dex_bot_test_r<run>_<n>`: <run> (12 hex digits) names the ThrowawayDatabases that made it. */
 const NAME = /^dex_bot_test_r([0-9a-f]{12})_\d+$/;
