@@ -107,12 +107,7 @@ function optionBlock({ descriptor, field, ids }: OptionInput, value: unknown): I
       return {
         ...base,
         hint: plain(field.hint),
-        element: {
-          type: 'checkboxes',
-          action_id: ids.action,
-          options: [option],
-          ...(value === true ? { initial_options: [option] } : {}),
-        },
+        element: checkboxes(ids.action, [option], value === true ? [option] : []),
       };
     }
     case 'choices': {
@@ -121,18 +116,18 @@ function optionBlock({ descriptor, field, ids }: OptionInput, value: unknown): I
         value: choice.value,
       }));
       const picked = Array.isArray(value) ? options.filter((o) => value.includes(o.value)) : [];
-      return {
-        ...base,
-        hint: plain(field.hint),
-        element: {
-          type: 'checkboxes',
-          action_id: ids.action,
-          options,
-          ...(picked.length > 0 ? { initial_options: picked } : {}),
-        },
-      };
+      return { ...base, hint: plain(field.hint), element: checkboxes(ids.action, options, picked) };
     }
   }
+}
+
+function checkboxes(actionId: string, options: PlainTextOption[], picked: PlainTextOption[]): Checkboxes {
+  return {
+    type: 'checkboxes',
+    action_id: actionId,
+    options,
+    ...(picked.length > 0 ? { initial_options: picked } : {}),
+  };
 }
 
 /** What a request will use: each device × each capture type is one capture. */
