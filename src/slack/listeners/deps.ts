@@ -5,7 +5,7 @@ import type { Logger } from '../../logger.js';
 import type { WorkQueue } from '../../work-queue.js';
 import type { ChannelVisibility } from '../channels.js';
 import { asUserId } from '../slack-ids.js';
-import { UNKNOWN_USER_REASON } from '../ui/replies.js';
+import { refusalText } from '../ui/replies.js';
 
 /** What every listener may use. Listeners stay thin: ack, parse, call the service, answer. */
 export interface ListenerDeps {
@@ -34,7 +34,7 @@ export async function authorizeCapture(
   // A user id that is not one (a forged payload) is refused before anyone is asked about it.
   const decision: AccessDecision = asUserId(who.userId)
     ? await access.mayCapture(who.userId)
-    : { allowed: false, reason: UNKNOWN_USER_REASON };
+    : { allowed: false, refusal: { kind: 'unknown-user' } };
   if (!decision.allowed) {
     // The refusal is logged at once; its row is written without holding up the answer to Slack.
     void audit
@@ -48,7 +48,7 @@ export async function authorizeCapture(
         types: [],
         options: null,
         commandIds: [],
-        outcome: `denied ${attempted}: ${decision.reason}`,
+        outcome: `denied ${attempted}: ${refusalText(decision.refusal)}`,
       })
       .catch((error: unknown) => logger.error({ err: error }, 'could not store a refusal in the audit trail'));
   }

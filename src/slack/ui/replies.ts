@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { formatDistanceStrict } from 'date-fns';
+import type { Refusal } from '../../captures/access.js';
 import type { AuditReport } from '../../captures/audit.js';
 import type { AuditEvent, AuditRefusals, CaptureRequest, TargetDevice } from '../../captures/model.js';
 import type { StatusView } from '../../captures/notifier.js';
@@ -53,15 +54,33 @@ export function unknownCommandMessage(text: string): Reply {
 }
 
 /**
- * "🚫 <why>": someone may not do what they asked. The reason is the access policy's own mrkdwn (it may mention the
- * allowed user groups as `<!subteam^S…>`), not outside text, so it is shown as written.
+ * "🚫 <why>": someone may not do what they asked. The reason is `refusalText`'s mrkdwn (it may mention the allowed
+ * user groups as `<!subteam^S…>`), not outside text, so it is shown as written.
  */
 export function refusedMessage(reason: string): Reply {
   return { text: `🚫 ${reason}` };
 }
 
-/** Why someone whose user id is not a Slack user id (a forged request) may do nothing. */
-export const UNKNOWN_USER_REASON = 'Slack did not say who you are, so nothing was done.';
+/** A user group as configured: an id (`S…`) becomes a mention Slack shows as its handle; a handle is shown as `@handle`. */
+function groupRef(group: string): string {
+  return /^S[A-Z0-9]+$/.test(group) ? `<!subteam^${group}>` : `@${group}`;
+}
+
+/** Why someone may not start captures (or read, where reading needs the same right), in mrkdwn. */
+export function refusalText(refusal: Refusal): string {
+  switch (refusal.kind) {
+    case 'not-in-groups':
+      return `Only members of ${refusal.groups.map(groupRef).join(', ')} may start captures. Ask an admin to add you.`;
+    case 'not-listed':
+      return 'Only the people this bot was set up for may start captures. Ask an admin.';
+    case 'not-admin':
+      return 'Only workspace admins and owners may start captures here. Ask an admin.';
+    case 'unconfirmed':
+      return 'Slack could not confirm that you may start captures just now, so the answer is no. Try again in a minute.';
+    case 'unknown-user':
+      return 'Slack did not say who you are, so nothing was done.';
+  }
+}
 
 /** `/capture status <id>` for an id the bot has no record of. */
 export function requestNotFoundMessage(requestId: string): Reply {

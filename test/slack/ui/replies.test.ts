@@ -6,6 +6,7 @@ import {
   auditMessage,
   helpMessage,
   quotaMessage,
+  refusalText,
   refusedMessage,
   requestListMessage,
   requestStatusMessage,
@@ -50,6 +51,30 @@ describe('refusedMessage', () => {
     expect(refusedMessage('Only members of <!subteam^S0HELPDESK>, @oncall may start captures.').text).toBe(
       '🚫 Only members of <!subteam^S0HELPDESK>, @oncall may start captures.',
     );
+  });
+});
+
+describe('refusalText', () => {
+  it('names the allowed user groups: an id as a mention Slack resolves, a handle as @handle', () => {
+    expect(refusalText({ kind: 'not-in-groups', groups: ['S0HELPDESK', 'oncall'] })).toBe(
+      'Only members of <!subteam^S0HELPDESK>, @oncall may start captures. Ask an admin to add you.',
+    );
+    expect(refusedMessage(refusalText({ kind: 'not-in-groups', groups: ['helpdesk'] })).text).toBe(
+      '🚫 Only members of @helpdesk may start captures. Ask an admin to add you.',
+    );
+  });
+
+  it('says why for each other kind of refusal', () => {
+    expect(refusalText({ kind: 'not-listed' })).toBe(
+      'Only the people this bot was set up for may start captures. Ask an admin.',
+    );
+    expect(refusalText({ kind: 'not-admin' })).toBe(
+      'Only workspace admins and owners may start captures here. Ask an admin.',
+    );
+    expect(refusalText({ kind: 'unconfirmed' })).toBe(
+      'Slack could not confirm that you may start captures just now, so the answer is no. Try again in a minute.',
+    );
+    expect(refusalText({ kind: 'unknown-user' })).toBe('Slack did not say who you are, so nothing was done.');
   });
 });
 

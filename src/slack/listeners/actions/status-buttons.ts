@@ -1,16 +1,17 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
+import type { Refusal } from '../../../captures/access.js';
 import { asConversationId } from '../../slack-ids.js';
-import { refusedMessage } from '../../ui/replies.js';
+import { refusalText, refusedMessage } from '../../ui/replies.js';
 import { authorizeCapture, type ListenerDeps } from '../deps.js';
 import { openCaptureModal } from '../open-capture-modal.js';
 
 type ButtonArgs = AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
 
-const denied = (reason: string) => ({
+const denied = (refusal: Refusal) => ({
   response_type: 'ephemeral' as const,
   replace_original: false,
-  ...refusedMessage(reason),
+  ...refusedMessage(refusalText(refusal)),
 });
 
 /** A button's value is a request id; the payload is untrusted, so anything else is refused. */
@@ -90,7 +91,7 @@ async function acceptButton(deps: ListenerDeps, { ack, action, body, respond }: 
     attempted,
   );
   if (!decision.allowed) {
-    await respond(denied(decision.reason));
+    await respond(denied(decision.refusal));
     return null;
   }
   const requestId = requestIdValue.safeParse(action.value);

@@ -9,6 +9,7 @@ import {
   quotaMessage,
   quotaUnavailableReply,
   type Reply,
+  refusalText,
   refusedMessage,
   requestListMessage,
   requestNotFoundMessage,
@@ -39,7 +40,7 @@ export function captureCommand(deps: ListenerDeps) {
         return ack(ephemeral(unknownCommandMessage(parsed.text)));
       case 'open': {
         const decision = await authorizeCapture(deps, who, 'to open the capture form');
-        if (!decision.allowed) return ack(ephemeral(refusedMessage(decision.reason)));
+        if (!decision.allowed) return ack(ephemeral(refusedMessage(refusalText(decision.refusal))));
         await ack();
         const person = parsed.target ?? undefined;
         await deps.followUps.run(() =>
@@ -56,7 +57,7 @@ export function captureCommand(deps: ListenerDeps) {
       parsed.kind === 'audit'
         ? await authorizeCapture(deps, who, 'to read the audit trail')
         : await access.mayRead(command.user_id);
-    if (!decision.allowed) return ack(ephemeral(refusedMessage(decision.reason)));
+    if (!decision.allowed) return ack(ephemeral(refusedMessage(refusalText(decision.refusal))));
 
     // The rest read Cloudflare or the store: acknowledge first, answer through the response URL.
     await ack();

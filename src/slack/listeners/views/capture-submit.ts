@@ -4,7 +4,7 @@ import { asUserId } from '../../slack-ids.js';
 import { fieldError, readCaptureSubmission } from '../../ui/capture-modal.js';
 import { ineligibleFromOptionText } from '../../ui/device-option.js';
 import { DEVICES_BLOCK } from '../../ui/ids.js';
-import { notRecordedError, storeSlowError, unusableIdsError } from '../../ui/replies.js';
+import { notRecordedError, refusalText, storeSlowError, unusableIdsError } from '../../ui/replies.js';
 import { authorizeCapture, type ListenerDeps } from '../deps.js';
 import { readModalMetadata } from '../open-capture-modal.js';
 
@@ -36,7 +36,7 @@ export function captureSubmit(deps: ListenerDeps) {
       : null;
     const decision = await authorizing;
     if (!decision.allowed) {
-      await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: fieldError(decision.reason) } });
+      await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: fieldError(refusalText(decision.refusal)) } });
       return;
     }
     if (!read.ok || !checking) {
