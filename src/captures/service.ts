@@ -9,6 +9,7 @@ import type { AuditTrail } from './audit.js';
 import type { DeviceDirectory } from './device-directory.js';
 import type { HeldLease, Leases } from './leases.js';
 import type {
+  AuditOutcome,
   CaptureOptions,
   CaptureRequest,
   CaptureType,
@@ -258,12 +259,7 @@ export class CaptureService {
     }
     await store.updateRequest(requestId, { state: 'stopped', stoppedBy: by });
     const stopped: CaptureRequest = { ...request, state: 'stopped', stoppedBy: by };
-    await this.#audit(
-      stopped,
-      'stop-watching',
-      commands,
-      'stopped watching; the captures may still complete on the devices',
-    );
+    await this.#audit(stopped, 'stop-watching', commands, { kind: 'stopped-watching' });
     await notices.statusChanged(requestId);
     await notices.tell(requestId, { kind: 'stopped', by });
     return stopped;
@@ -403,12 +399,10 @@ export class CaptureService {
     const stopped = current.state === 'stopped';
     if (!inserted) {
       await store.insertCommands(stopped ? commands.map((c) => ({ ...c, tracking: false })) : commands);
-      await this.#audit(
-        current,
-        'start',
-        commands,
-        current.launch?.unknownOutcome ? 'started (confirmed from the list)' : 'started',
-      );
+      await this.#audit(current, 'start', commands, {
+        kind: 'started',
+        confirmedFromList: Boolean(current.launch?.unknownOutcome),
+      });
       this.deps.onStart?.('started');
     }
     if (!stopped) await store.updateRequest(request.id, { state: 'running' });
@@ -418,12 +412,17 @@ export class CaptureService {
 
   async #failToStart(request: CaptureRequest, failure: StartFailure): Promise<void> {
     await this.deps.store.updateRequest(request.id, { state: 'failed-to-start', startError: failure });
-    await this.#audit(request, 'start', [], `failed to start (${failure.reason})`);
+    await this.#audit(request, 'start', [], { kind: 'failed-to-start', failure });
     this.deps.onStart?.('failed_to_start');
     await this.deps.notices.statusChanged(request.id);
   }
 
-  #audit(request: CaptureRequest, action: 'start' | 'stop-watching', commands: TrackedCommand[], outcome: string) {
+  #audit(
+    request: CaptureRequest,
+    action: 'start' | 'stop-watching',
+    commands: TrackedCommand[],
+    outcome: AuditOutcome,
+  ) {
     return this.deps.audit.record({
       at: this.#now(),
       userId: action === 'start' ? request.requestedBy : (request.stoppedBy ?? request.requestedBy),

@@ -1,11 +1,11 @@
 import type { AccessDecision, AccessPolicy } from '../../captures/access.js';
 import type { AuditTrail } from '../../captures/audit.js';
+import type { DeniedAttempt } from '../../captures/model.js';
 import type { CaptureService } from '../../captures/service.js';
 import type { Logger } from '../../logger.js';
 import type { WorkQueue } from '../../work-queue.js';
 import type { ChannelVisibility } from '../channels.js';
 import { asUserId } from '../slack-ids.js';
-import { refusalText } from '../ui/replies.js';
 
 /** What every listener may use. Listeners stay thin: ack, parse, call the service, answer. */
 export interface ListenerDeps {
@@ -29,7 +29,7 @@ export interface ListenerDeps {
 export async function authorizeCapture(
   { access, audit, logger }: Pick<ListenerDeps, 'access' | 'audit' | 'logger'>,
   who: { userId: string; channelId: string | null },
-  attempted: string,
+  attempted: DeniedAttempt,
 ): Promise<AccessDecision> {
   // A user id that is not one (a forged payload) is refused before anyone is asked about it.
   const decision: AccessDecision = asUserId(who.userId)
@@ -48,7 +48,7 @@ export async function authorizeCapture(
         types: [],
         options: null,
         commandIds: [],
-        outcome: `denied ${attempted}: ${refusalText(decision.refusal)}`,
+        outcome: { kind: 'denied', attempted, refusal: decision.refusal },
       })
       .catch((error: unknown) => logger.error({ err: error }, 'could not store a refusal in the audit trail'));
   }

@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
 import type { Refusal } from '../../../captures/access.js';
+import type { DeniedAttempt } from '../../../captures/model.js';
 import { asConversationId } from '../../slack-ids.js';
 import { refusalText, refusedMessage } from '../../ui/replies.js';
 import { authorizeCapture, type ListenerDeps } from '../deps.js';
@@ -30,7 +31,7 @@ const gone = {
 export function runAgain(deps: ListenerDeps) {
   return async (args: ButtonArgs): Promise<void> => {
     const { body, client } = args;
-    const requestId = await acceptButton(deps, args, 'to run a capture again');
+    const requestId = await acceptButton(deps, args, 'run-again');
     if (!requestId) return;
     const request = await deps.service.getRequest(requestId);
     if (!request) {
@@ -47,7 +48,7 @@ export function runAgain(deps: ListenerDeps) {
       types: request.types,
       options: request.options,
       commandIds: [],
-      outcome: 'opened the capture form with the same devices and options',
+      outcome: { kind: 'opened-form-again' },
     });
     await deps.followUps.run(() =>
       openCaptureModal(
@@ -69,7 +70,7 @@ export function stopWatching(deps: ListenerDeps) {
   const { service, logger } = deps;
   return async (args: ButtonArgs): Promise<void> => {
     const { body, respond } = args;
-    const requestId = await acceptButton(deps, args, 'to stop watching a capture');
+    const requestId = await acceptButton(deps, args, 'stop-watching');
     if (!requestId) return;
     const stopped = await service.stopWatching(requestId, body.user.id).catch((error: unknown) => {
       logger.error({ err: error }, 'stop watching failed');
@@ -83,7 +84,7 @@ export function stopWatching(deps: ListenerDeps) {
  * What both buttons do first: acknowledge, check the person may capture (audited when not), and read the request
  * id from the button's value. Null when the click ends here; the person has been told why.
  */
-async function acceptButton(deps: ListenerDeps, { ack, action, body, respond }: ButtonArgs, attempted: string) {
+async function acceptButton(deps: ListenerDeps, { ack, action, body, respond }: ButtonArgs, attempted: DeniedAttempt) {
   await ack();
   const decision = await authorizeCapture(
     deps,

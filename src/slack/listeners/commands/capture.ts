@@ -39,7 +39,7 @@ export function captureCommand(deps: ListenerDeps) {
       case 'unknown':
         return ack(ephemeral(unknownCommandMessage(parsed.text)));
       case 'open': {
-        const decision = await authorizeCapture(deps, who, 'to open the capture form');
+        const decision = await authorizeCapture(deps, who, 'open-form');
         if (!decision.allowed) return ack(ephemeral(refusedMessage(refusalText(decision.refusal))));
         await ack();
         const person = parsed.target ?? undefined;
@@ -54,9 +54,7 @@ export function captureCommand(deps: ListenerDeps) {
     }
 
     const decision =
-      parsed.kind === 'audit'
-        ? await authorizeCapture(deps, who, 'to read the audit trail')
-        : await access.mayRead(command.user_id);
+      parsed.kind === 'audit' ? await authorizeCapture(deps, who, 'read-audit') : await access.mayRead(command.user_id);
     if (!decision.allowed) return ack(ephemeral(refusedMessage(refusalText(decision.refusal))));
 
     // The rest read Cloudflare or the store: acknowledge first, answer through the response URL.

@@ -22,7 +22,7 @@ export function captureSubmit(deps: ListenerDeps) {
   return async ({ ack, body, view }: AllMiddlewareArgs & SlackViewMiddlewareArgs): Promise<void> => {
     // Checked again here: the modal may have been opened before the rights changed. It runs beside the checks of
     // the selection, each with its own time budget, so the answer reaches Slack well within its 3 s.
-    const authorizing = authorizeCapture(deps, { userId: body.user.id, channelId: null }, 'to start captures');
+    const authorizing = authorizeCapture(deps, { userId: body.user.id, channelId: null }, 'start');
     const read = readCaptureSubmission(view.state.values as Record<string, Record<string, unknown>>);
     const checking = read.ok
       ? service.check(
