@@ -48,6 +48,15 @@ export interface DeviceSelection {
   hint: string;
 }
 
+/** What stops a selection from starting, for the person to fix first. Only facts: the Slack side words them. */
+export type SelectionProblem =
+  /** Cloudflare no longer lists the device (devices must have connected in the last hour); `hint` is the name shown. */
+  | { kind: 'device-not-listed'; deviceId: string; hint: string }
+  /** Cloudflare lists the device but says it cannot be captured; `reason` is Cloudflare's (null when it gave none). */
+  | { kind: 'device-ineligible'; deviceId: string; name: string; reason: string | null }
+  /** The selection needs more captures than are left today. */
+  | { kind: 'quota'; needed: number; remaining: number };
+
 export interface CaptureSubmission {
   devices: TargetDevice[];
   types: CaptureType[];
@@ -129,39 +138,34 @@ export class CaptureService {
   }
 
   /**
-   * Checks a selection against what Cloudflare said about each device, and the quota. Returns the devices, or
-   * problems keyed by what they are about. Fast: uses what is cached, and gives Cloudflare at most 1.5 s.
+   * Checks a selection against what Cloudflare said about each device, and the quota. Returns the devices, and the
+   * problems (the devices' in the order selected, then the quota's). Fast: uses what is cached, and gives Cloudflare
+   * at most 1.5 s.
    */
   async check(
     selection: DeviceSelection[],
     types: CaptureType[],
-  ): Promise<{ devices: TargetDevice[]; problems: { devices?: string; quota?: string } }> {
+  ): Promise<{ devices: TargetDevice[]; problems: SelectionProblem[] }> {
     const signal = AbortSignal.timeout(CHECK_TIMEOUT_MS);
     const quota = this.quota(signal).catch(() => null);
     const devices: TargetDevice[] = [];
-    const refused: string[] = [];
+    const problems: SelectionProblem[] = [];
     for (const selected of selection) {
-      let device = this.deps.directory.known(selected.deviceId, selected.registrationId);
+      const { deviceId } = selected;
+      let device = this.deps.directory.known(deviceId, selected.registrationId);
       if (!device && selected.hint) {
         await this.deps.directory.search(selected.hint, { signal }).catch(() => []);
-        device = this.deps.directory.known(selected.deviceId, selected.registrationId);
+        device = this.deps.directory.known(deviceId, selected.registrationId);
       }
-      if (!device)
-        refused.push(
-          `${selected.hint || selected.deviceId} is no longer listed by Cloudflare (devices must have connected in the last hour)`,
-        );
+      if (!device) problems.push({ kind: 'device-not-listed', deviceId, hint: selected.hint });
       else if (!device.eligible)
-        refused.push(`${device.name} can't be captured: ${device.ineligibleReason ?? 'not eligible'}`);
+        problems.push({ kind: 'device-ineligible', deviceId, name: device.name, reason: device.ineligibleReason });
       else devices.push(toTarget(device));
     }
-    const problems: { devices?: string; quota?: string } = {};
-    if (refused.length > 0) problems.devices = `${refused.join('. ')}.`;
 
     const needed = selection.length * types.length;
     const left = await quota;
-    if (left && needed > left.remaining) {
-      problems.quota = `Not enough quota: this needs ${needed} captures and ${left.remaining} are left today.`;
-    }
+    if (left && needed > left.remaining) problems.push({ kind: 'quota', needed, remaining: left.remaining });
     return { devices, problems };
   }
 

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { asUserId } from '../../slack-ids.js';
-import { fieldError, readCaptureSubmission } from '../../ui/capture-modal.js';
+import { fieldError, readCaptureSubmission, selectionProblemsError } from '../../ui/capture-modal.js';
 import { ineligibleFromOptionText } from '../../ui/device-option.js';
 import { DEVICES_BLOCK } from '../../ui/ids.js';
 import { notRecordedError, refusalText, storeSlowError, unusableIdsError } from '../../ui/replies.js';
@@ -44,8 +44,8 @@ export function captureSubmit(deps: ListenerDeps) {
       return;
     }
     const checked = await checking;
-    if (checked.problems.devices || checked.problems.quota) {
-      const error = fieldError(checked.problems.devices, checked.problems.quota);
+    if (checked.problems.length > 0) {
+      const error = selectionProblemsError(checked.problems);
       await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: error } });
       return;
     }
