@@ -51,7 +51,7 @@ export class AccessPolicy {
   constructor(
     private readonly rules: AccessRules,
     private readonly people: PeopleDirectory,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number,
   ) {}
 
   /** Fails closed: when Slack does not answer within `budgetMs` (or at all), the answer is no. */

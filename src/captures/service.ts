@@ -74,7 +74,7 @@ export interface ServiceDeps {
   /** With replicas on one store: starting a request is claimed by one of them. */
   leases?: Leases;
   logger: Logger;
-  now?: () => Date;
+  now: () => Date;
   /** Told once per request whether its captures started (for metrics). */
   onStart?: (outcome: 'started' | 'failed_to_start') => void;
 }
@@ -105,7 +105,7 @@ export class CaptureService {
   readonly #inFlight = new Set<Promise<void>>();
 
   constructor(private readonly deps: ServiceDeps) {
-    this.#now = deps.now ?? (() => new Date());
+    this.#now = deps.now;
     this.#quota = new SharedRead(
       () => deps.dex.getQuota({ signal: AbortSignal.timeout(QUOTA_LOAD_TIMEOUT_MS) }),
       SHARED_READ_TTL_MS,
