@@ -230,7 +230,7 @@ export type DeniedAttempt = 'open-form' | 'read-audit' | 'start' | 'run-again' |
 
 /** What came of an audited action. Only facts: the Slack side says it in words. */
 export type AuditOutcome =
-  /** The captures started (their ids are the event's `commandIds`); found in Cloudflare's list after an unknown create. */
+  /** The captures started (their ids are the event's `commandIds`); `confirmedFromList`: found there after an unknown create. */
   | { kind: 'started'; confirmedFromList: boolean }
   | { kind: 'failed-to-start'; failure: StartFailure }
   /** "Stop watching": the captures may still complete on the devices. */
