@@ -15,7 +15,20 @@ export interface AccessRules {
   readersRestricted: boolean;
 }
 
-export type AccessDecision = { allowed: true } | { allowed: false; reason: string };
+/** Why someone may not. Only facts: the Slack side says it in words. */
+export type Refusal =
+  /** CAPTURE_ALLOWED_USERGROUPS is set and they are in none of these groups (ids `S…` or handles, as configured). */
+  | { kind: 'not-in-groups'; groups: string[] }
+  /** Only CAPTURE_ALLOWED_USERS is set, and they are not on it. */
+  | { kind: 'not-listed' }
+  /** No allowlist: only workspace admins and owners may, and they are neither. */
+  | { kind: 'not-admin' }
+  /** Slack could not confirm it in time (or at all): the answer is no. */
+  | { kind: 'unconfirmed' }
+  /** The request's user id is not a Slack user id (a forged payload): nobody was asked about it. */
+  | { kind: 'unknown-user' };
+
+export type AccessDecision = { allowed: true } | { allowed: false; refusal: Refusal };
 
 const CACHE_TTL_MS = 60_000;
 /**
@@ -25,10 +38,7 @@ const CACHE_TTL_MS = 60_000;
  */
 export const ACCESS_BUDGET_MS = 1_200;
 
-const UNKNOWN: AccessDecision = {
-  allowed: false,
-  reason: 'Slack could not confirm that you may start captures just now, so the answer is no. Try again in a minute.',
-};
+const UNKNOWN: AccessDecision = { allowed: false, refusal: { kind: 'unconfirmed' } };
 
 /**
  * Who may start captures (they can hold a person's traffic) and who may read. Decided on every request; a
@@ -41,7 +51,7 @@ export class AccessPolicy {
   constructor(
     private readonly rules: AccessRules,
     private readonly people: PeopleDirectory,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number,
   ) {}
 
   /** Fails closed: when Slack does not answer within `budgetMs` (or at all), the answer is no. */
@@ -67,14 +77,11 @@ export class AccessPolicy {
           const members = await this.#cached(`group:${group}`, () => this.people.groupMembers(group));
           if (members.includes(userId)) return { allowed: true };
         }
-        const groups = allowedGroups.map((g) => (/^S[A-Z0-9]+$/.test(g) ? `<!subteam^${g}>` : `@${g}`)).join(', ');
-        return { allowed: false, reason: `Only members of ${groups} may start captures. Ask an admin to add you.` };
+        return { allowed: false, refusal: { kind: 'not-in-groups', groups: [...allowedGroups] } };
       }
-      if (allowedUsers.length > 0) {
-        return { allowed: false, reason: 'Only the people this bot was set up for may start captures. Ask an admin.' };
-      }
+      if (allowedUsers.length > 0) return { allowed: false, refusal: { kind: 'not-listed' } };
       if (await this.#cached(`admin:${userId}`, () => this.people.isAdminOrOwner(userId))) return { allowed: true };
-      return { allowed: false, reason: 'Only workspace admins and owners may start captures here. Ask an admin.' };
+      return { allowed: false, refusal: { kind: 'not-admin' } };
     } catch {
       return UNKNOWN;
     }

@@ -29,14 +29,18 @@ export class AuditTrail {
   ) {}
 
   async record(event: AuditEvent): Promise<void> {
+    // The log line gives the outcome's kind ("started", "denied", …) and its facts beside it, for log searches.
+    const { kind, ...facts } = event.outcome;
     this.logger.info(
       {
         audit: {
           ...event,
           devices: event.devices.map((d) => ({ deviceId: d.deviceId, name: d.name, email: d.email })),
+          outcome: kind,
+          ...(Object.keys(facts).length > 0 ? { outcomeDetails: facts } : {}),
         },
       },
-      `audit: ${event.action} by ${event.userId}: ${event.outcome}`,
+      `audit: ${event.action} by ${event.userId}: ${kind}`,
     );
     await this.store.recordAudit(event);
   }

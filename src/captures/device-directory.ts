@@ -38,7 +38,7 @@ export class DeviceDirectory {
 
   constructor(
     private readonly dex: Pick<DexClient, 'iterateDevices'>,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number,
   ) {}
 
   /** Devices matching `query`. With `by`, a search that would go to Cloudflare counts against that person's budget. */

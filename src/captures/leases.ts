@@ -20,7 +20,7 @@ export class Leases {
     readonly owner: string,
     readonly ttlMs: number,
     private readonly logger: Logger,
-    private readonly now: () => Date = () => new Date(),
+    private readonly now: () => Date,
   ) {}
 
   /** Takes or renews `name` for one term; false when another replica holds it. */

@@ -1,5 +1,6 @@
 import type { InterfaceResult } from '../capture-types/descriptor.js';
 import type { CaptureOptions, CaptureType } from '../capture-types/registry.js';
+import type { Refusal } from './access.js';
 
 /** Capture types and their options are declared once, in src/capture-types/. */
 export type { InterfaceResult } from '../capture-types/descriptor.js';
@@ -204,9 +205,24 @@ export interface AuditEvent {
   types: CaptureType[];
   options: CaptureOptions | null;
   commandIds: string[];
-  /** e.g. "started", "failed to start: …", "denied: not in an allowed group". */
-  outcome: string;
+  outcome: AuditOutcome;
 }
+
+/** What someone was refused when they tried it. */
+export type DeniedAttempt = 'open-form' | 'read-audit' | 'start' | 'run-again' | 'stop-watching';
+
+/** What came of an audited action. Only facts: the Slack side says it in words. */
+export type AuditOutcome =
+  /** The captures started (their ids are the event's `commandIds`); `confirmedFromList`: found there after an unknown create. */
+  | { kind: 'started'; confirmedFromList: boolean }
+  | { kind: 'failed-to-start'; failure: StartFailure }
+  /** "Stop watching": the captures may still complete on the devices. */
+  | { kind: 'stopped-watching' }
+  /** "Run again": the capture form opened with the same devices and options. */
+  | { kind: 'opened-form-again' }
+  | { kind: 'denied'; attempted: DeniedAttempt; refusal: Refusal }
+  /** Text recorded by an older version. */
+  | { kind: 'recorded'; text: string };
 
 /** One person's refused attempts in a period, summed up (each refusal is still recorded on its own). */
 export interface AuditRefusals {
@@ -214,6 +230,6 @@ export interface AuditRefusals {
   count: number;
   firstAt: Date;
   lastAt: Date;
-  /** The outcome of the latest refusal, e.g. "denied to open the capture form: Only members of …". */
-  lastOutcome: string;
+  /** The outcome of the latest refusal. */
+  lastOutcome: AuditOutcome;
 }

@@ -27,7 +27,7 @@ export interface NoticeBoardDeps {
   logger: Logger;
   /** With replicas on one store: one replica at a time delivers a request's notices. */
   leases?: Leases;
-  now?: () => Date;
+  now: () => Date;
   metrics?: NoticeMetrics;
 }
 
@@ -63,7 +63,7 @@ export class NoticeBoard {
   readonly #running = new Map<string, { again: boolean; done: Promise<void> }>();
 
   constructor(private readonly deps: NoticeBoardDeps) {
-    this.#now = deps.now ?? (() => new Date());
+    this.#now = deps.now;
   }
 
   /** Records that people must be told this (once per request and event), then delivers it in the background. */

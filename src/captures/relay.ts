@@ -37,7 +37,7 @@ export interface RelayDeps {
   sink: ArtifactSink;
   notices: Pick<NoticeBoard, 'tell' | 'statusChanged'>;
   logger: Logger;
-  now?: () => Date;
+  now: () => Date;
   /** Transfers holding a slot at once; slow ones give theirs up (see SLOW_AFTER_MS). */
   concurrency?: number;
   /** With replicas on one store: each artifact is relayed by the replica that holds its lease. */
@@ -78,7 +78,7 @@ export class ArtifactRelay {
   readonly #timing: RelayTiming;
 
   constructor(private readonly deps: RelayDeps) {
-    this.#now = deps.now ?? (() => new Date());
+    this.#now = deps.now;
     this.#concurrency = deps.concurrency ?? 2;
     this.#timing = {
       pace: deps.timing?.pace ?? DEFAULT_PACE,

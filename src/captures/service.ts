@@ -9,6 +9,7 @@ import type { AuditTrail } from './audit.js';
 import type { DeviceDirectory } from './device-directory.js';
 import type { HeldLease, Leases } from './leases.js';
 import type {
+  AuditOutcome,
   CaptureOptions,
   CaptureRequest,
   CaptureType,
@@ -47,6 +48,15 @@ export interface DeviceSelection {
   hint: string;
 }
 
+/** What stops a selection from starting, for the person to fix first. Only facts: the Slack side words them. */
+export type SelectionProblem =
+  /** Cloudflare no longer lists the device (devices must have connected in the last hour); `hint` is the name shown. */
+  | { kind: 'device-not-listed'; deviceId: string; hint: string }
+  /** Cloudflare lists the device but says it cannot be captured; `reason` is Cloudflare's (null when it gave none). */
+  | { kind: 'device-ineligible'; deviceId: string; name: string; reason: string | null }
+  /** The selection needs more captures than are left today. */
+  | { kind: 'quota'; needed: number; remaining: number };
+
 export interface CaptureSubmission {
   devices: TargetDevice[];
   types: CaptureType[];
@@ -64,7 +74,7 @@ export interface ServiceDeps {
   /** With replicas on one store: starting a request is claimed by one of them. */
   leases?: Leases;
   logger: Logger;
-  now?: () => Date;
+  now: () => Date;
   /** Told once per request whether its captures started (for metrics). */
   onStart?: (outcome: 'started' | 'failed_to_start') => void;
 }
@@ -95,7 +105,7 @@ export class CaptureService {
   readonly #inFlight = new Set<Promise<void>>();
 
   constructor(private readonly deps: ServiceDeps) {
-    this.#now = deps.now ?? (() => new Date());
+    this.#now = deps.now;
     this.#quota = new SharedRead(
       () => deps.dex.getQuota({ signal: AbortSignal.timeout(QUOTA_LOAD_TIMEOUT_MS) }),
       SHARED_READ_TTL_MS,
@@ -128,39 +138,34 @@ export class CaptureService {
   }
 
   /**
-   * Checks a selection against what Cloudflare said about each device, and the quota. Returns the devices, or
-   * problems keyed by what they are about. Fast: uses what is cached, and gives Cloudflare at most 1.5 s.
+   * Checks a selection against what Cloudflare said about each device, and the quota. Returns the devices, and the
+   * problems (the devices' in the order selected, then the quota's). Fast: uses what is cached, and gives Cloudflare
+   * at most 1.5 s.
    */
   async check(
     selection: DeviceSelection[],
     types: CaptureType[],
-  ): Promise<{ devices: TargetDevice[]; problems: { devices?: string; quota?: string } }> {
+  ): Promise<{ devices: TargetDevice[]; problems: SelectionProblem[] }> {
     const signal = AbortSignal.timeout(CHECK_TIMEOUT_MS);
     const quota = this.quota(signal).catch(() => null);
     const devices: TargetDevice[] = [];
-    const refused: string[] = [];
+    const problems: SelectionProblem[] = [];
     for (const selected of selection) {
-      let device = this.deps.directory.known(selected.deviceId, selected.registrationId);
+      const { deviceId } = selected;
+      let device = this.deps.directory.known(deviceId, selected.registrationId);
       if (!device && selected.hint) {
         await this.deps.directory.search(selected.hint, { signal }).catch(() => []);
-        device = this.deps.directory.known(selected.deviceId, selected.registrationId);
+        device = this.deps.directory.known(deviceId, selected.registrationId);
       }
-      if (!device)
-        refused.push(
-          `${selected.hint || selected.deviceId} is no longer listed by Cloudflare (devices must have connected in the last hour)`,
-        );
+      if (!device) problems.push({ kind: 'device-not-listed', deviceId, hint: selected.hint });
       else if (!device.eligible)
-        refused.push(`${device.name} can't be captured: ${device.ineligibleReason ?? 'not eligible'}`);
+        problems.push({ kind: 'device-ineligible', deviceId, name: device.name, reason: device.ineligibleReason });
       else devices.push(toTarget(device));
     }
-    const problems: { devices?: string; quota?: string } = {};
-    if (refused.length > 0) problems.devices = `${refused.join('. ')}.`;
 
     const needed = selection.length * types.length;
     const left = await quota;
-    if (left && needed > left.remaining) {
-      problems.quota = `Not enough quota: this needs ${needed} captures and ${left.remaining} are left today.`;
-    }
+    if (left && needed > left.remaining) problems.push({ kind: 'quota', needed, remaining: left.remaining });
     return { devices, problems };
   }
 
@@ -258,12 +263,7 @@ export class CaptureService {
     }
     await store.updateRequest(requestId, { state: 'stopped', stoppedBy: by });
     const stopped: CaptureRequest = { ...request, state: 'stopped', stoppedBy: by };
-    await this.#audit(
-      stopped,
-      'stop-watching',
-      commands,
-      'stopped watching; the captures may still complete on the devices',
-    );
+    await this.#audit(stopped, 'stop-watching', commands, { kind: 'stopped-watching' });
     await notices.statusChanged(requestId);
     await notices.tell(requestId, { kind: 'stopped', by });
     return stopped;
@@ -403,12 +403,10 @@ export class CaptureService {
     const stopped = current.state === 'stopped';
     if (!inserted) {
       await store.insertCommands(stopped ? commands.map((c) => ({ ...c, tracking: false })) : commands);
-      await this.#audit(
-        current,
-        'start',
-        commands,
-        current.launch?.unknownOutcome ? 'started (confirmed from the list)' : 'started',
-      );
+      await this.#audit(current, 'start', commands, {
+        kind: 'started',
+        confirmedFromList: Boolean(current.launch?.unknownOutcome),
+      });
       this.deps.onStart?.('started');
     }
     if (!stopped) await store.updateRequest(request.id, { state: 'running' });
@@ -418,12 +416,17 @@ export class CaptureService {
 
   async #failToStart(request: CaptureRequest, failure: StartFailure): Promise<void> {
     await this.deps.store.updateRequest(request.id, { state: 'failed-to-start', startError: failure });
-    await this.#audit(request, 'start', [], `failed to start (${failure.reason})`);
+    await this.#audit(request, 'start', [], { kind: 'failed-to-start', failure });
     this.deps.onStart?.('failed_to_start');
     await this.deps.notices.statusChanged(request.id);
   }
 
-  #audit(request: CaptureRequest, action: 'start' | 'stop-watching', commands: TrackedCommand[], outcome: string) {
+  #audit(
+    request: CaptureRequest,
+    action: 'start' | 'stop-watching',
+    commands: TrackedCommand[],
+    outcome: AuditOutcome,
+  ) {
     return this.deps.audit.record({
       at: this.#now(),
       userId: action === 'start' ? request.requestedBy : (request.stoppedBy ?? request.requestedBy),

@@ -11,7 +11,7 @@ export class SharedRead<T> {
   constructor(
     private readonly load: () => Promise<T>,
     private readonly ttlMs: number,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number,
   ) {}
 
   /** The answer from the last `ttlMs`, or a new load; `signal` ends this caller's wait only. */

@@ -18,7 +18,7 @@ export interface TrackerDeps {
   relay: Pick<ArtifactRelay, 'enqueue'>;
   logger: Logger;
   pollIntervalMs: number;
-  now?: () => Date;
+  now: () => Date;
   metrics?: TrackerMetrics;
   /** With replicas on one store: the replica holding the `poll` lease polls the account; the others do not. */
   leases?: Leases;
@@ -46,7 +46,7 @@ export class CaptureTracker {
   readonly #now: () => Date;
 
   constructor(private readonly deps: TrackerDeps) {
-    this.#now = deps.now ?? (() => new Date());
+    this.#now = deps.now;
   }
 
   start(): void {

@@ -36,7 +36,7 @@ export class TransferDeadline {
   constructor(
     private readonly pace: TransferPace,
     private readonly totalBytes: number | null,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number,
   ) {
     this.#started = now();
     const check = Math.max(10, Math.min(1_000, Math.floor(pace.graceMs / 4)));

@@ -12,7 +12,7 @@ export class ChannelVisibility {
 
   constructor(
     private readonly client: webApi.WebClient,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number,
   ) {}
 
   /** What was learnt within the last minute, or undefined when it must be asked. */

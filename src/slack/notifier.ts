@@ -36,7 +36,7 @@ export interface SlackNotifierOptions {
   dashboardUrl: string;
   /** ARTIFACT_DESTINATION: the status thread, or the requester's DM with the bot. */
   artifactDestination?: 'thread' | 'dm';
-  now?: () => Date;
+  now: () => Date;
 }
 
 /**
@@ -55,7 +55,7 @@ export class SlackNotifier implements Notifier {
   constructor(options: SlackNotifierOptions) {
     this.#client = options.client;
     this.#dashboardUrl = options.dashboardUrl;
-    this.#now = options.now ?? (() => new Date());
+    this.#now = options.now;
     this.#destination = options.artifactDestination ?? 'thread';
     this.artifacts = new SlackArtifactSink(new StreamedUpload(options.client), (request) =>
       this.#artifactPlace(request),

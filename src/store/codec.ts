@@ -1,4 +1,7 @@
+import type { Refusal } from '../captures/access.js';
 import type {
+  AuditOutcome,
+  DeniedAttempt,
   InterfaceResult,
   LaunchProgress,
   Notice,
@@ -35,6 +38,58 @@ export function decodeStartFailure(text: string | null): StartFailure | null {
   if (isRecord(value) && typeof value.reason === 'string') return value as StartFailure;
   // Versions before structured failures stored the sentence itself.
   return { reason: 'recorded', text };
+}
+
+export function encodeAuditOutcome(outcome: AuditOutcome): string {
+  return JSON.stringify(outcome);
+}
+
+/** An audit outcome as stored; text written by an older version (a sentence), or damaged, reads back as written. */
+export function decodeAuditOutcome(text: string): AuditOutcome {
+  return auditOutcomeOf(parse(text)) ?? { kind: 'recorded', text };
+}
+
+const DENIED_ATTEMPTS: readonly DeniedAttempt[] = ['open-form', 'read-audit', 'start', 'run-again', 'stop-watching'];
+
+function auditOutcomeOf(value: unknown): AuditOutcome | null {
+  if (!isRecord(value)) return null;
+  switch (value.kind) {
+    case 'started':
+      return { kind: 'started', confirmedFromList: value.confirmedFromList === true };
+    case 'failed-to-start':
+      return isRecord(value.failure) && typeof value.failure.reason === 'string'
+        ? { kind: 'failed-to-start', failure: value.failure as StartFailure }
+        : null;
+    case 'stopped-watching':
+    case 'opened-form-again':
+      return { kind: value.kind };
+    case 'denied': {
+      const refusal = refusalOf(value.refusal);
+      const attempted = DENIED_ATTEMPTS.find((attempt) => attempt === value.attempted);
+      return refusal && attempted ? { kind: 'denied', attempted, refusal } : null;
+    }
+    case 'recorded':
+      return typeof value.text === 'string' ? { kind: 'recorded', text: value.text } : null;
+    default:
+      return null;
+  }
+}
+
+function refusalOf(value: unknown): Refusal | null {
+  if (!isRecord(value)) return null;
+  switch (value.kind) {
+    case 'not-in-groups':
+      return Array.isArray(value.groups) && value.groups.every((group) => typeof group === 'string')
+        ? { kind: 'not-in-groups', groups: value.groups }
+        : null;
+    case 'not-listed':
+    case 'not-admin':
+    case 'unconfirmed':
+    case 'unknown-user':
+      return { kind: value.kind };
+    default:
+      return null;
+  }
 }
 
 export function encodeLaunch(launch: LaunchProgress | null | undefined): string | null | undefined {

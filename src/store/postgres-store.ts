@@ -15,10 +15,12 @@ import type {
 } from '../captures/model.js';
 import { auditActionsSql, auditRefusalsSql } from './audit-queries.js';
 import {
+  decodeAuditOutcome,
   decodeInterfaces,
   decodeLaunch,
   decodeStartFailure,
   decodeUploadFailure,
+  encodeAuditOutcome,
   encodeInterfaces,
   encodeLaunch,
   encodeNoticeEvent,
@@ -243,7 +245,7 @@ function toAuditEvent(row: AuditRow): AuditEvent {
     channelId: row.channel_id,
     requestId: row.request_id,
     ...row.details,
-    outcome: row.outcome,
+    outcome: decodeAuditOutcome(row.outcome),
   };
 }
 
@@ -711,7 +713,7 @@ export class PostgresStore implements Store {
         event.channelId,
         event.requestId,
         JSON.stringify({ devices, types, options, commandIds }),
-        event.outcome,
+        encodeAuditOutcome(event.outcome),
       ],
     );
   }
@@ -744,7 +746,7 @@ export class PostgresStore implements Store {
         count: Number(row.count),
         firstAt: row.first_at,
         lastAt: row.last_at,
-        lastOutcome: row.last_outcome,
+        lastOutcome: decodeAuditOutcome(row.last_outcome),
       })),
       totalPeople: Number(rows[0]?.total_people ?? 0),
       totalRefusals: Number(rows[0]?.total_refusals ?? 0),

@@ -15,10 +15,12 @@ import type {
 } from '../captures/model.js';
 import { auditActionsSql, auditRefusalsSql } from './audit-queries.js';
 import {
+  decodeAuditOutcome,
   decodeInterfaces,
   decodeLaunch,
   decodeStartFailure,
   decodeUploadFailure,
+  encodeAuditOutcome,
   encodeInterfaces,
   encodeLaunch,
   encodeNoticeEvent,
@@ -313,7 +315,7 @@ function toAuditEvent(row: AuditRow): AuditEvent {
     channelId: row.channel_id,
     requestId: row.request_id,
     ...details,
-    outcome: row.outcome,
+    outcome: decodeAuditOutcome(row.outcome),
   };
 }
 
@@ -726,7 +728,7 @@ export class SqliteStore implements Store {
       channel_id: event.channelId,
       request_id: event.requestId,
       details: JSON.stringify({ devices, types, options, commandIds }),
-      outcome: event.outcome,
+      outcome: encodeAuditOutcome(event.outcome),
     });
   }
 
@@ -750,7 +752,7 @@ export class SqliteStore implements Store {
         count: row.count,
         firstAt: new Date(row.first_at),
         lastAt: new Date(row.last_at),
-        lastOutcome: row.last_outcome,
+        lastOutcome: decodeAuditOutcome(row.last_outcome),
       })),
       totalPeople: rows[0]?.total_people ?? 0,
       totalRefusals: rows[0]?.total_refusals ?? 0,

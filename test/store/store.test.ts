@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type ArtifactUpload,
   type AuditEvent,
+  type AuditOutcome,
   type CaptureRequest,
   DEFAULT_CAPTURE_OPTIONS,
   type TrackedCommand,
@@ -152,7 +153,7 @@ function makeAudit(overrides: Partial<AuditEvent> = {}): AuditEvent {
     types: ['pcap'],
     options: DEFAULT_CAPTURE_OPTIONS,
     commandIds: ['cmd-1', 'cmd-2'],
-    outcome: 'started',
+    outcome: { kind: 'started', confirmedFromList: false },
     ...overrides,
   };
 }
@@ -587,9 +588,14 @@ describe.each(backends)('%s store', (_name, backend) => {
       types: [],
       options: null,
       commandIds: [],
-      outcome: 'denied: not in an allowed group',
+      outcome: { kind: 'denied', attempted: 'open-form', refusal: { kind: 'not-in-groups', groups: ['helpdesk'] } },
     });
-    const stopped = makeAudit({ at: at(1), action: 'stop-watching', userId: 'U_ONCALL', outcome: 'stopped' });
+    const stopped = makeAudit({
+      at: at(1),
+      action: 'stop-watching',
+      userId: 'U_ONCALL',
+      outcome: { kind: 'stopped-watching' },
+    });
     for (const event of [early, denied, stopped]) await store.recordAudit(event);
 
     expect(await store.auditSince(at(0))).toEqual([stopped, denied, early]);
@@ -599,7 +605,12 @@ describe.each(backends)('%s store', (_name, backend) => {
   });
 
   describe('audit report queries', () => {
-    const refusal = (userId: string, minute: number, outcome = `denied to open the capture form (${minute})`) =>
+    const deniedOutcome = (minute: number): AuditOutcome => ({
+      kind: 'denied',
+      attempted: 'open-form',
+      refusal: { kind: 'not-in-groups', groups: [`group-${minute}`] },
+    });
+    const refusal = (userId: string, minute: number, outcome = deniedOutcome(minute)) =>
       makeAudit({
         at: at(minute),
         userId,
@@ -616,8 +627,18 @@ describe.each(backends)('%s store', (_name, backend) => {
     it('actions: every start, run again and stop watching, newest first, however many refusals there are', async () => {
       const early = makeAudit({ at: at(1), requestId: 'AAAAAA' });
       for (let i = 0; i < 150; i++) await store.recordAudit(refusal('U_MALLORY', 2 + i / 100));
-      const again = makeAudit({ at: at(3), action: 'run-again', requestId: 'AAAAAA', outcome: 'opened the form' });
-      const stopped = makeAudit({ at: at(4), action: 'stop-watching', userId: 'U_ONCALL', outcome: 'stopped' });
+      const again = makeAudit({
+        at: at(3),
+        action: 'run-again',
+        requestId: 'AAAAAA',
+        outcome: { kind: 'opened-form-again' },
+      });
+      const stopped = makeAudit({
+        at: at(4),
+        action: 'stop-watching',
+        userId: 'U_ONCALL',
+        outcome: { kind: 'stopped-watching' },
+      });
       const late = makeAudit({ at: at(5), requestId: 'BBBBBB' });
       for (const event of [early, again, stopped, late]) await store.recordAudit(event);
       await store.recordAudit(refusal('U_MALLORY', 6));
@@ -631,7 +652,12 @@ describe.each(backends)('%s store', (_name, backend) => {
 
     it('refusals: one summary per person, with count, first, last and the latest outcome', async () => {
       for (let i = 0; i < 150; i++) await store.recordAudit(refusal('U_MALLORY', 10 + i / 50));
-      await store.recordAudit(refusal('U_MALLORY', 14, 'denied to start captures: not in @helpdesk'));
+      const latest: AuditOutcome = {
+        kind: 'denied',
+        attempted: 'start',
+        refusal: { kind: 'not-in-groups', groups: ['helpdesk'] },
+      };
+      await store.recordAudit(refusal('U_MALLORY', 14, latest));
       await store.recordAudit(refusal('U_EVE', 12));
       await store.recordAudit(refusal('U_OLD', 1));
       await store.recordAudit(makeAudit({ at: at(11) }));
@@ -644,14 +670,14 @@ describe.each(backends)('%s store', (_name, backend) => {
             count: 151,
             firstAt: at(10),
             lastAt: at(14),
-            lastOutcome: 'denied to start captures: not in @helpdesk',
+            lastOutcome: latest,
           },
           {
             userId: 'U_EVE',
             count: 1,
             firstAt: at(12),
             lastAt: at(12),
-            lastOutcome: 'denied to open the capture form (12)',
+            lastOutcome: deniedOutcome(12),
           },
         ],
         totalPeople: 2,

@@ -1,13 +1,14 @@
-import type { AccessDecision, AccessPolicy } from '../../captures/access.js';
+import type { AccessPolicy } from '../../captures/access.js';
 import type { AuditTrail } from '../../captures/audit.js';
 import type { CaptureService } from '../../captures/service.js';
 import type { Logger } from '../../logger.js';
 import type { WorkQueue } from '../../work-queue.js';
 import type { ChannelVisibility } from '../channels.js';
-import { asUserId } from '../slack-ids.js';
-import { UNKNOWN_USER_REASON } from '../ui/replies.js';
 
-/** What every listener may use. Listeners stay thin: ack, parse, call the service, answer. */
+/**
+ * What every listener may use. Listeners stay thin: ack, parse, call the service, answer; those that need a right are
+ * built with `authorized` (authorized.ts).
+ */
 export interface ListenerDeps {
   service: CaptureService;
   access: AccessPolicy;
@@ -20,37 +21,4 @@ export interface ListenerDeps {
   now: () => Date;
   /** ARTIFACT_DESTINATION: the modal warns when files would land in a public channel's thread. */
   artifactDestination: 'thread' | 'dm';
-}
-
-/**
- * May this person start captures? Decided on every request (not only when the modal opened); a refusal is
- * recorded in the audit trail with what was attempted.
- */
-export async function authorizeCapture(
-  { access, audit, logger }: Pick<ListenerDeps, 'access' | 'audit' | 'logger'>,
-  who: { userId: string; channelId: string | null },
-  attempted: string,
-): Promise<AccessDecision> {
-  // A user id that is not one (a forged payload) is refused before anyone is asked about it.
-  const decision: AccessDecision = asUserId(who.userId)
-    ? await access.mayCapture(who.userId)
-    : { allowed: false, reason: UNKNOWN_USER_REASON };
-  if (!decision.allowed) {
-    // The refusal is logged at once; its row is written without holding up the answer to Slack.
-    void audit
-      .record({
-        at: new Date(),
-        userId: who.userId,
-        action: 'denied',
-        channelId: who.channelId,
-        requestId: null,
-        devices: [],
-        types: [],
-        options: null,
-        commandIds: [],
-        outcome: `denied ${attempted}: ${decision.reason}`,
-      })
-      .catch((error: unknown) => logger.error({ err: error }, 'could not store a refusal in the audit trail'));
-  }
-  return decision;
 }

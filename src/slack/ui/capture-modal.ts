@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { CaptureTypeDescriptor, OptionField } from '../../capture-types/descriptor.js';
 import { CAPTURE_TYPE_DESCRIPTORS, CAPTURE_TYPES, defaultCaptureOptions } from '../../capture-types/registry.js';
 import type { CaptureOptions, CaptureType, TargetDevice } from '../../captures/model.js';
+import type { SelectionProblem } from '../../captures/service.js';
 import { MAX_DEVICES_PER_CREATE, type Quota } from '../../dex/types.js';
 import { conversationIdSchema } from '../slack-ids.js';
 import { deviceOption, ineligibleFromOptionText, parseDeviceOptionValue } from './device-option.js';
@@ -32,6 +33,27 @@ const FIELD_ERROR_MAX = 1500;
  */
 export function fieldError(...sentences: Array<string | null | undefined>): string {
   return inertPlain(sentences.filter(Boolean).join(' '), FIELD_ERROR_MAX);
+}
+
+/**
+ * The devices' problems with a selection, then the quota's, as the error on the device field: "LAPTOP-9 can't be
+ * captured: …. Not enough quota: this needs 4 captures and 2 are left today."
+ */
+export function selectionProblemsError(problems: SelectionProblem[]): string {
+  const devices: string[] = [];
+  let quota: string | null = null;
+  for (const problem of problems) {
+    if (problem.kind === 'device-not-listed') {
+      devices.push(
+        `${problem.hint || problem.deviceId} is no longer listed by Cloudflare (devices must have connected in the last hour)`,
+      );
+    } else if (problem.kind === 'device-ineligible') {
+      devices.push(`${problem.name} can't be captured: ${problem.reason ?? 'not eligible'}`);
+    } else {
+      quota = `Not enough quota: this needs ${problem.needed} captures and ${problem.remaining} are left today.`;
+    }
+  }
+  return fieldError(devices.length > 0 ? `${devices.join('. ')}.` : null, quota);
 }
 
 export interface CaptureModalInput {

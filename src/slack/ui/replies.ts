@@ -1,7 +1,15 @@
 import type { KnownBlock } from '@slack/types';
 import { formatDistanceStrict } from 'date-fns';
+import type { Refusal } from '../../captures/access.js';
 import type { AuditReport } from '../../captures/audit.js';
-import type { AuditEvent, AuditRefusals, CaptureRequest, TargetDevice } from '../../captures/model.js';
+import type {
+  AuditEvent,
+  AuditOutcome,
+  AuditRefusals,
+  CaptureRequest,
+  DeniedAttempt,
+  TargetDevice,
+} from '../../captures/model.js';
 import type { StatusView } from '../../captures/notifier.js';
 import type { Quota } from '../../dex/types.js';
 import {
@@ -53,15 +61,33 @@ export function unknownCommandMessage(text: string): Reply {
 }
 
 /**
- * "🚫 <why>": someone may not do what they asked. The reason is the access policy's own mrkdwn (it may mention the
- * allowed user groups as `<!subteam^S…>`), not outside text, so it is shown as written.
+ * "🚫 <why>": someone may not do what they asked. The reason is `refusalText`'s mrkdwn (it may mention the allowed
+ * user groups as `<!subteam^S…>`), not outside text, so it is shown as written.
  */
 export function refusedMessage(reason: string): Reply {
   return { text: `🚫 ${reason}` };
 }
 
-/** Why someone whose user id is not a Slack user id (a forged request) may do nothing. */
-export const UNKNOWN_USER_REASON = 'Slack did not say who you are, so nothing was done.';
+/** A user group as configured: an id (`S…`) becomes a mention Slack shows as its handle; a handle is shown as `@handle`. */
+function groupRef(group: string): string {
+  return /^S[A-Z0-9]+$/.test(group) ? `<!subteam^${group}>` : `@${group}`;
+}
+
+/** Why someone may not start captures (or read, where reading needs the same right), in mrkdwn. */
+export function refusalText(refusal: Refusal): string {
+  switch (refusal.kind) {
+    case 'not-in-groups':
+      return `Only members of ${refusal.groups.map(groupRef).join(', ')} may start captures. Ask an admin to add you.`;
+    case 'not-listed':
+      return 'Only the people this bot was set up for may start captures. Ask an admin.';
+    case 'not-admin':
+      return 'Only workspace admins and owners may start captures here. Ask an admin.';
+    case 'unconfirmed':
+      return 'Slack could not confirm that you may start captures just now, so the answer is no. Try again in a minute.';
+    case 'unknown-user':
+      return 'Slack did not say who you are, so nothing was done.';
+  }
+}
 
 /** `/capture status <id>` for an id the bot has no record of. */
 export function requestNotFoundMessage(requestId: string): Reply {
@@ -182,6 +208,35 @@ const AUDIT_ACTION_WORDS: Record<AuditEvent['action'], string> = {
   denied: 'was refused',
 };
 
+const DENIED_ATTEMPT_WORDS: Record<DeniedAttempt, string> = {
+  'open-form': 'to open the capture form',
+  'read-audit': 'to read the audit trail',
+  start: 'to start captures',
+  'run-again': 'to run a capture again',
+  'stop-watching': 'to stop watching a capture',
+};
+
+/**
+ * What came of an audited action, e.g. "started", "denied to open the capture form: Only members of …". Mrkdwn of
+ * our own, but a recorded text (from an older version) is outside text: the audit reply shows it through `inert`.
+ */
+export function auditOutcomeText(outcome: AuditOutcome): string {
+  switch (outcome.kind) {
+    case 'started':
+      return outcome.confirmedFromList ? 'started (confirmed from the list)' : 'started';
+    case 'failed-to-start':
+      return `failed to start (${outcome.failure.reason})`;
+    case 'stopped-watching':
+      return 'stopped watching; the captures may still complete on the devices';
+    case 'opened-form-again':
+      return 'opened the capture form with the same devices and options';
+    case 'denied':
+      return `denied ${DENIED_ATTEMPT_WORDS[outcome.attempted]}: ${refusalText(outcome.refusal)}`;
+    case 'recorded':
+      return outcome.text;
+  }
+}
+
 /** On the capture form when the request could not be stored: nothing was sent, and the form stays open. */
 export function notRecordedError(): string {
   return 'The bot could not record this request (its database did not answer), so nothing was started. Submit again in a minute.';
@@ -219,7 +274,7 @@ const MORE_LINES_ROOM = 300;
 /** "• <date> · <@U1> started `C7K2Q9` · LAPTOP-42 · PCAP + WARP diagnostics · in <#C1>" and the outcome if it says more. */
 function auditActionLine(event: AuditEvent): string {
   const word = AUDIT_ACTION_WORDS[event.action];
-  const outcome = inert(event.outcome, 200);
+  const outcome = inert(auditOutcomeText(event.outcome), 200);
   const parts = [
     slackDate(event.at, AUDIT_TIME),
     `${mention(event.userId)} ${word}${event.requestId ? ` ${requestIdCode(event.requestId)}` : ''}`,
@@ -238,7 +293,7 @@ function sameUtcDay(a: Date, b: Date): boolean {
 /** "• <@U9> was refused 150 times, <09:02>–<09:05> · latest: denied to open the capture form: …" */
 function auditRefusalLine(refusals: AuditRefusals): string {
   const first = slackDate(refusals.firstAt, AUDIT_TIME);
-  const outcome = inert(refusals.lastOutcome, 200) || 'no reason recorded';
+  const outcome = inert(auditOutcomeText(refusals.lastOutcome), 200) || 'no reason recorded';
   if (refusals.count === 1) return `• ${mention(refusals.userId)} was refused once, ${first} · ${outcome}`;
   const last = slackDate(refusals.lastAt, sameUtcDay(refusals.firstAt, refusals.lastAt) ? '{time}' : AUDIT_TIME);
   return `• ${mention(refusals.userId)} was refused ${refusals.count} times, ${first}–${last} · latest: ${outcome}`;

@@ -10,6 +10,7 @@ import {
   quotaLine,
   readCaptureSubmission,
   selectionCounts,
+  selectionProblemsError,
   withQuotaLine,
 } from '../../../src/slack/ui/capture-modal.js';
 import { deviceOptionValue } from '../../../src/slack/ui/device-option.js';
@@ -296,6 +297,32 @@ describe('captureModal', () => {
       'KIOSK-9 can’t be captured. Not enough quota.',
     );
     expect(fieldError('x'.repeat(5000))).toHaveLength(1500);
+  });
+
+  it('words each problem with a selection on the device field, the devices first and the quota last', () => {
+    expect(
+      selectionProblemsError([
+        { kind: 'device-not-listed', deviceId: 'dev-1', hint: 'LAPTOP-1' },
+        { kind: 'device-ineligible', deviceId: 'dev-2', name: 'KIOSK-9', reason: 'Too old' },
+        { kind: 'device-ineligible', deviceId: 'dev-3', name: 'PHONE-3', reason: null },
+        { kind: 'quota', needed: 6, remaining: 1 },
+      ]),
+    ).toBe(
+      'LAPTOP-1 is no longer listed by Cloudflare (devices must have connected in the last hour). ' +
+        "KIOSK-9 can't be captured: Too old. PHONE-3 can't be captured: not eligible. " +
+        'Not enough quota: this needs 6 captures and 1 are left today.',
+    );
+    // No name was shown for it: the device id says which.
+    expect(selectionProblemsError([{ kind: 'device-not-listed', deviceId: 'dev-1', hint: '' }])).toBe(
+      'dev-1 is no longer listed by Cloudflare (devices must have connected in the last hour).',
+    );
+    expect(selectionProblemsError([{ kind: 'quota', needed: 2, remaining: 1 }])).toBe(
+      'Not enough quota: this needs 2 captures and 1 are left today.',
+    );
+    // Cloudflare's words and device names are outside text: one plain line.
+    expect(
+      selectionProblemsError([{ kind: 'device-ineligible', deviceId: 'd', name: 'A\u202E\nB', reason: 'x\ny' }]),
+    ).toBe("A B can't be captured: x y.");
   });
 
   it('refuses private_metadata over 3000 characters', () => {

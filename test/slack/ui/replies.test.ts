@@ -1,11 +1,14 @@
 import type { SectionBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
+import type { Refusal } from '../../../src/captures/access.js';
 import type { AuditReport } from '../../../src/captures/audit.js';
-import type { AuditEvent } from '../../../src/captures/model.js';
+import type { AuditEvent, AuditRefusals } from '../../../src/captures/model.js';
 import {
   auditMessage,
+  auditOutcomeText,
   helpMessage,
   quotaMessage,
+  refusalText,
   refusedMessage,
   requestListMessage,
   requestStatusMessage,
@@ -50,6 +53,30 @@ describe('refusedMessage', () => {
     expect(refusedMessage('Only members of <!subteam^S0HELPDESK>, @oncall may start captures.').text).toBe(
       '🚫 Only members of <!subteam^S0HELPDESK>, @oncall may start captures.',
     );
+  });
+});
+
+describe('refusalText', () => {
+  it('names the allowed user groups: an id as a mention Slack resolves, a handle as @handle', () => {
+    expect(refusalText({ kind: 'not-in-groups', groups: ['S0HELPDESK', 'oncall'] })).toBe(
+      'Only members of <!subteam^S0HELPDESK>, @oncall may start captures. Ask an admin to add you.',
+    );
+    expect(refusedMessage(refusalText({ kind: 'not-in-groups', groups: ['helpdesk'] })).text).toBe(
+      '🚫 Only members of @helpdesk may start captures. Ask an admin to add you.',
+    );
+  });
+
+  it('says why for each other kind of refusal', () => {
+    expect(refusalText({ kind: 'not-listed' })).toBe(
+      'Only the people this bot was set up for may start captures. Ask an admin.',
+    );
+    expect(refusalText({ kind: 'not-admin' })).toBe(
+      'Only workspace admins and owners may start captures here. Ask an admin.',
+    );
+    expect(refusalText({ kind: 'unconfirmed' })).toBe(
+      'Slack could not confirm that you may start captures just now, so the answer is no. Try again in a minute.',
+    );
+    expect(refusalText({ kind: 'unknown-user' })).toBe('Slack did not say who you are, so nothing was done.');
   });
 });
 
@@ -151,6 +178,49 @@ describe('requestStatusMessage', () => {
   });
 });
 
+describe('auditOutcomeText', () => {
+  it('words each outcome as the audit trail always has', () => {
+    expect(auditOutcomeText({ kind: 'started', confirmedFromList: false })).toBe('started');
+    expect(auditOutcomeText({ kind: 'started', confirmedFromList: true })).toBe('started (confirmed from the list)');
+    expect(auditOutcomeText({ kind: 'failed-to-start', failure: { reason: 'token-refused' } })).toBe(
+      'failed to start (token-refused)',
+    );
+    expect(
+      auditOutcomeText({ kind: 'failed-to-start', failure: { reason: 'not-listed', after: 'cloudflare-error' } }),
+    ).toBe('failed to start (not-listed)');
+    expect(auditOutcomeText({ kind: 'stopped-watching' })).toBe(
+      'stopped watching; the captures may still complete on the devices',
+    );
+    expect(auditOutcomeText({ kind: 'opened-form-again' })).toBe(
+      'opened the capture form with the same devices and options',
+    );
+  });
+
+  it('says what was refused, and why, for each attempt', () => {
+    const refusal: Refusal = { kind: 'not-in-groups', groups: ['S0HELPDESK', 'oncall'] };
+    const why = refusalText(refusal);
+    expect(auditOutcomeText({ kind: 'denied', attempted: 'open-form', refusal })).toBe(
+      `denied to open the capture form: ${why}`,
+    );
+    expect(auditOutcomeText({ kind: 'denied', attempted: 'read-audit', refusal })).toBe(
+      `denied to read the audit trail: ${why}`,
+    );
+    expect(auditOutcomeText({ kind: 'denied', attempted: 'start', refusal })).toBe(`denied to start captures: ${why}`);
+    expect(auditOutcomeText({ kind: 'denied', attempted: 'run-again', refusal: { kind: 'unconfirmed' } })).toBe(
+      `denied to run a capture again: ${refusalText({ kind: 'unconfirmed' })}`,
+    );
+    expect(auditOutcomeText({ kind: 'denied', attempted: 'stop-watching', refusal: { kind: 'unknown-user' } })).toBe(
+      'denied to stop watching a capture: Slack did not say who you are, so nothing was done.',
+    );
+  });
+
+  it('gives a row recorded by an older version as it was written', () => {
+    expect(auditOutcomeText({ kind: 'recorded', text: 'failed to start: Cloudflare refused' })).toBe(
+      'failed to start: Cloudflare refused',
+    );
+  });
+});
+
 describe('auditMessage', () => {
   const start = (n: number, overrides: Partial<AuditEvent> = {}): AuditEvent => ({
     at: new Date(STARTED.getTime() - n * 60_000),
@@ -162,7 +232,7 @@ describe('auditMessage', () => {
     types: ['pcap', 'warp-diag'],
     options: null,
     commandIds: [],
-    outcome: 'started',
+    outcome: { kind: 'started', confirmedFromList: false },
     ...overrides,
   });
   const report = (overrides: Partial<AuditReport>): AuditReport => ({
@@ -187,7 +257,7 @@ describe('auditMessage', () => {
     const last = new Date('2026-11-25T09:05:00Z');
     const { blocks, text } = auditMessage(
       report({
-        actions: [start(1), start(2, { action: 'stop-watching', outcome: 'stopped watching' })],
+        actions: [start(1), start(2, { action: 'stop-watching', outcome: { kind: 'stopped-watching' } })],
         totalActions: 2,
         refusals: [
           {
@@ -195,7 +265,10 @@ describe('auditMessage', () => {
             count: 150,
             firstAt: first,
             lastAt: last,
-            lastOutcome: 'denied to open the capture form: Only members of @helpdesk may start captures.',
+            lastOutcome: {
+              kind: 'recorded',
+              text: 'denied to open the capture form: Only members of @helpdesk may start captures.',
+            },
           },
         ],
         refusedPeople: 1,
@@ -223,12 +296,67 @@ describe('auditMessage', () => {
     );
   });
 
+  it('shows a structured outcome exactly as the sentence older versions stored', () => {
+    const at = new Date('2026-11-25T09:02:00Z');
+    const sentence =
+      'denied to open the capture form: Only members of <!subteam^S0HELPDESK>, @helpdesk may start captures. Ask an admin to add you.';
+    const refused = (lastOutcome: AuditRefusals['lastOutcome']): AuditRefusals => ({
+      userId: 'U0EVE',
+      count: 1,
+      firstAt: at,
+      lastAt: at,
+      lastOutcome,
+    });
+    const shown = (refusals: AuditRefusals, actions: AuditEvent[]) =>
+      auditMessage(
+        report({ actions, totalActions: actions.length, refusals: [refusals], refusedPeople: 1, totalRefusals: 1 }),
+        7,
+      );
+    const structured = shown(
+      refused({
+        kind: 'denied',
+        attempted: 'open-form',
+        refusal: { kind: 'not-in-groups', groups: ['S0HELPDESK', 'helpdesk'] },
+      }),
+      [
+        start(1, { outcome: { kind: 'started', confirmedFromList: true } }),
+        start(2, { action: 'stop-watching', outcome: { kind: 'stopped-watching' } }),
+        start(3, { action: 'run-again', outcome: { kind: 'opened-form-again' } }),
+        start(4, { outcome: { kind: 'failed-to-start', failure: { reason: 'unreachable' } } }),
+      ],
+    );
+    const legacy = shown(refused({ kind: 'recorded', text: sentence }), [
+      start(1, { outcome: { kind: 'recorded', text: 'started (confirmed from the list)' } }),
+      start(2, {
+        action: 'stop-watching',
+        outcome: { kind: 'recorded', text: 'stopped watching; the captures may still complete on the devices' },
+      }),
+      start(3, {
+        action: 'run-again',
+        outcome: { kind: 'recorded', text: 'opened the capture form with the same devices and options' },
+      }),
+      start(4, { outcome: { kind: 'recorded', text: 'failed to start (unreachable)' } }),
+    ]);
+    expect(structured).toEqual(legacy);
+    // Our own mention markup is shown inert in the audit, as it always was.
+    expect(textOf(structured.blocks)).toContain('Only members of &lt;!subteam^S0HELPDESK&gt;, @helpdesk may start');
+    // A plain start says nothing more than "started".
+    const plain = sections(auditMessage(report({ actions: [start(1)], totalActions: 1 }), 7).blocks);
+    expect(plain.join('\n')).toMatch(/`REQ001` · LAPTOP-42 · PCAP \+ WARP diagnostics · in <#C0HELPDESK>$/);
+  });
+
   it('says once for a single refusal', () => {
     const at = new Date('2026-11-25T09:02:00Z');
     const { blocks } = auditMessage(
       report({
         refusals: [
-          { userId: 'U0EVE', count: 1, firstAt: at, lastAt: at, lastOutcome: 'denied to read the audit trail' },
+          {
+            userId: 'U0EVE',
+            count: 1,
+            firstAt: at,
+            lastAt: at,
+            lastOutcome: { kind: 'denied', attempted: 'read-audit', refusal: { kind: 'not-admin' } },
+          },
         ],
         refusedPeople: 1,
         totalRefusals: 1,
@@ -246,14 +374,17 @@ describe('auditMessage', () => {
   it('stays within Slack limits whatever the counts, and says honestly how many are not shown', () => {
     const long = target(1, { name: `N${'*'.repeat(300)}` });
     const actions = Array.from({ length: 500 }, (_, i) =>
-      start(i, { devices: [long, long, long, long], outcome: `failed to start: ${'x'.repeat(500)}` }),
+      start(i, {
+        devices: [long, long, long, long],
+        outcome: { kind: 'recorded', text: `failed to start: ${'x'.repeat(500)}` },
+      }),
     );
     const refusals = Array.from({ length: 50 }, (_, i) => ({
       userId: `U0P${i}`,
       count: 1000 + i,
       firstAt: STARTED,
       lastAt: NOW,
-      lastOutcome: 'y'.repeat(1000),
+      lastOutcome: { kind: 'recorded' as const, text: 'y'.repeat(1000) },
     }));
     const totalRefusals = refusals.reduce((sum, r) => sum + r.count, 0);
     const { blocks = [] } = auditMessage(

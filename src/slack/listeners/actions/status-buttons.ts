@@ -1,16 +1,19 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
+import type { Refusal } from '../../../captures/access.js';
+import type { DeniedAttempt } from '../../../captures/model.js';
 import { asConversationId } from '../../slack-ids.js';
-import { refusedMessage } from '../../ui/replies.js';
-import { authorizeCapture, type ListenerDeps } from '../deps.js';
+import { refusalText, refusedMessage } from '../../ui/replies.js';
+import { authorized } from '../authorized.js';
+import type { ListenerDeps } from '../deps.js';
 import { openCaptureModal } from '../open-capture-modal.js';
 
 type ButtonArgs = AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
 
-const denied = (reason: string) => ({
+const denied = (refusal: Refusal) => ({
   response_type: 'ephemeral' as const,
   replace_original: false,
-  ...refusedMessage(reason),
+  ...refusedMessage(refusalText(refusal)),
 });
 
 /** A button's value is a request id; the payload is untrusted, so anything else is refused. */
@@ -27,17 +30,15 @@ const gone = {
 
 /** "Run again": the modal, prefilled with the same devices, types and options. */
 export function runAgain(deps: ListenerDeps) {
-  return async (args: ButtonArgs): Promise<void> => {
+  return statusButton(deps, 'run-again', async (args, requestId) => {
     const { body, client } = args;
-    const requestId = await acceptButton(deps, args, 'to run a capture again');
-    if (!requestId) return;
     const request = await deps.service.getRequest(requestId);
     if (!request) {
       await args.respond(gone);
       return;
     }
     await deps.audit.record({
-      at: new Date(),
+      at: deps.now(),
       userId: body.user.id,
       action: 'run-again',
       channelId: asConversationId(body.channel?.id),
@@ -46,7 +47,7 @@ export function runAgain(deps: ListenerDeps) {
       types: request.types,
       options: request.options,
       commandIds: [],
-      outcome: 'opened the capture form with the same devices and options',
+      outcome: { kind: 'opened-form-again' },
     });
     await deps.followUps.run(() =>
       openCaptureModal(
@@ -60,43 +61,48 @@ export function runAgain(deps: ListenerDeps) {
         },
       ),
     );
-  };
+  });
 }
 
 /** "Stop watching": the API has no cancel; the bot stops following the request and says exactly that. */
 export function stopWatching(deps: ListenerDeps) {
   const { service, logger } = deps;
-  return async (args: ButtonArgs): Promise<void> => {
+  return statusButton(deps, 'stop-watching', async (args, requestId) => {
     const { body, respond } = args;
-    const requestId = await acceptButton(deps, args, 'to stop watching a capture');
-    if (!requestId) return;
     const stopped = await service.stopWatching(requestId, body.user.id).catch((error: unknown) => {
       logger.error({ err: error }, 'stop watching failed');
       return undefined;
     });
     if (stopped === null) await respond(gone);
-  };
+  });
 }
 
 /**
- * What both buttons do first: acknowledge, check the person may capture (audited when not), and read the request
- * id from the button's value. Null when the click ends here; the person has been told why.
+ * What both buttons do first: acknowledge, check the person may capture (audited when not), and read the request id
+ * from the button's value. `run` is reached only when both are fine; otherwise the person has been told why.
  */
-async function acceptButton(deps: ListenerDeps, { ack, action, body, respond }: ButtonArgs, attempted: string) {
-  await ack();
-  const decision = await authorizeCapture(
-    deps,
-    { userId: body.user.id, channelId: asConversationId(body.channel?.id) },
-    attempted,
-  );
-  if (!decision.allowed) {
-    await respond(denied(decision.reason));
-    return null;
-  }
-  const requestId = requestIdValue.safeParse(action.value);
-  if (!requestId.success) {
-    await respond(gone);
-    return null;
-  }
-  return requestId.data;
+function statusButton(
+  deps: ListenerDeps,
+  attempted: DeniedAttempt,
+  run: (args: ButtonArgs, requestId: string) => Promise<void>,
+) {
+  return authorized<ButtonArgs, void>(deps, {
+    // Acknowledged at once: the access check may take a moment.
+    prepare: ({ ack }) => ack(),
+    needs: ({ body }) => ({
+      right: 'capture',
+      userId: body.user.id,
+      channelId: asConversationId(body.channel?.id),
+      attempted,
+    }),
+    refuse: ({ respond }, refusal) => respond(denied(refusal)),
+    run: async (args) => {
+      const requestId = requestIdValue.safeParse(args.action.value);
+      if (!requestId.success) {
+        await args.respond(gone);
+        return;
+      }
+      await run(args, requestId.data);
+    },
+  });
 }

@@ -9,37 +9,54 @@ import {
   quotaMessage,
   quotaUnavailableReply,
   type Reply,
+  refusalText,
   refusedMessage,
   requestListMessage,
   requestNotFoundMessage,
   requestStatusMessage,
   unknownCommandMessage,
 } from '../../ui/replies.js';
-import { authorizeCapture, type ListenerDeps } from '../deps.js';
+import { authorized, type Need } from '../authorized.js';
+import type { ListenerDeps } from '../deps.js';
 import { openCaptureModal } from '../open-capture-modal.js';
-import { parseCaptureCommand } from './parse-capture-command.js';
+import { type CaptureCommand, parseCaptureCommand } from './parse-capture-command.js';
 
 type Args = AllMiddlewareArgs & SlackCommandMiddlewareArgs;
 
 const ephemeral = (reply: Reply) => ({ response_type: 'ephemeral' as const, ...reply });
 
+interface Prepared {
+  parsed: CaptureCommand;
+  /** Where it was typed: kept only when it is a well-formed conversation id (it goes into private_metadata). */
+  channelId: string | null;
+}
+
+/** What each form of `/capture` needs the person to be allowed. */
+function needOf({ parsed, channelId }: Prepared, userId: string): Need {
+  switch (parsed.kind) {
+    case 'help':
+    case 'unknown':
+      return { right: 'none' };
+    case 'open':
+      return { right: 'capture', userId, channelId, attempted: 'open-form' };
+    case 'audit':
+      return { right: 'capture', userId, channelId, attempted: 'read-audit' };
+    default:
+      return { right: 'read', userId };
+  }
+}
+
 /** `/capture …`: the modal, or a quick ephemeral answer. */
 export function captureCommand(deps: ListenerDeps) {
-  const { service, access, audit, logger, now } = deps;
+  const { service, audit, logger, now } = deps;
 
-  return async ({ command, ack, respond, client }: Args): Promise<void> => {
-    const parsed = parseCaptureCommand(command.text ?? '');
-    // Where it was typed: kept only when it is a well-formed conversation id (it goes into private_metadata).
-    const channelId = asConversationId(command.channel_id);
-    const who = { userId: command.user_id, channelId };
+  const run = async ({ command, ack, respond, client }: Args, { parsed, channelId }: Prepared): Promise<void> => {
     switch (parsed.kind) {
       case 'help':
         return ack(ephemeral(helpMessage()));
       case 'unknown':
         return ack(ephemeral(unknownCommandMessage(parsed.text)));
       case 'open': {
-        const decision = await authorizeCapture(deps, who, 'to open the capture form');
-        if (!decision.allowed) return ack(ephemeral(refusedMessage(decision.reason)));
         await ack();
         const person = parsed.target ?? undefined;
         await deps.followUps.run(() =>
@@ -51,12 +68,6 @@ export function captureCommand(deps: ListenerDeps) {
         return;
       }
     }
-
-    const decision =
-      parsed.kind === 'audit'
-        ? await authorizeCapture(deps, who, 'to read the audit trail')
-        : await access.mayRead(command.user_id);
-    if (!decision.allowed) return ack(ephemeral(refusedMessage(decision.reason)));
 
     // The rest read Cloudflare or the store: acknowledge first, answer through the response URL.
     await ack();
@@ -98,6 +109,16 @@ export function captureCommand(deps: ListenerDeps) {
       await respond(ephemeral(ANSWER_FAILED_MESSAGE)).catch(() => {});
     }
   };
+
+  return authorized<Args, Prepared>(deps, {
+    prepare: ({ command }) => ({
+      parsed: parseCaptureCommand(command.text ?? ''),
+      channelId: asConversationId(command.channel_id),
+    }),
+    needs: ({ command }, prepared) => needOf(prepared, command.user_id),
+    refuse: ({ ack }, refusal) => ack(ephemeral(refusedMessage(refusalText(refusal)))),
+    run,
+  });
 }
 
 async function permalink(client: Args['client'], request: CaptureRequest): Promise<string | null> {

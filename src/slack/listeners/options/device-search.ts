@@ -1,24 +1,18 @@
 import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt';
 import { SearchLimitedError } from '../../../captures/device-directory.js';
 import { deviceOptions, searchLimitedOptions } from '../../ui/device-option.js';
+import { authorized } from '../authorized.js';
 import type { ListenerDeps } from '../deps.js';
 
 /** Slack waits 3 s for options; leave room for the answer to travel. */
 const SEARCH_BUDGET_MS = 2_500;
 
+type Args = AllMiddlewareArgs & SlackOptionsMiddlewareArgs<'block_suggestion'>;
+
 /** The device picker's search (block_suggestion): by device name or email. */
-export function deviceSearch({ service, access, logger }: ListenerDeps) {
-  return async ({
-    options,
-    ack,
-  }: AllMiddlewareArgs & SlackOptionsMiddlewareArgs<'block_suggestion'>): Promise<void> => {
-    // One budget for the whole answer: the access check and the search share it.
-    const budget = AbortSignal.timeout(SEARCH_BUDGET_MS);
-    // The device list names people: only those who may capture can search it.
-    if (!(await access.mayCapture(options.user.id)).allowed) {
-      await ack({ options: [] });
-      return;
-    }
+export function deviceSearch(deps: ListenerDeps) {
+  const { service, logger } = deps;
+  const run = async ({ options, ack }: Args, budget: AbortSignal): Promise<void> => {
     // The payload is untrusted: anything but a string gets no options.
     if (typeof options.value !== 'string') {
       await ack({ options: [] });
@@ -37,4 +31,14 @@ export function deviceSearch({ service, access, logger }: ListenerDeps) {
       await ack({ options: [] });
     }
   };
+
+  return authorized<Args, AbortSignal>(deps, {
+    // One budget for the whole answer: the access check and the search share it.
+    prepare: () => AbortSignal.timeout(SEARCH_BUDGET_MS),
+    // The device list names people: only those who may capture can search it. It is asked on every keystroke, so a
+    // refusal is not audited (it would drown the trail).
+    needs: ({ options }) => ({ right: 'capture', userId: options.user.id, channelId: null, attempted: null }),
+    refuse: ({ ack }) => ack({ options: [] }),
+    run,
+  });
 }

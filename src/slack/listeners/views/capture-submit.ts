@@ -1,15 +1,24 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { asUserId } from '../../slack-ids.js';
-import { fieldError, readCaptureSubmission } from '../../ui/capture-modal.js';
+import { fieldError, readCaptureSubmission, selectionProblemsError } from '../../ui/capture-modal.js';
 import { ineligibleFromOptionText } from '../../ui/device-option.js';
 import { DEVICES_BLOCK } from '../../ui/ids.js';
-import { notRecordedError, storeSlowError, unusableIdsError } from '../../ui/replies.js';
-import { authorizeCapture, type ListenerDeps } from '../deps.js';
+import { notRecordedError, refusalText, storeSlowError, unusableIdsError } from '../../ui/replies.js';
+import { authorized } from '../authorized.js';
+import type { ListenerDeps } from '../deps.js';
 import { readModalMetadata } from '../open-capture-modal.js';
 
 /** The store normally answers in milliseconds; the acknowledgement must reach Slack within 3 s. */
 const STORE_BUDGET_MS = 1_000;
+
+type Args = AllMiddlewareArgs & SlackViewMiddlewareArgs;
+
+interface Prepared {
+  read: ReturnType<typeof readCaptureSubmission>;
+  /** The selection's check, under way while the person's right is decided. */
+  checking: ReturnType<ListenerDeps['service']['check']> | null;
+}
 
 /**
  * The capture modal's submit: every problem goes back inline on its field. A valid request is stored before the
@@ -19,33 +28,14 @@ const STORE_BUDGET_MS = 1_000;
  */
 export function captureSubmit(deps: ListenerDeps) {
   const { service, logger } = deps;
-  return async ({ ack, body, view }: AllMiddlewareArgs & SlackViewMiddlewareArgs): Promise<void> => {
-    // Checked again here: the modal may have been opened before the rights changed. It runs beside the checks of
-    // the selection, each with its own time budget, so the answer reaches Slack well within its 3 s.
-    const authorizing = authorizeCapture(deps, { userId: body.user.id, channelId: null }, 'to start captures');
-    const read = readCaptureSubmission(view.state.values as Record<string, Record<string, unknown>>);
-    const checking = read.ok
-      ? service.check(
-          read.value.devices.map((d) => ({
-            deviceId: d.deviceId,
-            registrationId: d.registrationId,
-            hint: ineligibleFromOptionText(d.text).name.replace(/…$/, ''),
-          })),
-          read.value.types,
-        )
-      : null;
-    const decision = await authorizing;
-    if (!decision.allowed) {
-      await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: fieldError(decision.reason) } });
-      return;
-    }
+  const run = async ({ ack, body, view }: Args, { read, checking }: Prepared): Promise<void> => {
     if (!read.ok || !checking) {
       await ack({ response_action: 'errors', errors: read.ok ? {} : read.errors });
       return;
     }
     const checked = await checking;
-    if (checked.problems.devices || checked.problems.quota) {
-      const error = fieldError(checked.problems.devices, checked.problems.quota);
+    if (checked.problems.length > 0) {
+      const error = selectionProblemsError(checked.problems);
       await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: error } });
       return;
     }
@@ -91,4 +81,27 @@ export function captureSubmit(deps: ListenerDeps) {
     await ack();
     await outcome.accepted.start();
   };
+
+  return authorized<Args, Prepared>(deps, {
+    // The right is checked again here: the modal may have been opened before the rights changed. The selection's
+    // checks run beside that decision, each with its own time budget, so the answer reaches Slack well within its 3 s.
+    prepare: ({ view }) => {
+      const read = readCaptureSubmission(view.state.values as Record<string, Record<string, unknown>>);
+      const checking = read.ok
+        ? service.check(
+            read.value.devices.map((d) => ({
+              deviceId: d.deviceId,
+              registrationId: d.registrationId,
+              hint: ineligibleFromOptionText(d.text).name.replace(/…$/, ''),
+            })),
+            read.value.types,
+          )
+        : null;
+      return { read, checking };
+    },
+    needs: ({ body }) => ({ right: 'capture', userId: body.user.id, channelId: null, attempted: 'start' }),
+    refuse: ({ ack }, refusal) =>
+      ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: fieldError(refusalText(refusal)) } }),
+    run,
+  });
 }
