@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { formatDistanceStrict } from 'date-fns';
+import { CAPTURE_TYPE_DESCRIPTORS } from '../../capture-types/registry.js';
 import type { Refusal } from '../../captures/access.js';
 import type { AuditReport } from '../../captures/audit.js';
 import type {
@@ -35,8 +36,13 @@ export interface Reply {
   blocks?: KnownBlock[];
 }
 
+/** "packet captures, WARP diagnostics and speed tests": every type the registry lists. */
+const WHAT_IT_RUNS = CAPTURE_TYPE_DESCRIPTORS.map((d) => d.usedFor)
+  .join(', ')
+  .replace(/, ([^,]*)$/, ' and $1');
+
 const HELP_LINES = [
-  '*`/capture`* runs Cloudflare DEX remote captures (packet captures and WARP diagnostics) on people’s devices.',
+  `*\`/capture\`* runs Cloudflare DEX remote captures (${WHAT_IT_RUNS}) on people’s devices.`,
   '• `/capture` — open the capture form',
   '• `/capture @alice` or `/capture alice@example.com` — open it with that person’s devices picked',
   '• `/capture quota` — captures left today and when the quota resets',

@@ -37,6 +37,12 @@ describe('help', () => {
     }
   });
 
+  it('names every capture type it runs', () => {
+    expect(helpMessage().text).toContain(
+      'remote captures (packet captures, WARP diagnostics and speed tests) on people’s devices',
+    );
+  });
+
   it('answers what it does not understand with the help', () => {
     const { text } = unknownCommandMessage('pcpa @alice');
     expect(text.startsWith("I didn't understand `pcpa @alice`.")).toBe(true);
