@@ -1,6 +1,8 @@
 import Cloudflare from 'cloudflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DexClient, type DexSkippedItemEvent } from '../../src/dex/index.js';
+import { CAPTURE_TYPES, DEFAULT_CAPTURE_OPTIONS } from '../../src/capture-types/registry.js';
+import { buildCreateBody } from '../../src/dex/create-body.js';
+import { DexClient, type DexSkippedItemEvent, type NewCommand } from '../../src/dex/index.js';
 import { readDate } from '../../src/dex/schemas.js';
 import { startDexSimulator } from '../../src/simulator/index.js';
 
@@ -176,6 +178,24 @@ describe('the official cloudflare SDK against the simulator', () => {
     const bytes = Buffer.from(await response.arrayBuffer());
     expect([...bytes.subarray(0, 4)]).toEqual([0x50, 0x4b, 0x03, 0x04]);
     expect(bytes.includes('speed-test-results.json')).toBe(true);
+  });
+
+  it('takes our create body for every capture type in the registry, typed as its own params', async () => {
+    const account_id = sim.accountId;
+    const device = sim.fleet.find((d) => d.eligible && d.behaviour === 'normal' && !d.multiUser);
+    const commands = CAPTURE_TYPES.map(
+      (type) =>
+        ({
+          deviceId: String(device?.deviceId),
+          userEmail: String(device?.personEmail),
+          type,
+          args: DEFAULT_CAPTURE_OPTIONS[type],
+        }) as NewCommand,
+    );
+    // Compile-time: our wire body is assignable to the SDK's own parameter type.
+    const body: Cloudflare.ZeroTrust.DEX.Commands.CommandCreateParams['commands'] = buildCreateBody(commands).commands;
+    const created = await cf.zeroTrust.dex.commands.create({ account_id, commands: body });
+    expect(created.commands?.map((c) => c.type)).toEqual([...CAPTURE_TYPES]);
   });
 
   it('gets the same structured errors a real account would give', async () => {
