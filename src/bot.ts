@@ -63,7 +63,7 @@ export async function createBot(
   config: Config,
   { logger, host, now = () => new Date(), relayTiming }: BotOptions,
 ): Promise<Bot> {
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, now());
   // One registry per bot: two bots in one process never share counters.
   const metrics = createMetrics();
   const dex = new DexClient({

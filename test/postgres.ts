@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { PostgresStore } from '../src/store/index.js';
+import { openPostgresStore } from '../src/store/index.js';
 import { whenTestFinishes } from './cleanup.js';
 import { CONFIGURED_POSTGRES_URL } from './postgres-server.js';
 
@@ -183,7 +183,7 @@ export class ThrowawayDatabases {
 
   private async makeMigrated(): Promise<string> {
     const name = await this.make();
-    await (await PostgresStore.open(this.url(name))).close();
+    await (await openPostgresStore(this.url(name))).close();
     const migratedShape = await this.inDatabase(name, shape);
     this.migratedShape ??= migratedShape;
     return name;

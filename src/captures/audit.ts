@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/store.js';
 import type { AuditEvent, AuditRefusals } from './model.js';
+import type { AuditStore } from './store.js';
 
 /** What happened in a period, as `/capture audit` shows it. */
 export interface AuditReport {
@@ -24,7 +24,7 @@ export const MAX_REPORTED_PEOPLE = 50;
 /** The audit trail: each event is stored and written as one structured log line. */
 export class AuditTrail {
   constructor(
-    private readonly store: Pick<Store, 'recordAudit' | 'auditActionsSince' | 'auditRefusalsSince'>,
+    private readonly store: Pick<AuditStore, 'recordAudit' | 'auditActionsSince' | 'auditRefusalsSince'>,
     private readonly logger: Logger,
   ) {}
 

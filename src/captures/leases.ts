@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/store.js';
+import type { LeaseStore } from './store.js';
 
 /** A lease this process holds; renewed in the background until released. */
 export interface HeldLease {
@@ -15,7 +15,7 @@ export interface HeldLease {
  */
 export class Leases {
   constructor(
-    private readonly store: Pick<Store, 'acquireLease' | 'releaseLease'>,
+    private readonly store: LeaseStore,
     /** Unique per process. */
     readonly owner: string,
     readonly ttlMs: number,

@@ -1,10 +1,10 @@
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/store.js';
 import { WorkQueue } from '../work-queue.js';
 import type { Leases } from './leases.js';
 import type { Notice, NoticeEvent } from './model.js';
 import { DeliveryError, type Notifier, type StatusView, type ThreadEvent } from './notifier.js';
-import { statusViewOf } from './status-view.js';
+import { type StatusSource, statusViewOf } from './status-view.js';
+import type { NoticeStore, RequestStore } from './store.js';
 
 /** Tries in one place before a notice goes to the requester's DM instead, and then before it is given up. */
 const MAX_ATTEMPTS = 6;
@@ -22,7 +22,7 @@ export interface NoticeMetrics {
 }
 
 export interface NoticeBoardDeps {
-  store: Store;
+  store: NoticeStore & Pick<RequestStore, 'getRequest' | 'updateRequest'> & StatusSource;
   notifier: Notifier;
   logger: Logger;
   /** With replicas on one store: one replica at a time delivers a request's notices. */

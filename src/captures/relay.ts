@@ -4,13 +4,13 @@ import { descriptorOf } from '../capture-types/registry.js';
 import type { DexClient } from '../dex/client.js';
 import { DexError, DexUnsafeArtifactError } from '../dex/errors.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/store.js';
 import type { HeldLease, Leases } from './leases.js';
 import type { ArtifactUpload, TrackedCommand, UploadFailure } from './model.js';
 import type { NoticeBoard } from './notices.js';
 import { type ArtifactInfo, type ArtifactSink, DeliveryError } from './notifier.js';
 import { DownloadCutError, discard, resumableDownload } from './resumable-download.js';
 import { spool } from './spool.js';
+import type { CommandStore, RequestStore, UploadStore } from './store.js';
 import { DEFAULT_PACE, TransferDeadline, type TransferPace, TransferTooSlowError } from './transfer-deadline.js';
 
 const MAX_ATTEMPTS = 3;
@@ -32,7 +32,7 @@ export interface RelayTiming {
 }
 
 export interface RelayDeps {
-  store: Store;
+  store: UploadStore & Pick<RequestStore, 'getRequest'> & Pick<CommandStore, 'commandsForRequest'>;
   dex: Pick<DexClient, 'download'>;
   sink: ArtifactSink;
   notices: Pick<NoticeBoard, 'tell' | 'statusChanged'>;

@@ -3,7 +3,6 @@ import type { DexClient } from '../dex/client.js';
 import { createOutcomeUnknown, DexApiError, DexInputError, DexNetworkError, DexRateLimitError } from '../dex/errors.js';
 import type { Command, NewCommand, Quota } from '../dex/types.js';
 import type { Logger } from '../logger.js';
-import type { RequestQuery, Store } from '../store/store.js';
 import { WorkQueue } from '../work-queue.js';
 import type { AuditTrail } from './audit.js';
 import type { DeviceDirectory } from './device-directory.js';
@@ -23,7 +22,8 @@ import type { NoticeBoard } from './notices.js';
 import type { StatusView } from './notifier.js';
 import type { ArtifactRelay } from './relay.js';
 import { SharedRead } from './shared-read.js';
-import { statusViewOf } from './status-view.js';
+import { type StatusSource, statusViewOf } from './status-view.js';
+import type { CommandStore, RequestQuery, RequestStore } from './store.js';
 
 /** Every Cloudflare read any member can trigger is shared for this long (see SharedRead). */
 export const SHARED_READ_TTL_MS = 30_000;
@@ -65,7 +65,7 @@ export interface CaptureSubmission {
 }
 
 export interface ServiceDeps {
-  store: Store;
+  store: RequestStore & CommandStore & StatusSource;
   audit: AuditTrail;
   dex: Pick<DexClient, 'createCommands' | 'iterateCommands' | 'getQuota'>;
   directory: DeviceDirectory;

@@ -2,17 +2,18 @@ import { yieldsFile } from '../capture-types/registry.js';
 import type { DexClient } from '../dex/client.js';
 import type { Command } from '../dex/types.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/store.js';
 import type { Leases } from './leases.js';
 import { COMMAND_TIMEOUT_MS, isFinal, type TrackedCommand } from './model.js';
 import type { NoticeBoard } from './notices.js';
 import type { ArtifactRelay } from './relay.js';
+import type { CommandStore, RequestStore } from './store.js';
 
 /** Cloudflare's clock and ours may differ; list a little earlier than our oldest command. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
 export interface TrackerDeps {
-  store: Store;
+  store: Pick<RequestStore, 'activeRequests' | 'getRequest' | 'updateRequest'> &
+    Pick<CommandStore, 'commandsForRequest' | 'trackedCommands' | 'updateCommand'>;
   dex: Pick<DexClient, 'iterateCommands'>;
   notices: Pick<NoticeBoard, 'tell' | 'statusChanged' | 'flush'>;
   relay: Pick<ArtifactRelay, 'enqueue'>;

@@ -9,7 +9,7 @@ import {
   type ThreadEvent,
 } from '../../src/captures/notifier.js';
 import { createLogger } from '../../src/logger.js';
-import { SqliteStore } from '../../src/store/index.js';
+import { openSqliteStore } from '../../src/store/index.js';
 
 /** A Notifier that does what each test scripts, and records what reached "Slack". */
 class ScriptedSlack implements Notifier {
@@ -56,7 +56,7 @@ const failed = () => new DeliveryError('failed', 'Slack said internal_error');
 const gone = () => new DeliveryError('gone', 'Slack said message_not_found');
 
 async function setUp() {
-  const store = new SqliteStore(':memory:');
+  const store = await openSqliteStore(':memory:');
   let now = Date.parse('2026-12-02T10:00:00Z');
   const clock = { now: () => new Date(now), advance: (ms: number) => (now += ms) };
   const slack = new ScriptedSlack();

@@ -5,9 +5,9 @@ import { Leases } from '../../src/captures/leases.js';
 import type { CaptureRequest, TrackedCommand } from '../../src/captures/model.js';
 import type { ArtifactSink } from '../../src/captures/notifier.js';
 import { ArtifactRelay } from '../../src/captures/relay.js';
+import type { Store } from '../../src/captures/store.js';
 import { createLogger } from '../../src/logger.js';
 import { openStore } from '../../src/store/index.js';
-import type { Store } from '../../src/store/store.js';
 
 /**
  * ArtifactRelay on its own: its steps (pending → uploading → completing → done) against an in-memory store, a

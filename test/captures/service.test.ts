@@ -4,10 +4,10 @@ import { AuditTrail } from '../../src/captures/audit.js';
 import { DeviceDirectory } from '../../src/captures/device-directory.js';
 import type { NoticeEvent, TargetDevice } from '../../src/captures/model.js';
 import { CaptureService } from '../../src/captures/service.js';
+import type { Store } from '../../src/captures/store.js';
 import { type Command, DexApiError, DexNetworkError, type NewCommand } from '../../src/dex/index.js';
 import { createLogger } from '../../src/logger.js';
 import { openStore } from '../../src/store/index.js';
-import type { Store } from '../../src/store/store.js';
 
 /**
  * CaptureService on its own: an in-memory store, a scripted Cloudflare and a recording notice board. The launch,

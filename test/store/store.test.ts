@@ -13,7 +13,7 @@ import {
   DEFAULT_CAPTURE_OPTIONS,
   type TrackedCommand,
 } from '../../src/captures/model.js';
-import { openStore, PostgresStore, SqliteStore, type Store } from '../../src/store/index.js';
+import { openPostgresStore, openSqliteStore, openStore, type Store } from '../../src/store/index.js';
 import { whenTestFinishes } from '../cleanup.js';
 import { ThrowawayDatabases } from '../postgres.js';
 
@@ -737,11 +737,11 @@ describe.each(backends)('%s store', (_name, backend) => {
   });
 });
 
-describe('SqliteStore', () => {
-  it('turns on WAL, NORMAL sync, a busy timeout and foreign keys, and closes the database', () => {
+describe('the store on SQLite', () => {
+  it('turns on WAL, NORMAL sync, a busy timeout and foreign keys, and closes the database', async () => {
     const file = path.join(temporaryDirectory(), 'pragmas.db');
     const database = new Database(file);
-    const store = new SqliteStore(database);
+    const store = await openSqliteStore(database);
     expect(database.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(database.pragma('synchronous', { simple: true })).toBe(1);
     expect(database.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0);
@@ -772,14 +772,14 @@ describe('SqliteStore', () => {
   });
 
   it('accepts a path string', async () => {
-    const store = new SqliteStore(path.join(temporaryDirectory(), 'by-path.db'));
+    const store = await openSqliteStore(path.join(temporaryDirectory(), 'by-path.db'));
     await store.enqueueNotice('C7K2Q9', 'options', { kind: 'options' }, at(0));
     expect(await store.pendingNotices('C7K2Q9')).toHaveLength(1);
     await store.close();
   });
 });
 
-describe('PostgresStore', () => {
+describe('the store on PostgreSQL', () => {
   async function inDatabase<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
@@ -792,12 +792,12 @@ describe('PostgresStore', () => {
 
   it('applies each migration once when replicas open a fresh database at once', async () => {
     const { url } = await postgresDatabases.create({ migrated: false });
-    const replicas = await Promise.all([PostgresStore.open(url), PostgresStore.open(url), PostgresStore.open(url)]);
+    const replicas = await Promise.all([openPostgresStore(url), openPostgresStore(url), openPostgresStore(url)]);
     await Promise.all(
       replicas.map((replica, index) => replica.enqueueNotice('C7K2Q9', `replica-${index}`, { kind: 'options' }, at(0))),
     );
     await Promise.all(replicas.map((replica) => replica.close()));
-    await (await PostgresStore.open(url)).close();
+    await (await openPostgresStore(url)).close();
 
     await inDatabase(url, async (client) => {
       const versions = await client.query('SELECT version FROM schema_migrations ORDER BY version');
@@ -815,7 +815,7 @@ describe('PostgresStore', () => {
     // Kathmandu is UTC+05:45; Amsterdam before 1937 was UTC+00:19:32, an offset in seconds.
     for (const zone of ['Asia/Kathmandu', 'Europe/Amsterdam']) {
       await postgresDatabases.query(`ALTER DATABASE ${name} SET timezone TO '${zone}'`);
-      const store = await PostgresStore.open(url);
+      const store = await openPostgresStore(url);
       try {
         const id = zone.slice(0, 6).toUpperCase();
         const request = makeRequest({ id, dedupeKey: id, createdAt: new Date('1890-07-01T12:34:56.789Z') });
@@ -829,7 +829,7 @@ describe('PostgresStore', () => {
   });
 
   it('can be closed twice', async () => {
-    const store = await PostgresStore.open((await postgresDatabases.create()).url);
+    const store = await openPostgresStore((await postgresDatabases.create()).url);
     await store.close();
     await expect(store.close()).resolves.toBeUndefined();
   });

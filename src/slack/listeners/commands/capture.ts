@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { CaptureRequest } from '../../../captures/model.js';
-import type { RequestQuery } from '../../../store/store.js';
+import type { RequestQuery } from '../../../captures/store.js';
 import { asConversationId } from '../../slack-ids.js';
 import {
   ANSWER_FAILED_MESSAGE,

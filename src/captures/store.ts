@@ -1,3 +1,4 @@
+import type { RateLimitHolds } from '../dex/rate-limit.js';
 import type {
   ArtifactUpload,
   AuditEvent,
@@ -5,10 +6,14 @@ import type {
   CaptureRequest,
   Notice,
   NoticeEvent,
-  RequestState,
-  StatusMessageRef,
   TrackedCommand,
-} from '../captures/model.js';
+} from './model.js';
+
+/**
+ * What the domain needs remembered across restarts, split by role. Every state change is written here before it is
+ * acted on. One implementation serves SQLite and PostgreSQL (src/store/); tests may pass any object that fills the
+ * roles a class asks for.
+ */
 
 export interface RequestQuery {
   /** Only requests by this Slack user. */
@@ -22,17 +27,13 @@ export interface RequestQuery {
 export type RequestPatch = Partial<
   Pick<CaptureRequest, 'state' | 'statusMessage' | 'startError' | 'stoppedBy' | 'launch'>
 >;
-export type UploadPatch = Partial<Omit<ArtifactUpload, 'commandId' | 'requestId'>>;
-export type NoticePatch = Partial<Pick<Notice, 'state' | 'attempts' | 'fallback' | 'nextAttemptAt' | 'error'>>;
 export type CommandPatch = Partial<
   Pick<TrackedCommand, 'status' | 'updatedAt' | 'completedAt' | 'filename' | 'tracking'>
 >;
+export type UploadPatch = Partial<Omit<ArtifactUpload, 'commandId' | 'requestId'>>;
+export type NoticePatch = Partial<Pick<Notice, 'state' | 'attempts' | 'fallback' | 'nextAttemptAt' | 'error'>>;
 
-/**
- * Everything the bot must remember across restarts. Every state change is written here before it is acted on.
- * Async so that a PostgreSQL implementation can fill the same interface.
- */
-export interface Store {
+export interface RequestStore {
   /**
    * Inserts the request unless one with the same `dedupeKey` exists. Returns the stored request and whether it
    * was created by this call: a Slack retry of the same submission gets `created: false`.
@@ -43,15 +44,21 @@ export interface Store {
   listRequests(query?: RequestQuery): Promise<CaptureRequest[]>;
   /** Requests in state `starting` or `running` (to resume after a restart). */
   activeRequests(): Promise<CaptureRequest[]>;
+}
 
+export interface CommandStore {
+  /** All or nothing. */
   insertCommands(commands: TrackedCommand[]): Promise<void>;
   updateCommand(id: string, patch: CommandPatch): Promise<void>;
+  /** In creation order. */
   commandsForRequest(requestId: string): Promise<TrackedCommand[]>;
   /** Commands with `tracking: true`, oldest first. */
   trackedCommands(): Promise<TrackedCommand[]>;
   /** Which of these Cloudflare command ids some request already owns. */
   ownedCommandIds(ids: string[]): Promise<Set<string>>;
+}
 
+export interface UploadStore {
   /** Creates the upload row if absent (step `pending`) and returns the stored row. */
   ensureUpload(upload: ArtifactUpload): Promise<ArtifactUpload>;
   updateUpload(commandId: string, patch: UploadPatch): Promise<void>;
@@ -59,7 +66,9 @@ export interface Store {
   uploadsForRequest(requestId: string): Promise<ArtifactUpload[]>;
   /** Uploads not yet `done` or `failed`, oldest first (to resume after a restart). */
   unfinishedUploads(): Promise<ArtifactUpload[]>;
+}
 
+export interface NoticeStore {
   /**
    * Records a notice to deliver (the outbox). A one-time notice (`options`, `failed:<commandId>`, …) is added once:
    * asking again for the same key changes nothing, so the thread tells each part of the story once, even across
@@ -82,7 +91,9 @@ export interface Store {
   updateNotice(requestId: string, key: string, patch: NoticePatch, ifVersion?: number): Promise<boolean>;
   /** Requests with a pending notice due by `now`, soonest first. */
   requestsWithDueNotices(now: Date, limit: number): Promise<string[]>;
+}
 
+export interface LeaseStore {
   /**
    * Takes the lease `name` for `owner` until `now + ttlMs` when it is free, expired, or already `owner`'s (a
    * renewal). True when `owner` holds it afterwards. Replicas sharing one database use leases so that polling an
@@ -92,15 +103,12 @@ export interface Store {
   acquireLease(name: string, owner: string, ttlMs: number, now: Date): Promise<boolean>;
   /** Gives the lease up now, if `owner` holds it. */
   releaseLease(name: string, owner: string): Promise<void>;
+}
 
-  /** Until when calls keyed `key` (a hashed API token) must wait after a 429, as seen by any replica. */
-  rateLimitUntil(key: string): Promise<Date | null>;
-  /** Records a hold; an earlier `until` never shortens a later one. */
-  holdRateLimit(key: string, until: Date): Promise<void>;
-
+export interface AuditStore {
   /** Appends to the audit trail. */
   recordAudit(event: AuditEvent): Promise<void>;
-  /** Audit events since a time, newest first. */
+  /** Audit events since a time, newest first (default: at most 200). */
   auditSince(since: Date, limit?: number): Promise<AuditEvent[]>;
   /**
    * Every audit event but refusals (starts, "run again", "stop watching") since a time, newest first, at most
@@ -116,19 +124,16 @@ export interface Store {
     since: Date,
     limit?: number,
   ): Promise<{ people: AuditRefusals[]; totalPeople: number; totalRefusals: number }>;
+}
 
+/** Every role at once (with the rate-limit holds src/dex asks for), as the bot opens it (src/store/openStore). */
+export interface Store
+  extends RequestStore,
+    CommandStore,
+    UploadStore,
+    NoticeStore,
+    LeaseStore,
+    RateLimitHolds,
+    AuditStore {
   close(): Promise<void>;
 }
-
-/**
- * The `limit` of the audit queries, checked the same way by every backend: a whole number ≥ 1, or undefined for all
- * (null, which the SQL reads as "no limit").
- */
-export function auditLimit(limit: number | undefined): number | null {
-  if (limit === undefined) return null;
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new RangeError(`audit limit must be a whole number ≥ 1, not ${limit}`);
-  return limit;
-}
-
-export type { RequestState, StatusMessageRef };
