@@ -60,3 +60,13 @@ export interface PacketDigest {
   topPeers: { address: string; name?: string; packets: number; bytes: number }[];
   problems: string[];
 }
+
+/** Takes one zip entry's uncompressed bytes as they stream, in order. */
+export interface ZipEntrySink {
+  write(chunk: Uint8Array): void;
+  /** The entry is complete (`complete: false` when the zip ended or broke inside it). */
+  end(complete: boolean): void;
+}
+
+/** Asked for each entry as its local header streams past: a sink to read it, or null to let it pass unread. */
+export type ZipEntryHandler = (name: string) => ZipEntrySink | null;
