@@ -199,14 +199,19 @@ export class ThrowawayDatabases {
     await this.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
   }
 
-  private async inDatabase<T>(name: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
-    const client = new pg.Client({ connectionString: this.url(name) });
-    await client.connect();
-    try {
-      return await run(client);
-    } finally {
-      await client.end();
-    }
+  private inDatabase<T>(name: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
+    return withClient(this.url(name), run);
+  }
+}
+
+/** Runs `run` on a client of its own connected to `url`, ended afterwards. */
+export async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
   }
 }
 

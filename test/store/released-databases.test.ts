@@ -2,12 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CAPTURE_OPTIONS } from '../../src/captures/model.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { whenTestFinishes } from '../cleanup.js';
-import { ThrowawayDatabases } from '../postgres.js';
+import { ThrowawayDatabases, withClient } from '../postgres.js';
 import {
   POSTGRES_RELEASED,
   POSTGRES_RELEASED_BOOKKEEPING,
@@ -144,18 +143,8 @@ describe('SQLite databases made by released versions', () => {
 });
 
 describe('PostgreSQL databases made by released versions', () => {
-  async function inDatabase<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return await run(client);
-    } finally {
-      await client.end();
-    }
-  }
-
   async function released(url: string): Promise<void> {
-    await inDatabase(url, async (client) => {
+    await withClient(url, async (client) => {
       await client.query(POSTGRES_RELEASED_BOOKKEEPING);
       for (const step of POSTGRES_RELEASED) {
         await client.query(step.sql);
@@ -175,7 +164,7 @@ describe('PostgreSQL databases made by released versions', () => {
 
   /** Columns (types, nullability, identity, defaults in order), constraints and indexes of every table. */
   async function schemaOf(url: string): Promise<unknown> {
-    return inDatabase(url, async (client) => ({
+    return withClient(url, async (client) => ({
       columns: (
         await client.query(
           `SELECT table_name, ordinal_position, column_name, data_type, is_nullable, column_default, is_identity,

@@ -3,7 +3,6 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type ArtifactUpload,
@@ -15,7 +14,7 @@ import {
 } from '../../src/captures/model.js';
 import { openPostgresStore, openSqliteStore, openStore, type Store } from '../../src/store/index.js';
 import { whenTestFinishes } from '../cleanup.js';
-import { ThrowawayDatabases } from '../postgres.js';
+import { ThrowawayDatabases, withClient } from '../postgres.js';
 
 /** A directory removed when the test that asked for it finishes. */
 function temporaryDirectory(): string {
@@ -780,16 +779,6 @@ describe('the store on SQLite', () => {
 });
 
 describe('the store on PostgreSQL', () => {
-  async function inDatabase<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return await run(client);
-    } finally {
-      await client.end();
-    }
-  }
-
   it('applies each migration once when replicas open a fresh database at once', async () => {
     const { url } = await postgresDatabases.create({ migrated: false });
     const replicas = await Promise.all([openPostgresStore(url), openPostgresStore(url), openPostgresStore(url)]);
@@ -799,7 +788,7 @@ describe('the store on PostgreSQL', () => {
     await Promise.all(replicas.map((replica) => replica.close()));
     await (await openPostgresStore(url)).close();
 
-    await inDatabase(url, async (client) => {
+    await withClient(url, async (client) => {
       const versions = await client.query('SELECT version FROM schema_migrations ORDER BY version');
       expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3, 4]);
       const tables = await client.query(
