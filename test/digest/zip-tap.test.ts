@@ -175,6 +175,33 @@ describe('the zip tap reads every entry exactly, and passes the zip through unch
     }
   });
 
+  it('finds a data descriptor split across two chunks at any byte, signed or not', async () => {
+    const signed = zips.get('large python to a pipe, stored') as Buffer;
+    // Where each entry's data and descriptor end (yauzl reads the signed zip; without signatures, 4 bytes fewer each).
+    const signedEnds = (await entryExtents(signed)).map((extent) => extent.end);
+    const variants: [Buffer, number[]][] = [
+      [signed, signedEnds],
+      [
+        zips.get('large python to a pipe, stored, descriptors without signature') as Buffer,
+        signedEnds.map((end, i) => end - 4 * (i + 1)),
+      ],
+    ];
+    const zip64 = zips.get('large python zip64 to a pipe, stored') as Buffer;
+    variants.push([zip64, (await entryExtents(zip64)).map((extent) => extent.end)]);
+    const names = LARGE('stored').map((e) => e.name);
+    for (const [zip, ends] of variants) {
+      for (const end of ends) {
+        for (let split = end - 30; split <= end + 2; split++) {
+          // Cut into 64 KiB pieces as well, so that the descriptor lies past the first piece of the entry.
+          const cuts = [split];
+          for (let at = 65_536; at < zip.length; at += 65_536) cuts.push(at);
+          cuts.sort((a, b) => a - b);
+          expectEveryEntryRead(await runTap(zip, cuts), zip, names);
+        }
+      }
+    }
+  });
+
   it('writes with descriptors, zip64 descriptors and no signatures are what the cases say they are', () => {
     const streamed = zips.get('small python to a pipe, stored') as Buffer;
     expect(streamed.readUInt16LE(6) & 0x08).toBe(0x08);

@@ -166,8 +166,8 @@ export interface TapOptions extends ZipTapOptions {
   failing?: (name: string) => 'write' | 'end' | undefined;
 }
 
-/** Streams `zip` through a ZipTap in pieces of `chunkSize` bytes, reading every entry. */
-export async function runTap(zip: Buffer, chunkSize: number, options: TapOptions = {}): Promise<TapRun> {
+/** Streams `zip` through a ZipTap in pieces of `chunking` bytes (or cut at those offsets), reading every entry. */
+export async function runTap(zip: Buffer, chunking: number | number[], options: TapOptions = {}): Promise<TapRun> {
   const asked: string[] = [];
   const sinks: SinkRecord[] = [];
   const tap = new ZipTap((name) => {
@@ -177,7 +177,7 @@ export async function runTap(zip: Buffer, chunkSize: number, options: TapOptions
   }, options);
   const output: Buffer[] = [];
   await pipeline(
-    Readable.from(pieces(zip, chunkSize)),
+    Readable.from(typeof chunking === 'number' ? pieces(zip, chunking) : cutAt(zip, chunking)),
     tap,
     new Writable({
       write(chunk: Buffer, _encoding, callback) {
@@ -191,6 +191,14 @@ export async function runTap(zip: Buffer, chunkSize: number, options: TapOptions
 
 function* pieces(bytes: Buffer, size: number): Generator<Buffer> {
   for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+}
+
+function* cutAt(bytes: Buffer, offsets: number[]): Generator<Buffer> {
+  let from = 0;
+  for (const offset of [...offsets, bytes.length]) {
+    if (offset > from) yield bytes.subarray(from, offset);
+    from = Math.max(from, offset);
+  }
 }
 
 /** Where a zip's central directory starts (from its end record; no zip comment in these). */
