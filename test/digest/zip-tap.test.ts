@@ -63,7 +63,7 @@ beforeAll(() => {
   // Every Python-written zip at once: Python takes a while to start.
   const keys = [...pythonSpecs.keys()];
   const built = pythonZips(keys.map((key) => (pythonSpecs.get(key) as () => PythonZipSpec)()));
-  keys.forEach((key, i) => zips.set(key, built[i] as Buffer));
+  for (const [i, key] of keys.entries()) zips.set(key, built[i] as Buffer);
 });
 
 /** The zips Python writes for these tests, by name (built once, in beforeAll). */
@@ -400,6 +400,21 @@ describe('the zip tap on broken and hostile zips', () => {
     const run = await runTap(manyProblems(), 64 * 1024);
     expect(run.problems).toHaveLength(21);
     expect(run.problems.at(-1)).toBe('20 more problems not listed');
+  });
+
+  it('holds the writer back when nobody reads, rather than buffering the zip', async () => {
+    const zip = streamedLarge();
+    const tap = new ZipTap((name) => recordingSink(name, []));
+    let accepted = 0;
+    for (let at = 0; at < zip.length; at += 16 * 1024) {
+      accepted += 16 * 1024;
+      if (!tap.write(zip.subarray(at, at + 16 * 1024))) break;
+    }
+    // Node's default high-water marks (16 KiB each side): a few pieces in, then "wait".
+    expect(accepted).toBeLessThanOrEqual(4 * 16 * 1024);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(tap.readableLength + tap.writableLength).toBeLessThanOrEqual(4 * 16 * 1024);
+    tap.destroy();
   });
 
   it('passes the bytes on unchanged when piped like the relay pipes them', async () => {
