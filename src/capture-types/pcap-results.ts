@@ -1,84 +1,56 @@
-import { Transform, type TransformCallback } from 'node:stream';
-import { inflateRawSync } from 'node:zlib';
+import type { ZipEntrySink } from '../digest/model.js';
+import { ZipTap } from '../digest/zip-tap.js';
 import type { InterfaceResult } from './descriptor.js';
 
-const LOCAL_HEADER_SIGNATURE = 0x04034b50;
-const LOCAL_HEADER_SIZE = 30;
+/** results.json is a few hundred bytes; one larger than this is not read. */
 const MAX_RESULTS_BYTES = 1024 * 1024;
 
 /**
  * Reads `results.json` out of a PCAP zip while its bytes stream past on their way to Slack, so the thread can
- * say which interfaces were captured without holding the zip. Walks local file headers from the start; stops
- * looking at the first entry whose size is not in its header (a data descriptor), so a zip with results.json
- * further on just yields no summary.
+ * say which interfaces were captured without holding the zip. The zip tap walks every entry in any order (sizes
+ * in the header or in data descriptors); the captures pass unread.
  */
-export class PcapResultsReader extends Transform {
-  #buffer: Buffer = Buffer.alloc(0);
-  /** Offset in the zip of #buffer[0]. */
-  #offset = 0;
-  #nextHeader = 0;
-  #done = false;
-  #results: unknown = undefined;
+export class PcapResultsReader extends ZipTap {
+  readonly #collector: ResultsCollector;
+
+  constructor() {
+    const collector = new ResultsCollector();
+    super((name) => collector.claim(name));
+    this.#collector = collector;
+  }
 
   /** The parsed results.json, or undefined when it was not found or could not be read. */
   get results(): unknown {
-    return this.#results;
+    return this.#collector.results;
   }
+}
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (!this.#done) this.#scan(chunk);
-    callback(null, chunk);
-  }
+/** Collects the first results.json (up to MAX_RESULTS_BYTES) and parses it once complete. */
+class ResultsCollector {
+  results: unknown = undefined;
+  #claimed = false;
 
-  #scan(chunk: Buffer): void {
-    this.#buffer = this.#buffer.length ? Buffer.concat([this.#buffer, chunk]) : chunk;
-    while (!this.#done) {
-      // Drop the bytes of entries already walked past: they are not needed and may be large.
-      const skip = Math.min(Math.max(this.#nextHeader - this.#offset, 0), this.#buffer.length);
-      this.#buffer = this.#buffer.subarray(skip);
-      this.#offset += skip;
-      if (this.#nextHeader > this.#offset || this.#buffer.length < LOCAL_HEADER_SIZE) break;
-      const header = this.#buffer;
-      if (header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) {
-        this.#stop();
-        break;
-      }
-      const flags = header.readUInt16LE(6);
-      const method = header.readUInt16LE(8);
-      const compressedSize = header.readUInt32LE(18);
-      const nameLength = header.readUInt16LE(26);
-      const extraLength = header.readUInt16LE(28);
-      if (flags & 0x08) {
-        this.#stop();
-        break;
-      }
-      const dataStart = LOCAL_HEADER_SIZE + nameLength + extraLength;
-      if (header.length < dataStart) break;
-      const name = header.subarray(LOCAL_HEADER_SIZE, LOCAL_HEADER_SIZE + nameLength).toString('utf8');
-      if (name.split('/').pop() === 'results.json') {
-        if (compressedSize > MAX_RESULTS_BYTES) {
-          this.#stop();
-          break;
-        }
-        if (header.length < dataStart + compressedSize) break;
-        const data = header.subarray(dataStart, dataStart + compressedSize);
+  claim(name: string): ZipEntrySink | null {
+    if (this.#claimed || name.split('/').pop() !== 'results.json') return null;
+    this.#claimed = true;
+    const parts: Buffer[] = [];
+    let bytes = 0;
+    return {
+      write: (chunk) => {
+        bytes += chunk.length;
+        // The chunk is the tap's: keep a copy, and none once it is too large.
+        if (bytes <= MAX_RESULTS_BYTES) parts.push(Buffer.from(chunk));
+        else parts.length = 0;
+      },
+      end: (complete) => {
+        if (!complete || bytes > MAX_RESULTS_BYTES) return;
         try {
-          const text = method === 8 ? inflateRawSync(data).toString('utf8') : method === 0 ? data.toString('utf8') : '';
-          this.#results = JSON.parse(text);
+          this.results = JSON.parse(Buffer.concat(parts).toString('utf8'));
         } catch {
-          this.#results = undefined;
+          this.results = undefined;
         }
-        this.#stop();
-        break;
-      }
-      this.#nextHeader += dataStart + compressedSize;
-    }
-    if (this.#buffer.length > MAX_RESULTS_BYTES + 64 * 1024) this.#stop();
-  }
-
-  #stop(): void {
-    this.#done = true;
-    this.#buffer = Buffer.alloc(0);
+      },
+    };
   }
 }
 
