@@ -31,7 +31,14 @@ export type {
   MalformedListItemsFault,
   SlowDownloadFault,
 } from './faults.js';
-export type { DeviceBehaviour, DevicePlatform, NewSimDevice, SimDevice } from './fleet.js';
+export {
+  type DeviceBehaviour,
+  type DevicePlatform,
+  type NewSimDevice,
+  type SimDevice,
+  WARP_CLIENT_HEALTH,
+  type WarpClientHealth,
+} from './fleet.js';
 export type { CommandStatus, CommandType, SpeedTestInterface } from './lifecycle.js';
 export type { RequestLogEntry } from './request-log.js';
 export { FILENAME_FORMS, type FilenameForm, SPEED_TEST_RESULTS, type SpeedTestResults } from './state.js';
