@@ -1,6 +1,10 @@
+import { isKnownWarpErrorCode } from './error-codes.js';
 import type { WarpErrorTally } from './model.js';
 
-/** Distinct codes kept: Cloudflare documents 16; a bundle naming hundreds is not telling us more. */
+/**
+ * Distinct codes kept beside the documented ones (which always have their place, so a flood of made-up codes cannot
+ * push them out): Cloudflare documents 16; a bundle naming hundreds more is not telling us more.
+ */
 export const MAX_ERROR_CODES = 256;
 
 interface Tally {
@@ -9,19 +13,22 @@ interface Tally {
   inStatus: boolean;
 }
 
-/** How often each `CF_…` code was named, and when last; bounded to MAX_ERROR_CODES codes. */
+/** How often each `CF_…` code was named, and when last; bounded to the documented codes and MAX_ERROR_CODES more. */
 export class ErrorTally {
   /** Mentions of codes that found the table full. */
   untallied = 0;
   private readonly codes = new Map<string, Tally>();
+  private unknownCodes = 0;
 
   add(code: string, atMs: number | null, inStatus = false): void {
     let tally = this.codes.get(code);
     if (!tally) {
-      if (this.codes.size >= MAX_ERROR_CODES) {
+      const known = isKnownWarpErrorCode(code);
+      if (!known && this.unknownCodes >= MAX_ERROR_CODES) {
         this.untallied += 1;
         return;
       }
+      if (!known) this.unknownCodes += 1;
       tally = { count: 0, lastAtMs: null, inStatus: false };
       this.codes.set(code, tally);
     }

@@ -263,7 +263,7 @@ export class WarpBundleReader {
     }
     if (this.errors.untallied > 0) {
       problems.push(
-        `${this.errors.untallied} mentions of further CF_ codes not counted (over ${MAX_ERROR_CODES} codes)`,
+        `${this.errors.untallied} mentions of further CF_ codes not counted (over ${MAX_ERROR_CODES} undocumented codes)`,
       );
     }
     const moreFailed = this.connectivity.moreFailed + this.dnsCheck.connectivity.moreFailed;
