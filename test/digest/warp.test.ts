@@ -60,7 +60,8 @@ function codesIn(entries: Entries): Record<string, { count: number; lastAt?: str
   const found: Record<string, { count: number; lastMs: number | null; inStatus: boolean }> = {};
   const note = (line: string, atMs: number | null, inStatus: boolean) => {
     for (const code of new Set(line.match(/(?<![A-Za-z0-9_])CF_[A-Z][A-Z0-9_]*(?![A-Za-z0-9_])/g) ?? [])) {
-      const entry = (found[code] ??= { count: 0, lastMs: null, inStatus: false });
+      const entry = found[code] ?? { count: 0, lastMs: null, inStatus: false };
+      found[code] = entry;
       entry.count += 1;
       if (atMs !== null && (entry.lastMs === null || atMs > entry.lastMs)) entry.lastMs = atMs;
       if (inStatus) entry.inStatus = true;
