@@ -1,5 +1,6 @@
 import { type Dispatcher, Pool, errors as undiciErrors } from 'undici';
 import type { z } from 'zod';
+import type { Logger } from '../logger.js';
 import { redactSecrets } from '../redact.js';
 import { artifactFileName } from './artifact-name.js';
 import { buildCreateBody } from './create-body.js';
@@ -17,9 +18,11 @@ import {
   listedCommand,
   listedDevice,
   quotaResult,
+  readCommandAnalysis,
 } from './schemas.js';
 import {
   type Command,
+  type CommandAnalysisDetection,
   type CommandFilter,
   type CreatedCommand,
   type Device,
@@ -54,6 +57,8 @@ export interface DexClientOptions {
    * Cloudflare answers). The caller owns it: `close()` leaves it open.
    */
   dispatcher?: Dispatcher;
+  /** Where the client notes, at debug level, answers it chose to leave out (the analysis route's). */
+  logger?: Pick<Logger, 'debug'>;
 }
 
 export interface DexSkippedItemEvent {
@@ -113,6 +118,7 @@ export class DexClient {
   readonly #random: () => number;
   readonly #onCall: ((event: DexCallEvent) => void) | undefined;
   readonly #onSkippedItem: ((event: DexSkippedItemEvent) => void) | undefined;
+  readonly #logger: Pick<Logger, 'debug'> | undefined;
 
   constructor(options: DexClientOptions) {
     const base = new URL(options.baseUrl);
@@ -138,6 +144,7 @@ export class DexClient {
     this.#random = options.random ?? Math.random;
     this.#onCall = options.onCall;
     this.#onSkippedItem = options.onSkippedItem;
+    this.#logger = options.logger;
   }
 
   /**
@@ -199,6 +206,42 @@ export class DexClient {
       { ...options, endpoint: 'quota', method: 'GET', path: `${this.#accountPath}/dex/commands/quota` },
       quotaResult,
     );
+  }
+
+  /**
+   * Cloudflare's analysis of a finished WARP diagnostics command (`GET …/dex/commands/{id}/analysis`, undocumented;
+   * the dashboard's analyzer, which Cloudflare's DEX MCP server reads): the detections that occurred, highest
+   * severity first. Null when there is none to show: a 404, any other error status, a network failure, a body it
+   * cannot read. It never throws but for the caller's own abort; what it leaves out it logs at debug.
+   */
+  async commandAnalysis(commandId: string, options: CallOptions = {}): Promise<CommandAnalysisDetection[] | null> {
+    const skip = (fields: Record<string, unknown>) => {
+      this.#logger?.debug({ endpoint: 'analysis', commandId, ...fields }, 'WARP-diag analysis left out');
+      return null;
+    };
+    if (!/^[A-Za-z0-9-]{1,100}$/.test(commandId)) return skip({ problem: 'not a command id' });
+    const path = `${this.#accountPath}/dex/commands/${commandId}/analysis`;
+    let response: RawResponse;
+    try {
+      response = await this.#send({ ...options, endpoint: 'analysis', method: 'GET', path });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      return skip({ problem: error instanceof Error ? error.message : String(error) });
+    }
+    const status = response.statusCode;
+    if (status !== 200) {
+      await response.body.dump().catch(() => {});
+      return skip({ status, problem: status === 404 ? 'no analysis' : 'error status' });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(await readCapped(response, 'analysis', 'GET'));
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      return skip({ status, problem: error instanceof SyntaxError ? 'body is not JSON' : String(error) });
+    }
+    const reading = readCommandAnalysis(body);
+    return reading.ok ? reading.detections : skip({ status, problem: reading.problem });
   }
 
   /**

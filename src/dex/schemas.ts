@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Command, CreatedCommand, Device, Quota } from './types.js';
+import type { Command, CommandAnalysisDetection, CreatedCommand, Device, Quota } from './types.js';
 
 // Response schemas: the v4 envelope, then each endpoint's `result`. Objects are loose (Cloudflare
 // may add fields) but every field we rely on is checked, and mapped to camelCase domain values here.
@@ -245,4 +245,152 @@ function kindOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   return typeof value;
+}
+
+// ---- the WARP-diag analysis (undocumented) -----------------------------------------------------------------------
+// `GET …/dex/commands/{id}/analysis` is used by Cloudflare's DEX MCP server (reference §11), which passes the answer
+// on unread and tells its reader that detections with zero occurrences can be ruled out and to start from the highest
+// severity. Nothing more is published, so this reads any shape that has a list of detections, each with a name and a
+// count, under the usual names (and the MCP server's own spelling, `occurences`); anything else reads as null.
+
+/** Detections kept, highest severity first: more is not a summary. */
+export const MAX_ANALYSIS_DETECTIONS = 50;
+const MAX_DETECTION_NAME = 200;
+const MAX_DETECTION_DESCRIPTION = 500;
+const MAX_SEVERITY = 32;
+
+const LIST_KEYS = ['detections', 'results', 'findings', 'issues', 'items', 'analysis'] as const;
+const NAME_KEYS = [
+  'name',
+  'title',
+  'detection',
+  'detection_name',
+  'label',
+  'error_code',
+  'code',
+  'id',
+  'type',
+] as const;
+const COUNT_KEYS = ['occurrences', 'occurences', 'occurrence_count', 'count', 'hits', 'matches'] as const;
+const SEVERITY_KEYS = ['severity', 'level', 'priority', 'risk'] as const;
+const DESCRIPTION_KEYS = ['description', 'details', 'detail', 'message', 'summary', 'explanation'] as const;
+
+/**
+ * Severity words, most severe first. Cloudflare's scale is not published: a number ranks below every word (higher
+ * numbers first, assuming higher is worse), an unknown word or none last.
+ */
+const SEVERITY_RANKS: Readonly<Record<string, number>> = {
+  critical: 5,
+  fatal: 5,
+  high: 4,
+  error: 4,
+  severe: 4,
+  major: 4,
+  medium: 3,
+  moderate: 3,
+  warning: 3,
+  warn: 3,
+  low: 2,
+  minor: 2,
+  info: 1,
+  informational: 1,
+  notice: 1,
+};
+
+export type AnalysisReading = { ok: true; detections: CommandAnalysisDetection[] } | { ok: false; problem: string };
+
+/** The analysis route's JSON: its detections with occurrences above zero, highest severity first; or why not. */
+export function readCommandAnalysis(body: unknown): AnalysisReading {
+  if (!isRecord(body)) return { ok: false, problem: `body is ${kindOf(body)}, not an object` };
+  if (body.success === false) return { ok: false, problem: 'success is false' };
+  const list = detectionList('result' in body ? body.result : body);
+  if (list === null) return { ok: false, problem: 'no list of detections in the result' };
+  const detections: CommandAnalysisDetection[] = [];
+  let unreadable = 0;
+  for (const item of list) {
+    const detection = readDetection(item);
+    if (detection === null) unreadable += 1;
+    else if (detection.occurrences > 0) detections.push(detection);
+  }
+  if (list.length > 0 && unreadable === list.length) {
+    return { ok: false, problem: `none of the ${list.length} detections has a name and a count` };
+  }
+  detections.sort(
+    (a, b) =>
+      severityRank(b.severity) - severityRank(a.severity) ||
+      b.occurrences - a.occurrences ||
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
+  return { ok: true, detections: detections.slice(0, MAX_ANALYSIS_DETECTIONS) };
+}
+
+function detectionList(result: unknown): unknown[] | null {
+  if (Array.isArray(result)) return result;
+  if (!isRecord(result)) return null;
+  for (const key of LIST_KEYS) {
+    const value = result[key];
+    if (Array.isArray(value)) return value;
+    // One level down: `{ analysis: { detections: [...] } }`.
+    if (isRecord(value)) {
+      for (const inner of LIST_KEYS) {
+        const nested = value[inner];
+        if (Array.isArray(nested)) return nested;
+      }
+    }
+  }
+  return null;
+}
+
+function readDetection(item: unknown): CommandAnalysisDetection | null {
+  if (!isRecord(item)) return null;
+  const name = firstText(item, NAME_KEYS, MAX_DETECTION_NAME);
+  const occurrences = firstCount(item);
+  if (name === null || occurrences === null) return null;
+  return {
+    name,
+    severity: firstText(item, SEVERITY_KEYS, MAX_SEVERITY),
+    occurrences,
+    description: firstText(item, DESCRIPTION_KEYS, MAX_DETECTION_DESCRIPTION),
+  };
+}
+
+// Controls and bidirectional marks out: these are strings from outside, shown to people.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+function firstText(item: Record<string, unknown>, keys: readonly string[], max: number): string | null {
+  for (const key of keys) {
+    const value = item[key];
+    const text =
+      typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? `${value}` : null;
+    const clean = text?.replace(UNPRINTABLE, ' ').replace(/\s+/g, ' ').trim();
+    if (clean) return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+  }
+  return null;
+}
+
+function firstCount(item: Record<string, unknown>): number | null {
+  for (const key of COUNT_KEYS) {
+    const value = item[key];
+    const count =
+      typeof value === 'number'
+        ? value
+        : typeof value === 'string' && /^\d{1,15}$/.test(value)
+          ? Number(value)
+          : Number.NaN;
+    if (Number.isSafeInteger(count) && count >= 0) return count;
+  }
+  return null;
+}
+
+function severityRank(severity: string | null): number {
+  if (severity === null) return 0;
+  const word = SEVERITY_RANKS[severity.toLowerCase()];
+  if (word !== undefined) return word;
+  const number = Number(severity);
+  return Number.isFinite(number) ? 0.5 + Math.max(0, Math.min(number, 1000)) / 2001 : 0;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -104,4 +104,17 @@ export interface Download {
   acceptsRanges: boolean;
 }
 
-export type DexEndpoint = 'create' | 'list' | 'devices' | 'quota' | 'download';
+/**
+ * One detection of Cloudflare's WARP-diag analyzer (the undocumented analysis route): what it found in a WARP
+ * diagnostics bundle, how bad, and how often. Cloudflare's own words, bounded; for people to read only as quoted text.
+ */
+export interface CommandAnalysisDetection {
+  name: string;
+  /** As Cloudflare wrote it (e.g. `high`), or null when it gave none. */
+  severity: string | null;
+  /** Above zero: detections that did not occur are left out. */
+  occurrences: number;
+  description: string | null;
+}
+
+export type DexEndpoint = 'create' | 'list' | 'devices' | 'quota' | 'download' | 'analysis';

@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { type DexSimulatorOptions, SPEED_TEST_RESULTS, startDexSimulator } from './index.js';
+import { type DexSimulatorOptions, SPEED_TEST_RESULTS, startDexSimulator, WARP_DIAG_ANALYSIS } from './index.js';
 
 export const DEFAULT_CLI_PORT = 8787;
 export const DEFAULT_CLI_TIME_SCALE = 60;
@@ -17,6 +17,9 @@ const USAGE = `Usage: npm run simulator -- [options]
   --speed-test-results <file|dashboard>
                       how finished speed tests come back: a filename and a zip (default file), or
                       filename null and a 404 download, results in the dashboard only
+  --warp-diag-analysis <detections|not-found>
+                      how the analysis route answers for finished WARP diagnostics: detections
+                      counted from the bundle (default), or 404
   --account-id <id>   account id (default a fixed example id)
   --token <token>     API token to accept (default a random one)
   --help              show this help`;
@@ -52,6 +55,7 @@ export function parseCliArgs(argv: readonly string[]): CliParse {
         'time-scale': { type: 'string' },
         'artifact-mb': { type: 'string' },
         'speed-test-results': { type: 'string' },
+        'warp-diag-analysis': { type: 'string' },
         'account-id': { type: 'string' },
         token: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -77,6 +81,12 @@ export function parseCliArgs(argv: readonly string[]): CliParse {
           `--speed-test-results must be ${SPEED_TEST_RESULTS.join(' or ')}, got ${JSON.stringify(issue.input)}`,
       })
       .optional(),
+    'warp-diag-analysis': z
+      .enum(WARP_DIAG_ANALYSIS, {
+        error: (issue) =>
+          `--warp-diag-analysis must be ${WARP_DIAG_ANALYSIS.join(' or ')}, got ${JSON.stringify(issue.input)}`,
+      })
+      .optional(),
     'account-id': z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,32}$/, { error: '--account-id must be 1-32 letters, digits, - or _' })
@@ -94,6 +104,7 @@ export function parseCliArgs(argv: readonly string[]): CliParse {
   if (flags['account-id'] !== undefined) options.accountId = flags['account-id'];
   if (flags.token !== undefined) options.token = flags.token;
   if (flags['speed-test-results'] !== undefined) options.speedTestResults = flags['speed-test-results'];
+  if (flags['warp-diag-analysis'] !== undefined) options.warpDiagAnalysis = flags['warp-diag-analysis'];
   if (flags['artifact-mb'] !== undefined) {
     const bytes = Math.round(flags['artifact-mb'] * 1024 * 1024);
     options.artifactSizeBytes = { pcap: bytes, 'warp-diag': bytes };

@@ -26,7 +26,8 @@ export class ArtifactStore {
   }
 }
 
-function artifactSpec(command: StoredCommand, sizeBytes: number): ArtifactSpec {
+/** What a command's artifact is made from: the command, and the device it ran on. */
+export function artifactSpec(command: StoredCommand, sizeBytes: number): ArtifactSpec {
   const base = {
     commandId: command.id,
     deviceName: command.device.deviceName,
@@ -47,7 +48,13 @@ function artifactSpec(command: StoredCommand, sizeBytes: number): ArtifactSpec {
   if (command.type === 'speed-test') {
     return { ...base, kind: 'speed-test', speedTestInterfaces: command.speedTestInterfaces ?? ['default', 'tunnel'] };
   }
-  return { ...base, kind: 'warp-diag', testAllRoutes: command.testAllRoutes ?? true };
+  return {
+    ...base,
+    kind: 'warp-diag',
+    testAllRoutes: command.testAllRoutes ?? true,
+    warpClient: command.device.warpClient,
+    warpVersion: command.device.version,
+  };
 }
 
 /** GET …/commands/{id}/downloads/{id}.zip (and the device-scoped alternate): a streamed zip with range support. */

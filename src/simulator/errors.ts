@@ -20,6 +20,7 @@ export const ErrorCode = {
   bodyTooLarge: 1013,
   rangeNotSatisfiable: 1014,
   internalError: 1015,
+  analysisNotFound: 1016,
   noRoute: 7003,
   authentication: 10000,
 } as const;

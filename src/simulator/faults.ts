@@ -3,7 +3,7 @@ import type { Endpoint, EndpointName } from './endpoints.js';
 export type EndpointSelector = Endpoint | readonly Endpoint[];
 
 interface FaultTarget {
-  /** Which endpoints the fault applies to; absent means all five. */
+  /** Which endpoints the fault applies to; absent means all of them (ENDPOINTS). */
   endpoint?: EndpointSelector;
   /** How many requests it affects; default 1, Infinity allowed. */
   times?: number;

@@ -9,6 +9,18 @@ export type DevicePlatform = 'windows' | 'macos' | 'linux' | 'ios' | 'android' |
  */
 export type DeviceBehaviour = 'normal' | 'offline' | 'fails' | 'partial-pcap';
 
+/**
+ * What the device's WARP client is like, as its diagnostics bundle and Cloudflare's analysis of it show:
+ * - 'healthy': connected, every connectivity and DNS check passes, the logs name at most a CF_NO_NETWORK or two
+ *   (a laptop that slept);
+ * - 'broken': one common failure, picked per command (seeded): another program holds the local DNS proxy's port,
+ *   UDP to the tunnel is blocked on the way, a captive portal nobody logged into, or TLS inspection in the way of
+ *   DNS over HTTPS; its CF_… codes repeat in the logs from when it began, the status and checks agree.
+ * About one seeded device in seven is 'broken'; added devices are 'healthy' unless told otherwise.
+ */
+export const WARP_CLIENT_HEALTH = ['healthy', 'broken'] as const;
+export type WarpClientHealth = (typeof WARP_CLIENT_HEALTH)[number];
+
 /** One row of the devices endpoint: a registration. Multi-user devices have one row per registration. */
 export interface SimDevice {
   readonly deviceId: string;
@@ -23,6 +35,8 @@ export interface SimDevice {
   /** '' when eligible; otherwise the text the devices endpoint and create errors show. */
   readonly ineligibleReason: string;
   readonly behaviour: DeviceBehaviour;
+  /** What its WARP diagnostics bundle shows (see WarpClientHealth). */
+  readonly warpClient: WarpClientHealth;
   /** True when the same deviceId has more than one registration (registration_id then required on create). */
   readonly multiUser: boolean;
   /** The `timestamp` field is the simulated now minus this, so devices always look recently connected. */
@@ -111,6 +125,7 @@ export class Fleet {
       eligible,
       ineligibleReason: partial.ineligibleReason ?? (eligible ? '' : derived.reason || 'Device is not eligible'),
       behaviour: partial.behaviour ?? 'normal',
+      warpClient: partial.warpClient ?? 'healthy',
       multiUser: false,
       lastSeenSecondsAgo: partial.lastSeenSecondsAgo ?? 60,
     };
@@ -333,6 +348,8 @@ function generateFleet(size: number, seed: number): MutableDevice[] {
       : eligibilityFor(platform, version);
     const behaviour: DeviceBehaviour = eligible ? weighted(random, BEHAVIOUR_WEIGHTS) : 'normal';
     const deviceId = random.uuid();
+    // From the id, not another draw: the rest of the seeded fleet stays as it was before this knob existed.
+    const warpClient: WarpClientHealth = Number.parseInt(deviceId.slice(0, 2), 16) < 37 ? 'broken' : 'healthy';
     const deviceName = nameFor(platform, person);
     // Shared Windows/Linux machines (labs, kiosks) carry one registration per signed-in user.
     const registrations =
@@ -350,6 +367,7 @@ function generateFleet(size: number, seed: number): MutableDevice[] {
         eligible,
         ineligibleReason: reason,
         behaviour,
+        warpClient,
         multiUser: false,
         lastSeenSecondsAgo,
       });

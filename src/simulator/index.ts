@@ -18,6 +18,8 @@ import {
   type SimulatorState,
   SPEED_TEST_RESULTS,
   type SpeedTestResults,
+  WARP_DIAG_ANALYSIS,
+  type WarpDiagAnalysis,
 } from './state.js';
 
 export type { SimCommand } from './commands.js';
@@ -31,10 +33,25 @@ export type {
   MalformedListItemsFault,
   SlowDownloadFault,
 } from './faults.js';
-export type { DeviceBehaviour, DevicePlatform, NewSimDevice, SimDevice } from './fleet.js';
+export {
+  type DeviceBehaviour,
+  type DevicePlatform,
+  type NewSimDevice,
+  type SimDevice,
+  WARP_CLIENT_HEALTH,
+  type WarpClientHealth,
+} from './fleet.js';
 export type { CommandStatus, CommandType, SpeedTestInterface } from './lifecycle.js';
 export type { RequestLogEntry } from './request-log.js';
-export { FILENAME_FORMS, type FilenameForm, SPEED_TEST_RESULTS, type SpeedTestResults } from './state.js';
+export {
+  FILENAME_FORMS,
+  type FilenameForm,
+  SPEED_TEST_RESULTS,
+  type SpeedTestResults,
+  WARP_DIAG_ANALYSIS,
+  type WarpDiagAnalysis,
+} from './state.js';
+export { BROKEN_SCENARIOS, type BrokenScenario, type WarpDiagFacts, warpDiagFacts } from './warp-diag.js';
 
 /*
  * The DEX remote-captures API simulator: a real HTTP server on 127.0.0.1 that answers like
@@ -70,6 +87,8 @@ export interface DexSimulatorOptions {
   filenameForm?: FilenameForm;
   /** How a finished speed test's results come back (see SpeedTestResults); default 'file'. */
   speedTestResults?: SpeedTestResults;
+  /** How the analysis route answers for finished WARP diagnostics (see WarpDiagAnalysis); default 'detections'. */
+  warpDiagAnalysis?: WarpDiagAnalysis;
   /** Requests per token per 5 minutes before 429s; default 1200, as Cloudflare (benchmarks raise it). */
   rateLimitRequests?: number;
   /** For tests of the simulator itself; defaults to the real artifact builder. */
@@ -99,6 +118,8 @@ export interface DexSimulator {
   setFilenameForm(form: FilenameForm): void;
   /** For speed tests created from now on (a command's artifact never appears or vanishes once it exists). */
   setSpeedTestResults(mode: SpeedTestResults): void;
+  /** Takes effect at the next request to the analysis route. */
+  setWarpDiagAnalysis(mode: WarpDiagAnalysis): void;
   readonly requests: readonly RequestLogEntry[];
   clearRequests(): void;
   readonly faults: FaultControls;
@@ -125,6 +146,7 @@ const optionsSchema = z.strictObject({
     .default({ pcap: 256 * 1024, 'warp-diag': 512 * 1024 }),
   filenameForm: z.enum(FILENAME_FORMS).default('device-url'),
   speedTestResults: z.enum(SPEED_TEST_RESULTS).default('file'),
+  warpDiagAnalysis: z.enum(WARP_DIAG_ANALYSIS).default('detections'),
   rateLimitRequests: z.number().int().positive().default(RATE_LIMIT_REQUESTS),
   createArtifact: z.custom<CreateArtifact>((value) => typeof value === 'function').optional(),
 });
@@ -145,6 +167,7 @@ export async function startDexSimulator(options: DexSimulatorOptions = {}): Prom
     settings: {
       filenameForm: config.filenameForm,
       speedTestResults: config.speedTestResults,
+      warpDiagAnalysis: config.warpDiagAnalysis,
       artifactSizeBytes: { ...config.artifactSizeBytes },
     },
   };
@@ -189,6 +212,9 @@ export async function startDexSimulator(options: DexSimulatorOptions = {}): Prom
     },
     setSpeedTestResults: (mode) => {
       state.settings.speedTestResults = z.enum(SPEED_TEST_RESULTS).parse(mode);
+    },
+    setWarpDiagAnalysis: (mode) => {
+      state.settings.warpDiagAnalysis = z.enum(WARP_DIAG_ANALYSIS).parse(mode);
     },
     get requests() {
       return requestLog.all();

@@ -4,7 +4,8 @@ export const API_PREFIX = '/client/v4';
 
 export type Route =
   | { endpoint: 'create' | 'list' | 'devices' | 'quota'; accountId: string }
-  | { endpoint: 'download'; accountId: string; commandId: string; filename: string; deviceId?: string };
+  | { endpoint: 'download'; accountId: string; commandId: string; filename: string; deviceId?: string }
+  | { endpoint: 'analysis'; accountId: string; commandId: string };
 
 const ACCOUNT = '([^/]+)';
 const SEGMENT = '([^/]+)';
@@ -17,6 +18,12 @@ const PATTERNS: readonly { method: 'GET' | 'POST'; endpoint: Endpoint; pattern: 
     method: 'GET',
     endpoint: 'download',
     pattern: new RegExp(`^/accounts/${ACCOUNT}/dex/commands/${SEGMENT}/downloads/${SEGMENT}$`),
+  },
+  // Undocumented: Cloudflare's DEX MCP server reads the WARP-diag analyzer's detections here (reference §11).
+  {
+    method: 'GET',
+    endpoint: 'analysis',
+    pattern: new RegExp(`^/accounts/${ACCOUNT}/dex/commands/${SEGMENT}/analysis$`),
   },
 ];
 // The undocumented route Cloudflare's MCP server builds (reference §11): …/dex/devices/{device}/commands/downloads/{id}.zip
@@ -33,6 +40,7 @@ export function matchRoute(method: string, pathname: string): Route | null {
     if (!match) continue;
     const [, accountId, commandId, filename] = match.map(decodeSegment);
     if (accountId === undefined || accountId === null) return null;
+    if (endpoint === 'analysis') return commandId ? { endpoint, accountId, commandId } : null;
     if (endpoint !== 'download') return { endpoint, accountId };
     if (!commandId || !filename) return null;
     return { endpoint, accountId, commandId, filename };

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { answerMalformedRequests, closeNow, listen } from '../http-lifecycle.js';
+import { commandAnalysis } from './analysis.js';
 import { createCommands, getQuota, listCommands, listDevices } from './api.js';
 import { type ArtifactStore, downloadArtifact } from './downloads.js';
 import type { EndpointName } from './endpoints.js';
@@ -157,6 +158,8 @@ export class SimulatorServer {
         return getQuota(state);
       case 'download':
         return downloadArtifact(state, artifacts, route, exchange.req.headers);
+      case 'analysis':
+        return commandAnalysis(state, route);
     }
   }
 

@@ -30,10 +30,22 @@ export type FilenameForm = (typeof FILENAME_FORMS)[number];
 export const SPEED_TEST_RESULTS = ['file', 'dashboard'] as const;
 export type SpeedTestResults = (typeof SPEED_TEST_RESULTS)[number];
 
+/**
+ * How the analysis route (`GET …/dex/commands/{id}/analysis`, undocumented, reference §11 and §16.1) answers for a
+ * finished WARP diagnostics command:
+ * - 'detections' (the default): every detection the simulated analyzer knows, each with a severity and its number
+ *   of occurrences in that command's bundle (zero for what it did not find);
+ * - 'not-found': 404, as for an account or a command the analyzer does not cover.
+ * Read at each request, so a test can switch it between two calls.
+ */
+export const WARP_DIAG_ANALYSIS = ['detections', 'not-found'] as const;
+export type WarpDiagAnalysis = (typeof WARP_DIAG_ANALYSIS)[number];
+
 /** Settings tests may change while the simulator runs. */
 export interface SimulatorSettings {
   filenameForm: FilenameForm;
   speedTestResults: SpeedTestResults;
+  warpDiagAnalysis: WarpDiagAnalysis;
   artifactSizeBytes: Record<ArtifactKindName, number>;
 }
 

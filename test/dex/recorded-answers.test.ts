@@ -172,3 +172,157 @@ describe('the DEX client on Cloudflare’s documented answers', () => {
     expect(createOutcomeUnknown(error)).toBe(true);
   });
 });
+
+/**
+ * The WARP-diag analysis route is undocumented (reference §11, §16.1): Cloudflare's DEX MCP server passes its answer
+ * on as it is, telling its reader that detections with zero occurrences can be ruled out and to start from the
+ * highest severity. These bodies are shaped after that reading, then bent every way a lenient reader must survive.
+ */
+describe('the DEX client on the undocumented analysis route', () => {
+  const COMMAND = '5f3e2d1c-0000-4000-8000-00000000a11a';
+  const analysisPath = (p: string) => p === `/client/v4/accounts/${ACCOUNT}/dex/commands/${COMMAND}/analysis`;
+  const debugLines: { fields: Record<string, unknown>; message: string }[] = [];
+
+  function replayAnalysis(status: number, body: unknown, headers: Record<string, string> = JSON_HEADERS) {
+    debugLines.length = 0;
+    agent = new MockAgent();
+    agent.disableNetConnect();
+    dex = new DexClient({
+      baseUrl: `${ORIGIN}/client/v4`,
+      accountId: ACCOUNT,
+      token: 'recorded-token',
+      dispatcher: agent,
+      retry: { maxRetries: 0 },
+      logger: { debug: (fields, message) => debugLines.push({ fields, message }) },
+    });
+    agent
+      .get(ORIGIN)
+      .intercept({ path: analysisPath, method: 'GET' })
+      .reply(status, typeof body === 'string' ? body : JSON.stringify(body), { headers });
+  }
+
+  const envelope = (result: unknown) => ({ success: true, errors: [], messages: [], result });
+
+  it('keeps the detections that occurred, highest severity first, then the most frequent', async () => {
+    replayAnalysis(
+      200,
+      envelope({
+        detections: [
+          { name: 'No network', severity: 'low', occurrences: 12, description: 'The device was offline.' },
+          { name: 'Registration missing', severity: 'high', occurrences: 0, description: 'Ruled out.' },
+          { name: 'DNS proxy failed', severity: 'high', occurrences: 3, description: 'Port 53 is taken.' },
+          { name: 'Captive portal', severity: 'medium', occurrences: 40 },
+          { name: 'TLS inspection', severity: 'critical', occurrences: 1, description: 'DoH is intercepted.' },
+          { name: 'Happy eyeballs', severity: 'high', occurrences: 9 },
+        ],
+      }),
+    );
+    expect(await dex.commandAnalysis(COMMAND)).toEqual([
+      { name: 'TLS inspection', severity: 'critical', occurrences: 1, description: 'DoH is intercepted.' },
+      { name: 'Happy eyeballs', severity: 'high', occurrences: 9, description: null },
+      { name: 'DNS proxy failed', severity: 'high', occurrences: 3, description: 'Port 53 is taken.' },
+      { name: 'Captive portal', severity: 'medium', occurrences: 40, description: null },
+      { name: 'No network', severity: 'low', occurrences: 12, description: 'The device was offline.' },
+    ]);
+    expect(debugLines).toEqual([]);
+  });
+
+  it('reads the MCP server’s own spelling, other key names, a bare list and counts as strings', async () => {
+    replayAnalysis(
+      200,
+      envelope([
+        {
+          title: 'Split tunnel excludes DoH',
+          level: 'WARNING',
+          occurences: '2',
+          details: 'spelled as in the MCP hint',
+        },
+        { detection_name: 'Clock skew', priority: 2, count: 5 },
+        { code: 'CF_NO_NETWORK', hits: 1 },
+      ]),
+    );
+    expect(await dex.commandAnalysis(COMMAND)).toEqual([
+      {
+        name: 'Split tunnel excludes DoH',
+        severity: 'WARNING',
+        occurrences: 2,
+        description: 'spelled as in the MCP hint',
+      },
+      { name: 'Clock skew', severity: '2', occurrences: 5, description: null },
+      { name: 'CF_NO_NETWORK', severity: null, occurrences: 1, description: null },
+    ]);
+  });
+
+  it('finds the list one level down, and gives an empty list when nothing occurred', async () => {
+    replayAnalysis(200, envelope({ analysis: { detections: [{ name: 'A', severity: 'low', occurrences: 0 }] } }));
+    expect(await dex.commandAnalysis(COMMAND)).toEqual([]);
+  });
+
+  it('cleans and bounds what Cloudflare wrote, and keeps at most 50 detections', async () => {
+    const many = Array.from({ length: 80 }, (_, index) => ({
+      name: `D${index}`,
+      severity: 'low',
+      occurrences: index + 1,
+    }));
+    replayAnalysis(
+      200,
+      envelope({
+        detections: [
+          {
+            name: `\u202eevil\u0000 name\n${'x'.repeat(500)}`,
+            severity: 'high',
+            occurrences: 1,
+            description: 'y'.repeat(900),
+          },
+          ...many,
+        ],
+      }),
+    );
+    const detections = (await dex.commandAnalysis(COMMAND)) ?? [];
+    expect(detections).toHaveLength(50);
+    const [first] = detections;
+    expect(first?.name.startsWith('evil name x')).toBe(true);
+    expect(first?.name.length).toBe(200);
+    expect(first?.description?.length).toBe(500);
+    expect(detections[1]).toMatchObject({ name: 'D79', occurrences: 80 });
+  });
+
+  it('answers null, and notes why at debug, for a 404, an error, or any body it cannot read', async () => {
+    const cases: [number, unknown, string][] = [
+      [
+        404,
+        { success: false, errors: [{ code: 1016, message: 'not found' }], messages: [], result: null },
+        'no analysis',
+      ],
+      [500, { success: false, errors: [{ code: 1015, message: 'boom' }], messages: [], result: null }, 'error status'],
+      [403, '<html>denied</html>', 'error status'],
+      [200, '<html>Please wait…</html>', 'body is not JSON'],
+      [200, '{"success": true, "result": {"detections": [', 'body is not JSON'],
+      [200, [1, 2, 3], 'body is array, not an object'],
+      [200, envelope(null), 'no list of detections in the result'],
+      [200, envelope({ detections: 'none' }), 'no list of detections in the result'],
+      [200, envelope({ detections: [{ severity: 'high' }, 'x', 7, null] }), 'none of the 4 detections'],
+      [200, { success: false, errors: [], messages: [], result: { detections: [] } }, 'success is false'],
+    ];
+    for (const [status, body, problem] of cases) {
+      replayAnalysis(status, body);
+      expect(await dex.commandAnalysis(COMMAND), `${status} ${JSON.stringify(body)}`).toBeNull();
+      expect(debugLines).toHaveLength(1);
+      expect(debugLines[0]?.fields).toMatchObject({ endpoint: 'analysis', commandId: COMMAND });
+      expect(String(debugLines[0]?.fields.problem)).toContain(problem);
+      await dex.close();
+      await agent.close();
+    }
+    // One item it cannot read among good ones is skipped, not fatal.
+    replayAnalysis(200, envelope({ detections: [{ nonsense: true }, { name: 'Kept', occurrences: 1 }] }));
+    expect(await dex.commandAnalysis(COMMAND)).toEqual([
+      { name: 'Kept', severity: null, occurrences: 1, description: null },
+    ]);
+  });
+
+  it('sends nothing for an id that is not one, and answers null', async () => {
+    replayAnalysis(200, envelope({ detections: [] }));
+    expect(await dex.commandAnalysis('../../quota')).toBeNull();
+    expect(debugLines[0]?.fields.problem).toBe('not a command id');
+  });
+});

@@ -248,8 +248,11 @@ describe('PCAP artifacts', () => {
   });
 });
 
+const LOG_NAMES = ['daemon.3.log', 'daemon.2.log', 'daemon.1.log', 'daemon.log'] as const;
+const TIMESTAMPED = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG| INFO| WARN|ERROR) \S+: /;
+
 describe('WARP diagnostics artifacts', () => {
-  it('are a warp-diag bundle whose daemon.log fills the size with 96 hours of timestamped lines', async () => {
+  it('are a warp-diag bundle whose daemon logs fill the size with a day of timestamped lines each', async () => {
     const artifact = createArtifact(spec({ kind: 'warp-diag', testAllRoutes: true, sizeBytes: 1_500_000 }));
     expect(artifact.size).toBe(1_500_000);
     expect(artifact.fileNames).toEqual([
@@ -259,9 +262,13 @@ describe('WARP diagnostics artifacts', () => {
       'warp-network.txt',
       'platform.txt',
       'version.txt',
+      'hostname.txt',
+      'date.txt',
+      'sysinfo.json',
       'connectivity.txt',
+      'dns-check.txt',
       'routes.txt',
-      'daemon.log',
+      ...LOG_NAMES,
     ]);
     const path = await saveZip(artifact, 'diag.zip');
     const zipBytes = await readFile(path);
@@ -271,28 +278,40 @@ describe('WARP diagnostics artifacts', () => {
     checkCrcs(zipBytes, entries);
 
     expect(entryData(entries, 'warp-account.txt').toString()).toContain('alice@example.com');
-    expect(entryData(entries, 'platform.txt').toString()).toMatch(/Windows/);
-    const log = entryData(entries, 'daemon.log').toString('latin1');
-    expect(log.endsWith('\n')).toBe(true);
-    const lines = log.slice(0, -1).split('\n');
-    expect(lines.length).toBeGreaterThan(5_000);
-    const times = lines.map((line) => Date.parse(line.slice(0, 24)));
-    for (const line of lines.slice(0, -1)) {
-      expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG| INFO| WARN|ERROR) \S+: /);
+    expect(entryData(entries, 'platform.txt').toString()).toBe('windows');
+    expect(JSON.parse(entryData(entries, 'sysinfo.json').toString()).long_os_version).toMatch(/Windows 11/);
+    // Oldest first: each log covers the day after the one before, the last one ends with the capture.
+    let previousEnd = CREATED_AT.getTime() - 96 * HOUR_MS;
+    for (const name of LOG_NAMES) {
+      const log = entryData(entries, name).toString('latin1');
+      expect(log.endsWith('\n'), name).toBe(true);
+      const lines = log.slice(0, -1).split('\n');
+      expect(lines.length, name).toBeGreaterThan(500);
+      // A multi-line entry continues on lines without a timestamp, as the real daemon's do.
+      const stamped = lines.slice(0, -1).filter((line) => /^\d{4}-/.test(line));
+      for (const line of stamped) expect(line).toMatch(TIMESTAMPED);
+      for (const line of lines.slice(0, -1).filter((line) => !/^\d{4}-/.test(line))) expect(line).toMatch(/^Deleted; /);
+      const times = stamped.map((line) => Date.parse(line.slice(0, 24)));
+      expect(
+        times.every((time, index) => index === 0 || time >= (times[index - 1] ?? 0)),
+        name,
+      ).toBe(true);
+      expect(times[0], name).toBe(previousEnd);
+      expect(times.at(-1), name).toBeLessThanOrEqual(previousEnd + 24 * HOUR_MS);
+      expect(times.at(-1), name).toBeGreaterThan(previousEnd + 23 * HOUR_MS);
+      previousEnd += 24 * HOUR_MS;
     }
-    expect(times.every((time, index) => index === 0 || time >= (times[index - 1] ?? 0))).toBe(true);
-    expect(times[0]).toBe(CREATED_AT.getTime() - 96 * HOUR_MS);
-    expect(times.at(-1)).toBeLessThanOrEqual(CREATED_AT.getTime());
-    expect(times.at(-1)).toBeGreaterThan(CREATED_AT.getTime() - HOUR_MS);
   });
 
   it('stay a valid bundle with every file when the size asked for is tiny', async () => {
-    const artifact = createArtifact(spec({ kind: 'warp-diag', sizeBytes: 0 }));
-    const path = await saveZip(artifact, 'tiny-diag.zip');
-    const entries = await readZip(path);
-    checkCrcs(await readFile(path), entries);
-    expect(entries.map(({ entry }) => entry.fileName)).toEqual(artifact.fileNames);
-    expect(entryData(entries, 'daemon.log').length).toBeGreaterThan(0);
+    for (const warpClient of ['healthy', 'broken'] as const) {
+      const artifact = createArtifact(spec({ kind: 'warp-diag', sizeBytes: 0, warpClient }));
+      const path = await saveZip(artifact, 'tiny-diag.zip');
+      const entries = await readZip(path);
+      checkCrcs(await readFile(path), entries);
+      expect(entries.map(({ entry }) => entry.fileName)).toEqual(artifact.fileNames);
+      for (const name of LOG_NAMES) expect(entryData(entries, name).length).toBeGreaterThan(0);
+    }
   });
 
   it('leave routes.txt out unless all routes were tested', () => {
@@ -301,13 +320,23 @@ describe('WARP diagnostics artifacts', () => {
     expect(artifact.fileNames.at(-1)).toBe('daemon.log');
   });
 
-  it('keep daemon.log ASCII even for a non-ASCII device name', async () => {
+  it('keep the daemon logs ASCII even for a non-ASCII device name', async () => {
     const artifact = createArtifact(spec({ kind: 'warp-diag', deviceName: 'Bürö-Laptop 💻', sizeBytes: 100_000 }));
     const path = await saveZip(artifact, 'unicode.zip');
     const entries = await readZip(path);
     checkCrcs(await readFile(path), entries);
-    expect(entryData(entries, 'platform.txt').toString('utf8')).toContain('Bürö-Laptop 💻');
-    expect(entryData(entries, 'daemon.log').every((byte) => byte === 0x0a || (byte >= 0x20 && byte < 0x7f))).toBe(true);
+    expect(entryData(entries, 'hostname.txt').toString('utf8')).toContain('Bürö-Laptop 💻');
+    for (const name of LOG_NAMES) {
+      expect(entryData(entries, name).every((byte) => byte === 0x0a || (byte >= 0x20 && byte < 0x7f))).toBe(true);
+    }
+  });
+
+  it('differ between a healthy and a broken client, and say which in their ETag', () => {
+    const healthy = createArtifact(spec({ kind: 'warp-diag', warpClient: 'healthy' }));
+    const broken = createArtifact(spec({ kind: 'warp-diag', warpClient: 'broken' }));
+    expect(broken.etag).not.toBe(healthy.etag);
+    expect(createArtifact(spec({ kind: 'warp-diag' })).etag).toBe(healthy.etag);
+    expect(createArtifact(spec({ kind: 'warp-diag', warpVersion: '2025.9.558.0' })).etag).not.toBe(healthy.etag);
   });
 });
 

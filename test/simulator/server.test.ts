@@ -288,6 +288,10 @@ describe('devices', () => {
     expect(reasons).toEqual(new Set(['Platform', 'WARP', 'Device']));
     const behaviours = new Set(sim.fleet.map((d) => d.behaviour));
     expect(behaviours).toEqual(new Set(['normal', 'offline', 'fails', 'partial-pcap']));
+    // About one device in seven has a broken WARP client, for its diagnostics bundle to show.
+    const broken = sim.fleet.filter((d) => d.warpClient === 'broken').length / sim.fleet.length;
+    expect(broken).toBeGreaterThan(0.1);
+    expect(broken).toBeLessThan(0.2);
     expect(sim.fleet.every((d) => d.personEmail.endsWith('@example.com'))).toBe(true);
     expect(sim.fleet.find((d) => d.version === '2024.6.415.0' && !d.eligible)?.ineligibleReason).toBe(
       'WARP client version 2024.6.415.0 is below the minimum 2024.12.492.0',
@@ -1542,6 +1546,10 @@ describe('cli', () => {
       options: { port: 8787, timeScale: 60, speedTestResults: 'dashboard' },
     });
     expect(parseCliArgs(['--speed-test-results', 'file'])).toMatchObject({ options: { speedTestResults: 'file' } });
+    expect(parseCliArgs(['--warp-diag-analysis', 'not-found'])).toEqual({
+      kind: 'run',
+      options: { port: 8787, timeScale: 60, warpDiagAnalysis: 'not-found' },
+    });
     expect(parseCliArgs(['--help'])).toEqual({ kind: 'help' });
   });
 
@@ -1552,6 +1560,7 @@ describe('cli', () => {
     [['--time-scale', '0'], /--time-scale must be a number > 0, got "0"/],
     [['--artifact-mb'], /argument missing/],
     [['--speed-test-results', 'pdf'], /^--speed-test-results must be file or dashboard, got "pdf"$/],
+    [['--warp-diag-analysis', '404'], /^--warp-diag-analysis must be detections or not-found, got "404"$/],
     [['--colour', 'blue'], /Unknown option '--colour'/],
     [['stray'], /positional/],
   ])('refuses %j with one clear message', (argv, message) => {
