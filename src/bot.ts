@@ -77,6 +77,7 @@ export async function createBot(
     },
     // Held in the store: a 429 seen by one replica holds back every replica using the token.
     rateLimitGate: sharedRateLimitGate(store),
+    logger,
   });
   // Work done by one replica at a time; a stopped replica's share is taken over within three poll intervals.
   const leases = new Leases(

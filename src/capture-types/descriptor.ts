@@ -1,4 +1,7 @@
 import type { Transform } from 'node:stream';
+import type { ArtifactDigest, InterfaceResult } from '../digest/model.js';
+
+export type { InterfaceResult } from '../digest/model.js';
 
 /**
  * What one capture type is, in one place: its wire name, its names for people, its options (defaults, limits and
@@ -22,7 +25,7 @@ export interface CaptureTypeDescriptor<T extends string = string, F extends Opti
   options: F;
   /** The thread's one-line summary of the options picked, e.g. "Packet capture: 5 min, 5 MB max, 160-byte packets". */
   summary(options: OptionsOf<F>): string;
-  artifact: ArtifactSpec;
+  artifact: ArtifactSpec<OptionsOf<F>>;
 }
 
 export type OptionFields = Record<string, OptionField>;
@@ -73,14 +76,16 @@ export type OptionValue<F extends OptionField> = F extends WholeNumberOption
 export type OptionsOf<F extends OptionFields> = { -readonly [K in keyof F]: OptionValue<F[K]> };
 
 /** What a finished command leaves to download. */
-export interface ArtifactSpec {
+export interface ArtifactSpec<O = unknown> {
   /**
    * `always`: a zip to relay into the thread. `when-listed`: a file only when Cloudflare's list names one; when it
    * names none, the results are in the Cloudflare dashboard (how speed-test results come back is not documented).
    */
   file: 'always' | 'when-listed';
   /** Reads facts out of the zip while it streams to Slack (the bytes pass through unchanged). */
-  reader?: () => ArtifactReader;
+  reader?(context: { fileName: string; options: O }): ArtifactReader;
+  /** Cloudflare's analysis route has detections for this type's artifacts (WARP diagnostics). */
+  cloudflareAnalysis?: true;
 }
 
 /** A pass-through stream that learns something from the bytes on their way (never holding them). */
@@ -88,14 +93,8 @@ export interface ArtifactReader {
   stream: Transform;
   /** What it found once the stream has ended: each interface's result, or null when it could not tell. */
   interfaces(): InterfaceResult[] | null;
-}
-
-/** One interface of a capture, as the artifact reports it. */
-export interface InterfaceResult {
-  name: string;
-  ok: boolean;
-  /** The capture tool's own words, when it failed (data from the device, not markup). */
-  error: string | null;
+  /** The digest of what is inside, once the stream has ended (null when there is nothing to say). */
+  digest(): ArtifactDigest | null;
 }
 
 /** Keeps literal types (the wire name, option keys and choice values) while checking the shape. */

@@ -45,9 +45,9 @@ export const pcap = defineCaptureType({
   artifact: {
     file: 'always',
     // results.json in the zip says which interfaces were captured.
-    reader: () => {
+    reader() {
       const stream = new PcapResultsReader();
-      return { stream, interfaces: () => interfaceResults(stream.results) };
+      return { stream, interfaces: () => interfaceResults(stream.results), digest: () => null };
     },
   },
 });

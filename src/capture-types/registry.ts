@@ -1,4 +1,4 @@
-import type { CaptureTypeDescriptor, OptionField, OptionFields, OptionsOf } from './descriptor.js';
+import type { ArtifactReader, CaptureTypeDescriptor, OptionField, OptionFields, OptionsOf } from './descriptor.js';
 import { pcap } from './pcap.js';
 import { speedTest } from './speed-test.js';
 import { warpDiag } from './warp-diag.js';
@@ -24,6 +24,13 @@ export function isCaptureType(value: unknown): value is CaptureType {
 /** The descriptor of a type this product starts, or undefined for any other string (listed commands keep any type). */
 export function descriptorOf(type: string): CaptureTypeDescriptor | undefined {
   return (CAPTURE_TYPE_DESCRIPTORS as readonly CaptureTypeDescriptor[]).find((d) => d.type === type);
+}
+
+/** A reader for a command's artifact as it streams, or null when its type reads nothing from it. */
+export function artifactReaderFor(type: string, fileName: string, options: CaptureOptions): ArtifactReader | null {
+  const descriptor = descriptorOf(type) as CaptureTypeDescriptor<string, OptionFields> | undefined;
+  const own = (options as Record<string, unknown>)[type] as OptionsOf<OptionFields>;
+  return descriptor?.artifact.reader?.({ fileName, options: own }) ?? null;
 }
 
 /** The thread's one-line summary of a type's options, e.g. "WARP diagnostics: test all routes on". */

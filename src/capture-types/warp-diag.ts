@@ -1,3 +1,5 @@
+import { WarpBundleReader } from '../digest/warp/reader.js';
+import { ZipTap } from '../digest/zip-tap.js';
 import { defineCaptureType } from './descriptor.js';
 
 export const warpDiag = defineCaptureType({
@@ -20,5 +22,14 @@ export const warpDiag = defineCaptureType({
     },
   },
   summary: (o) => `WARP diagnostics: test all routes ${o.testAllRoutes ? 'on' : 'off'}`,
-  artifact: { file: 'always' },
+  artifact: {
+    file: 'always',
+    // warp-status.txt, warp-settings.txt, the daemon logs and the checks, read as the zip streams.
+    reader({ fileName }) {
+      const bundle = new WarpBundleReader(fileName);
+      const stream = new ZipTap((name) => bundle.entry(name));
+      return { stream, interfaces: () => null, digest: () => bundle.digest() };
+    },
+    cloudflareAnalysis: true,
+  },
 });

@@ -1,5 +1,6 @@
 import type { InterfaceResult } from '../capture-types/descriptor.js';
 import type { CaptureOptions, CaptureType } from '../capture-types/registry.js';
+import type { ArtifactDigest } from '../digest/model.js';
 import type { Refusal } from './access.js';
 
 /** Capture types and their options are declared once, in src/capture-types/. */
@@ -134,6 +135,8 @@ export interface ArtifactUpload {
   bytes: number | null;
   /** For a packet capture: each interface's result, read from results.json in the zip as it streamed past. */
   interfaces: InterfaceResult[] | null;
+  /** What is inside the file (a packet capture's traffic, a WARP bundle's state), read as it streamed past. */
+  digest: ArtifactDigest | null;
   /** The last attempt's error, for the logs (never shown to people). */
   error: string | null;
   /** Why it was given up, once `failed`. */
@@ -168,6 +171,8 @@ export type NoticeEvent =
   | { kind: 'command-failed'; commandId: string }
   | { kind: 'command-timed-out'; commandId: string }
   | { kind: 'upload-failed'; commandId: string }
+  /** A file was posted whose digest has figures to show: they follow it in the thread. */
+  | { kind: 'digest'; commandId: string }
   /** It finished without a file (a speed test the list names no file for): its results are in the dashboard. */
   | { kind: 'results-in-dashboard'; commandId: string }
   | { kind: 'stopped'; by: string }

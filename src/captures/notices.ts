@@ -42,6 +42,8 @@ function keyOf(event: NoticeEvent): string {
       return `upload-failed:${event.commandId}`;
     case 'results-in-dashboard':
       return `results-in-dashboard:${event.commandId}`;
+    case 'digest':
+      return `digest:${event.commandId}`;
     case 'status-replaced':
       return `status-replaced:${event.previousTs ?? 'none'}`;
     default:
@@ -255,13 +257,20 @@ function threadEvent({ request, commands, uploads }: StatusView, event: NoticeEv
     case 'command-failed':
     case 'command-timed-out':
     case 'results-in-dashboard':
-    case 'upload-failed': {
+    case 'upload-failed':
+    case 'digest': {
       const command = commands.find((c) => c.id === event.commandId);
       const device = command && request.devices.find((d) => d.deviceId === command.deviceId);
       if (!command || !device) return null;
-      if (event.kind !== 'upload-failed') return { kind: event.kind, device, command };
+      if (
+        event.kind === 'command-failed' ||
+        event.kind === 'command-timed-out' ||
+        event.kind === 'results-in-dashboard'
+      )
+        return { kind: event.kind, device, command };
       const upload = uploads.find((u) => u.commandId === command.id);
-      return upload ? { kind: 'upload-failed', device, command, upload } : null;
+      if (event.kind === 'upload-failed') return upload ? { kind: 'upload-failed', device, command, upload } : null;
+      return upload?.digest ? { kind: 'digest', device, command, digest: upload.digest } : null;
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { ArtifactDigest } from '../digest/model.js';
 import type {
   ArtifactUpload,
   CaptureRequest,
@@ -22,6 +23,7 @@ export type ThreadEvent =
   | { kind: 'command-timed-out'; device: TargetDevice; command: TrackedCommand }
   | { kind: 'upload-failed'; device: TargetDevice; command: TrackedCommand; upload: ArtifactUpload }
   | { kind: 'results-in-dashboard'; device: TargetDevice; command: TrackedCommand }
+  | { kind: 'digest'; device: TargetDevice; command: TrackedCommand; digest: ArtifactDigest }
   | { kind: 'stopped'; by: string }
   | { kind: 'status-replaced' };
 
@@ -74,7 +76,7 @@ export interface ArtifactSink {
   /** Makes the file appear in the request's thread (or DM), with a comment. */
   publish(
     fileId: string,
-    info: ArtifactInfo & { fileName: string; interfaces: InterfaceResult[] | null },
+    info: ArtifactInfo & { fileName: string; interfaces: InterfaceResult[] | null; digest: ArtifactDigest | null },
   ): Promise<void>;
   /** Whether a file is already shared where `publish` would put it (a restart after Slack took it, before we knew). */
   isPublished(fileId: string, info: ArtifactInfo): Promise<boolean>;

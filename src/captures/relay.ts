@@ -1,8 +1,9 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { descriptorOf } from '../capture-types/registry.js';
+import { artifactReaderFor, descriptorOf } from '../capture-types/registry.js';
 import type { DexClient } from '../dex/client.js';
 import { DexError, DexUnsafeArtifactError } from '../dex/errors.js';
+import type { ArtifactDigest } from '../digest/model.js';
 import type { Logger } from '../logger.js';
 import type { HeldLease, Leases } from './leases.js';
 import type { ArtifactUpload, TrackedCommand, UploadFailure } from './model.js';
@@ -33,7 +34,7 @@ export interface RelayTiming {
 
 export interface RelayDeps {
   store: UploadStore & Pick<RequestStore, 'getRequest'> & Pick<CommandStore, 'commandsForRequest'>;
-  dex: Pick<DexClient, 'download'>;
+  dex: Pick<DexClient, 'download' | 'commandAnalysis'>;
   sink: ArtifactSink;
   notices: Pick<NoticeBoard, 'tell' | 'statusChanged'>;
   logger: Logger;
@@ -97,6 +98,7 @@ export class ArtifactRelay {
       fileId: null,
       bytes: null,
       interfaces: null,
+      digest: null,
       error: null,
       failure: null,
       attempts: 0,
@@ -218,7 +220,12 @@ export class ArtifactRelay {
         // already, with the bot stopped before it could record that: look before sharing it again.
         await ensureHeld();
         if (!(await sink.isPublished(upload.fileId, info))) {
-          await sink.publish(upload.fileId, { ...info, fileName: upload.fileName, interfaces: upload.interfaces });
+          await sink.publish(upload.fileId, {
+            ...info,
+            fileName: upload.fileName,
+            interfaces: upload.interfaces,
+            digest: upload.digest,
+          });
         }
       } else {
         // pending, or uploading cut short: an unfinished Slack upload is invisible, so start it over.
@@ -253,6 +260,8 @@ export class ArtifactRelay {
       this.#retryLater(commandId, delay);
       return;
     }
+    // The figures follow the file in its thread (told once, even when this publish was a retry).
+    if (upload.digest) await this.deps.notices.tell(info.request.id, { kind: 'digest', commandId });
     const secondsSinceCreated = (this.#now().getTime() - info.command.createdAt.getTime()) / 1000;
     this.deps.metrics?.artifactPosted?.({ secondsSinceCreated });
     // The status line may change with what the file says (a packet capture with a failed interface is partial).
@@ -296,8 +305,8 @@ export class ArtifactRelay {
         bytes,
         updatedAt: this.#now(),
       });
-      // A type may read facts from its zip as it streams past (a packet capture: which interfaces were captured).
-      const reader = descriptorOf(info.command.type)?.artifact.reader?.() ?? null;
+      // A type may read facts from its zip as it streams past (the digest of what is inside).
+      const reader = artifactReaderFor(info.command.type, reserved.fileName, info.request.options);
       const meter = deadline.meter();
       const body = reader?.stream ?? meter;
       const piping = reader
@@ -307,10 +316,19 @@ export class ArtifactRelay {
       this.deps.metrics?.bytesRelayed?.(bytes);
 
       const interfaces = reader ? reader.interfaces() : null;
-      await store.updateUpload(upload.commandId, { step: 'completing', interfaces, updatedAt: this.#now() });
+      const digest = await this.#withAnalysis(info.command, reader ? reader.digest() : null);
+      await store.updateUpload(upload.commandId, { step: 'completing', interfaces, digest, updatedAt: this.#now() });
       await ensureHeld();
-      await sink.publish(reserved.fileId, { ...info, bytes, fileName: reserved.fileName, interfaces });
-      return { ...upload, step: 'done', fileId: reserved.fileId, fileName: reserved.fileName, bytes, interfaces };
+      await sink.publish(reserved.fileId, { ...info, bytes, fileName: reserved.fileName, interfaces, digest });
+      return {
+        ...upload,
+        step: 'done',
+        fileId: reserved.fileId,
+        fileName: reserved.fileName,
+        bytes,
+        interfaces,
+        digest,
+      };
     } catch (error) {
       // A deadline's abort shows up as an AbortError from whichever stream noticed first: report the deadline.
       throw deadline.signal.aborted ? deadline.signal.reason : error;
@@ -323,6 +341,13 @@ export class ArtifactRelay {
       discard(download.stream);
       await removeSpool?.();
     }
+  }
+
+  /** Adds Cloudflare's own analysis (its detections that occurred) to a WARP bundle's digest, when it answers. */
+  async #withAnalysis(command: TrackedCommand, digest: ArtifactDigest | null): Promise<ArtifactDigest | null> {
+    if (digest?.kind !== 'warp-diag' || !descriptorOf(command.type)?.artifact.cloudflareAnalysis) return digest;
+    const detections = await this.deps.dex.commandAnalysis(command.id);
+    return detections && detections.length > 0 ? { ...digest, analysis: detections } : digest;
   }
 
   async #load(commandId: string) {

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { webApi } from '@slack/bolt';
+import type { KnownBlock } from '@slack/types';
 import type { CaptureRequest, InterfaceResult, StatusMessageRef } from '../captures/model.js';
 import {
   type ArtifactInfo,
@@ -10,8 +11,10 @@ import {
   type StatusView,
   type ThreadEvent,
 } from '../captures/notifier.js';
+import type { ArtifactDigest } from '../digest/model.js';
 import { delivering, slackErrorCode, toDeliveryError } from './delivery-errors.js';
-import { typeLabel } from './ui/format.js';
+import { digestMessage, digestVerdictMrkdwn } from './ui/digest.js';
+import { MESSAGE_BLOCKS_MAX, typeLabel } from './ui/format.js';
 import { statusMessage, stoppedWatchingText } from './ui/status-message.js';
 import {
   artifactComment,
@@ -105,20 +108,29 @@ export class SlackNotifier implements Notifier {
   }
 
   async postInThread(request: CaptureRequest, event: ThreadEvent, place: NoticePlace): Promise<void> {
-    const text = this.#threadText(request, event);
-    if (place === 'requester-dm') {
-      await delivering('chat.postMessage', () =>
-        this.#client.chat.postMessage({
-          channel: request.requestedBy,
-          text: `${artifactOrigin(request)}\n${text}`,
-        }),
-      );
+    if (event.kind === 'digest') {
+      const message = digestMessage(event.digest, { device: event.device, type: event.command.type });
+      if (place === 'requester-dm') {
+        const origin: KnownBlock = { type: 'context', elements: [{ type: 'mrkdwn', text: artifactOrigin(request) }] };
+        message.blocks = [origin, ...message.blocks].slice(0, MESSAGE_BLOCKS_MAX);
+      }
+      await this.#post(request, place, message);
       return;
     }
-    const thread = this.#thread(request);
-    await delivering('chat.postMessage', () =>
-      this.#client.chat.postMessage({ channel: thread.channelId, thread_ts: thread.threadTs, text }),
-    );
+    const text = this.#threadText(request, event);
+    await this.#post(request, place, { text: place === 'requester-dm' ? `${artifactOrigin(request)}\n${text}` : text });
+  }
+
+  /** Into the status thread, or (`requester-dm`) to the requester directly. */
+  async #post(request: CaptureRequest, place: NoticePlace, message: { text: string; blocks?: KnownBlock[] }) {
+    const where =
+      place === 'requester-dm'
+        ? { channel: request.requestedBy }
+        : (() => {
+            const thread = this.#thread(request);
+            return { channel: thread.channelId, thread_ts: thread.threadTs };
+          })();
+    await delivering('chat.postMessage', () => this.#client.chat.postMessage({ ...where, ...message }));
   }
 
   #threadText(request: CaptureRequest, event: ThreadEvent): string {
@@ -137,6 +149,8 @@ export class SlackNotifier implements Notifier {
         return stoppedWatchingText(event.by);
       case 'status-replaced':
         return statusReplacedMessage(request);
+      case 'digest':
+        return digestVerdictMrkdwn(event.digest);
     }
   }
 
@@ -190,7 +204,10 @@ class SlackArtifactSink implements ArtifactSink {
     return this.upload.send(uploadUrl, body, bytes, signal);
   }
 
-  async publish(fileId: string, info: ArtifactInfo & { fileName: string; interfaces: InterfaceResult[] | null }) {
+  async publish(
+    fileId: string,
+    info: ArtifactInfo & { fileName: string; interfaces: InterfaceResult[] | null; digest: ArtifactDigest | null },
+  ) {
     const place = await this.place(info.request);
     let comment = artifactComment({
       device: info.device,
@@ -198,6 +215,8 @@ class SlackArtifactSink implements ArtifactSink {
       bytes: info.bytes,
       interfaces: info.interfaces,
     });
+    // The file leads with what is inside it.
+    if (info.digest) comment = `${digestVerdictMrkdwn(info.digest)}\n${comment}`;
     // Away from its thread, a file says which request it belongs to.
     if (!place.threadTs) comment += `\n${artifactOrigin(info.request)}`;
     const title = artifactTitle(typeLabel(info.command.type), info.device);

@@ -9,6 +9,7 @@ import type {
   StartFailure,
   UploadFailure,
 } from '../captures/model.js';
+import type { ArtifactDigest } from '../digest/model.js';
 
 /**
  * How both stores keep the structured columns (JSON in a text column), in one place so SQLite and PostgreSQL read
@@ -133,6 +134,16 @@ export function decodeInterfaces(text: string | null): InterfaceResult[] | null 
       ? [{ name: item.name, ok: item.ok === true, error: typeof item.error === 'string' ? item.error : null }]
       : [],
   );
+}
+
+export function encodeDigest(digest: ArtifactDigest | null | undefined): string | null | undefined {
+  return digest === undefined ? undefined : digest && JSON.stringify(digest);
+}
+
+/** A stored digest, or null for none, a damaged one, or a kind this version does not know. */
+export function decodeDigest(text: string | null): ArtifactDigest | null {
+  const value = parse(text);
+  return isRecord(value) && value.kind === 'warp-diag' ? (value as unknown as ArtifactDigest) : null;
 }
 
 const UPLOAD_FAILURES: readonly UploadFailure[] = ['cloudflare', 'slack', 'too-slow', 'unsafe-reference', 'unknown'];

@@ -127,6 +127,11 @@ const MIGRATIONS: readonly { version: number; sql: (t: SchemaTypes) => string }[
       DROP TABLE thread_posts;
     `,
   },
+  {
+    // The digest of what is inside each file (JSON), read as it streamed to Slack.
+    version: 5,
+    sql: (t) => `ALTER TABLE artifact_uploads ADD COLUMN digest ${t.text};`,
+  },
 ];
 
 /** The versions this code knows, in order. */

@@ -12,6 +12,7 @@ import type {
 } from '../captures/model.js';
 import {
   decodeAuditOutcome,
+  decodeDigest,
   decodeInterfaces,
   decodeLaunch,
   decodeStartFailure,
@@ -69,6 +70,7 @@ export interface UploadRow {
   file_id: string | null;
   bytes: number | null;
   summary: string | null;
+  digest: string | null;
   error: string | null;
   failure: string | null;
   attempts: number;
@@ -143,6 +145,7 @@ export function toUpload(row: UploadRow): ArtifactUpload {
     fileId: row.file_id,
     bytes: row.bytes,
     interfaces: decodeInterfaces(row.summary),
+    digest: decodeDigest(row.digest),
     error: row.error,
     failure: decodeUploadFailure(row.failure),
     attempts: row.attempts,

@@ -10,6 +10,7 @@ import type {
 import type { CommandPatch, NoticePatch, RequestPatch, RequestQuery, Store, UploadPatch } from '../captures/store.js';
 import {
   encodeAuditOutcome,
+  encodeDigest,
   encodeInterfaces,
   encodeLaunch,
   encodeNoticeEvent,
@@ -244,9 +245,9 @@ export class SqlStore implements Store {
 
   async ensureUpload(upload: ArtifactUpload): Promise<ArtifactUpload> {
     await this.db.run(
-      `INSERT INTO artifact_uploads (command_id, request_id, step, file_name, file_id, bytes, summary, error,
+      `INSERT INTO artifact_uploads (command_id, request_id, step, file_name, file_id, bytes, summary, digest, error,
          failure, attempts, next_attempt_at, updated_at)
-       VALUES (${placeholders(12)})
+       VALUES (${placeholders(13)})
        ON CONFLICT (command_id) DO NOTHING`,
       [
         upload.commandId,
@@ -256,6 +257,7 @@ export class SqlStore implements Store {
         upload.fileId,
         upload.bytes,
         encodeInterfaces(upload.interfaces) ?? null,
+        encodeDigest(upload.digest) ?? null,
         upload.error,
         upload.failure,
         upload.attempts,
@@ -279,6 +281,7 @@ export class SqlStore implements Store {
           file_id: changes.fileId,
           bytes: changes.bytes,
           summary: encodeInterfaces(changes.interfaces),
+          digest: encodeDigest(changes.digest),
           error: changes.error,
           failure: changes.failure,
           attempts: changes.attempts,

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { pcap } from '../../src/capture-types/pcap.js';
+import { DEFAULT_CAPTURE_OPTIONS } from '../../src/capture-types/registry.js';
 
 /**
  * The PCAP zip's results.json, read as the zip streams past, from zips written by another writer than ours
@@ -51,7 +52,7 @@ const capture = (name: string) => ({ name, text: 'x'.repeat(70_000), deflate: fa
 
 /** Streams `zip` through the PCAP reader in chunks of `chunk` bytes; what came out, and what it learnt. */
 async function read(zip: Buffer, chunk = 16_384) {
-  const reader = pcap.artifact.reader?.();
+  const reader = pcap.artifact.reader?.({ fileName: 'pcap.zip', options: DEFAULT_CAPTURE_OPTIONS.pcap });
   if (!reader) throw new Error('PCAP has a reader');
   const parts: Buffer[] = [];
   for (let i = 0; i < zip.length; i += chunk) parts.push(zip.subarray(i, i + chunk));

@@ -81,6 +81,8 @@ async function setUp(options: { sendGate?: Promise<void>; withLeases?: boolean; 
     },
   };
   const dex = {
+    // Only WARP diagnostics are analysed by Cloudflare.
+    commandAnalysis: async () => null,
     async download() {
       calls.push('download');
       return {
@@ -151,6 +153,7 @@ describe('ArtifactRelay', () => {
         fileId: 'F1',
         bytes: ZIP.length,
         interfaces: null,
+        digest: null,
         error: null,
         failure: null,
         attempts: 0,

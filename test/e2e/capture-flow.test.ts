@@ -80,7 +80,11 @@ describe('/capture end to end over HTTP', () => {
     expect(statusMessageIn(stack).updates).toBe(3);
 
     const thread = stack.slack.thread('C_HELPDESK', finished.ts);
-    expect(textsIn(thread)).toEqual([expect.stringMatching(/Packet capture: 5 min, 5 MB max, 160-byte packets/)]);
+    expect(textsIn(thread)).toEqual([
+      expect.stringMatching(/Packet capture: 5 min, 5 MB max, 160-byte packets/),
+      // What is inside the WARP bundle follows its file.
+      expect.stringMatching(/^WARP is .*\(WARP diagnostics, E2E-LAPTOP-40\)$/),
+    ]);
     const files = filesIn(thread);
     expect(files.map((f) => f.name).sort()).toEqual([
       expect.stringMatching(/^E2E-LAPTOP-40-pcap-\d{8}-\d{4}\.zip$/),
@@ -91,6 +95,8 @@ describe('/capture end to end over HTTP', () => {
     const pcap = files.find((f) => f.name.includes('-pcap-'));
     expect(pcap?.comment).toMatch(/E2E-LAPTOP-40 · person0@example.com · windows · \d+(\.\d+)? ?(KB|MB)/);
     expect(pcap?.comment).toMatch(/Interfaces: default ✓, tunnel ✓/);
+    const warp = files.find((f) => f.name.includes('-warp-diag-'));
+    expect(warp?.comment).toMatch(/^WARP is /);
   });
 
   it('ten devices with both types: twenty commands in one create, twenty files, one status message', async () => {
@@ -176,7 +182,8 @@ describe('/capture end to end over HTTP', () => {
     expect(visibleText(status)).toMatch(/Finished/);
     const thread = stack.slack.thread('C_HELPDESK', status.ts);
     expect(filesIn(thread)).toHaveLength(2);
-    expect(textsIn(thread)).toHaveLength(1);
+    // The options, and the WARP bundle's figures: each once.
+    expect(textsIn(thread)).toHaveLength(2);
     expect(stack.slack.callsTo('chat.update').filter((c) => c.status === 429)).toHaveLength(1);
   });
 

@@ -132,6 +132,7 @@ function makeUpload(overrides: Partial<ArtifactUpload> = {}): ArtifactUpload {
     fileId: null,
     bytes: null,
     interfaces: null,
+    digest: null,
     error: null,
     failure: null,
     attempts: 0,
@@ -758,7 +759,7 @@ describe('the store on SQLite', () => {
     const database = new Database(file, { readonly: true });
     try {
       const versions = database.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
-      expect(versions).toEqual([1, 2, 3, 4]);
+      expect(versions).toEqual([1, 2, 3, 4, 5]);
       const tables = database
         .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
         .pluck()
@@ -790,7 +791,7 @@ describe('the store on PostgreSQL', () => {
 
     await withClient(url, async (client) => {
       const versions = await client.query('SELECT version FROM schema_migrations ORDER BY version');
-      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3, 4]);
+      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3, 4, 5]);
       const tables = await client.query(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
       );

@@ -11,6 +11,7 @@ import {
   type TrackedCommand,
 } from '../../captures/model.js';
 import { MAX_DEVICES_PER_CREATE } from '../../dex/types.js';
+import { digestHeadline } from './digest.js';
 import {
   inert,
   link,
@@ -98,6 +99,8 @@ export function commandStatusWords(
     if (!yieldsFile(command)) return '✅ Done — results in the Cloudflare dashboard';
     const problem = fileProblem(upload);
     if (problem) return problem;
+    // What is inside, in one line: what the agent would otherwise open the file to learn.
+    if (upload?.digest) return `✅ Done — ${digestHeadline(upload.digest)}`;
   }
   return STATUS_WORDS[command.status] ?? `❔ ${inert(command.status, 100) || 'Unknown state'}`;
 }

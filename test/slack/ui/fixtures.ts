@@ -82,6 +82,7 @@ export function upload(command: TrackedCommand, overrides: Partial<ArtifactUploa
     fileId: `F-${command.id}`,
     bytes: 1024,
     interfaces: null,
+    digest: null,
     error: null,
     failure: null,
     attempts: 0,

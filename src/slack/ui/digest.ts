@@ -1,0 +1,183 @@
+import type { KnownBlock } from '@slack/types';
+import type { TargetDevice } from '../../captures/model.js';
+import type { ArtifactDigest } from '../../digest/model.js';
+import type { WarpDigest } from '../../digest/warp/model.js';
+import {
+  inert,
+  inertPlain,
+  MESSAGE_BLOCKS_MAX,
+  MESSAGE_TEXT_BUDGET,
+  SECTION_TEXT_MAX,
+  truncateMrkdwn,
+  typeShort,
+} from './format.js';
+import { warpErrorWording } from './warp-error-codes.js';
+
+/**
+ * The digest of an artifact in words: a verdict of two or three lines a helpdesk agent understands, then the
+ * figures, grouped. Plain text only, no markup: everything in it may come from a person's machine, and each surface
+ * (the Slack thread, the status line, the command line) renders it its own way, the Slack ones through `inert`.
+ */
+export interface DigestView {
+  /** Most important first; the first line is the status line's one-line verdict. */
+  verdict: string[];
+  sections: { title: string; lines: string[] }[];
+}
+
+/** Lines per section, so a digest fits one Slack message (50 blocks, 3000 characters a section). */
+const MAX_SECTION_LINES = 12;
+
+export function digestView(digest: ArtifactDigest): DigestView {
+  switch (digest.kind) {
+    case 'warp-diag':
+      return warpView(digest);
+  }
+}
+
+const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
+
+/** `2026-12-03T06:04:44.123Z` → `2026-12-03 06:04 UTC` (log times are UTC). */
+function utcMinute(iso: string | undefined | null): string | null {
+  if (!iso) return null;
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
+  return match ? `${match[1]} ${match[2]} UTC` : null;
+}
+
+function bounded(lines: string[]): string[] {
+  if (lines.length <= MAX_SECTION_LINES) return lines;
+  return [...lines.slice(0, MAX_SECTION_LINES - 1), `… and ${lines.length - (MAX_SECTION_LINES - 1)} more`];
+}
+
+function warpView(digest: WarpDigest): DigestView {
+  const verdict: string[] = [];
+  const connected = digest.status !== null && /^connected$/i.test(digest.status);
+  if (digest.status === null) verdict.push('WARP status: not in the bundle (warp-status.txt missing or unreadable).');
+  else if (connected) {
+    verdict.push(
+      digest.network && !/^healthy$/i.test(digest.network)
+        ? `WARP is connected, but the network is ${digest.network}.`
+        : 'WARP is connected.',
+    );
+  } else {
+    verdict.push(`WARP is ${digest.status.toLowerCase()}${digest.statusReason ? `: ${digest.statusReason}` : ''}.`);
+  }
+
+  const [latest] = digest.errors;
+  if (latest) {
+    const when = utcMinute(latest.lastAt);
+    verdict.push(
+      `${latest.code} ${plural(latest.count, 'time')}${when ? `, last at ${when}` : ''}: ` +
+        warpErrorWording(latest.code).meaning,
+    );
+  }
+  if (digest.checksFailed.length > 0) {
+    verdict.push(`${plural(digest.checksFailed.length, 'check')} failed: ${digest.checksFailed[0]}`);
+  } else if (digest.analysis?.[0]) {
+    verdict.push(`Cloudflare's analyzer found: ${detectionLine(digest.analysis[0])}`);
+  }
+  if (verdict.length === 1 && connected) verdict.push('No WARP client errors in the logs.');
+
+  const client = [
+    digest.clientVersion && `Client ${digest.clientVersion}`,
+    (digest.platform || digest.osVersion) && `on ${[digest.platform, digest.osVersion].filter(Boolean).join(', ')}`,
+  ].filter(Boolean);
+  const settings = [
+    client.length > 0 ? client.join(' ') : null,
+    digest.mode && `Mode ${digest.mode}${digest.tunnelProtocol ? ` over ${digest.tunnelProtocol}` : ''}`,
+    digest.profileId && `Profile ${digest.profileId}`,
+    digest.organization && `Organization ${digest.organization}`,
+    digest.splitTunnel.mode &&
+      `Split tunnel: ${digest.splitTunnel.mode} mode, ${plural(digest.splitTunnel.entries, 'entry', 'entries')}`,
+    digest.fallbackDomains.count > 0 && `Local domain fallback: ${plural(digest.fallbackDomains.count, 'domain')}`,
+    digest.dnsProxyInUse !== null &&
+      (digest.dnsProxyInUse ? "DNS goes through WARP's local proxy" : "DNS does not go through WARP's local proxy"),
+    digest.alwaysOn !== null && `Always on: ${digest.alwaysOn ? 'yes' : 'no'}`,
+  ].filter((line): line is string => typeof line === 'string' && line.length > 0);
+
+  const sections: DigestView['sections'] = [];
+  if (settings.length > 0) sections.push({ title: 'Client', lines: settings });
+  if (digest.errors.length > 0) {
+    sections.push({
+      title: 'Client errors in the logs',
+      lines: bounded(
+        digest.errors.map((error) => {
+          const wording = warpErrorWording(error.code);
+          const when = utcMinute(error.lastAt);
+          const now = error.inStatus ? ' (its state now)' : '';
+          return `${error.code}: ${plural(error.count, 'time')}${when ? `, last ${when}` : ''}${now}. ${wording.meaning} ${wording.nextStep}`;
+        }),
+      ),
+    });
+  }
+  if (digest.checksFailed.length > 0) sections.push({ title: 'Failed checks', lines: bounded(digest.checksFailed) });
+  if (digest.analysis && digest.analysis.length > 0) {
+    sections.push({ title: "Cloudflare's analyzer", lines: bounded(digest.analysis.map(detectionLine)) });
+  }
+  const logs = digest.logs.filter((log) => log.lines > 0);
+  if (logs.length > 0) {
+    const first = utcMinute(logs[logs.length - 1]?.firstAt);
+    const last = utcMinute(logs[0]?.lastAt);
+    const lines = logs.reduce((sum, log) => sum + log.lines, 0);
+    sections.push({
+      title: 'Logs read',
+      lines: [
+        `${logs.map((log) => log.name).join(', ')}: ${plural(lines, 'line')}${first && last ? `, ${first} to ${last}` : ''}`,
+      ],
+    });
+  }
+  if (digest.problems.length > 0) sections.push({ title: 'Could not read', lines: bounded(digest.problems) });
+  return { verdict, sections };
+}
+
+function detectionLine(detection: NonNullable<WarpDigest['analysis']>[number]): string {
+  const severity = detection.severity ? ` (${detection.severity})` : '';
+  const count = detection.occurrences > 1 ? `, ${detection.occurrences} times` : '';
+  return `${detection.name}${severity}${count}${detection.description ? `: ${detection.description}` : ''}`;
+}
+
+/** The digest for a terminal: the verdict, then each section, indented. */
+export function digestText(view: DigestView): string {
+  const out = [...view.verdict];
+  for (const section of view.sections) out.push('', `${section.title}:`, ...section.lines.map((line) => `  ${line}`));
+  return out.join('\n');
+}
+
+/** The status line's one-line verdict, safe for mrkdwn. */
+export function digestHeadline(digest: ArtifactDigest): string {
+  return inert(digestView(digest).verdict[0], 150);
+}
+
+/** The file's comment leads with this: the verdict, one line each, safe for mrkdwn. */
+export function digestVerdictMrkdwn(digest: ArtifactDigest): string {
+  return digestView(digest)
+    .verdict.map((line) => inert(line, 400))
+    .join('\n');
+}
+
+/**
+ * The thread reply after a file: its figures, one section per group, within Slack's limits (3000 characters a
+ * section, 50 blocks and about 12,000 characters a message). The verdict is in the file's own comment above it.
+ */
+export function digestMessage(
+  digest: ArtifactDigest,
+  about: { device: Pick<TargetDevice, 'name'>; type: string },
+): { text: string; blocks: KnownBlock[] } {
+  const view = digestView(digest);
+  const name = inert(about.device.name, 150) || 'Unnamed device';
+  const heading = `What is inside the ${typeShort(about.type)} file from ${name}`;
+  const blocks: KnownBlock[] = [{ type: 'context', elements: [{ type: 'mrkdwn', text: heading }] }];
+  let budget = MESSAGE_TEXT_BUDGET - heading.length;
+  for (const section of view.sections) {
+    if (blocks.length >= MESSAGE_BLOCKS_MAX || budget <= 0) break;
+    const text = truncateMrkdwn(
+      [`*${section.title}*`, ...section.lines.map((line) => `• ${inert(line, 600)}`)].join('\n'),
+      Math.min(SECTION_TEXT_MAX, budget),
+    );
+    budget -= text.length;
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text } });
+  }
+  return {
+    text: `${inertPlain(view.verdict[0], 300)} (${typeShort(about.type)}, ${inertPlain(about.device.name, 150)})`,
+    blocks,
+  };
+}
