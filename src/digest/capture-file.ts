@@ -10,6 +10,10 @@ import type { CaptureInterfaceStatistics, CaptureSink } from './model.js';
  * does not read are skipped as they stream past, and what it cannot read goes to `sink.problem` (at most
  * `maxProblems`, then a count).
  *
+ * pcapng interface ids restart in each section: `sink.interface` is told each section's interfaces as they come. The
+ * drop counts of an Interface Statistics Block go to `sink.statistics` (facts about the capture, not problems reading
+ * the file).
+ *
  * Link types are handed over as the file gives them (the low 16 bits of classic pcap's link-type field, whose upper
  * bits carry the FCS length): legacy values such as 12 or 14 for raw IP are not renumbered.
  */
@@ -602,8 +606,8 @@ export class CaptureFileReader {
     );
     this.fractionOverOneSecond.report(
       problems,
-      'has a fraction of a second of a second or more: no time given',
-      'have a fraction of a second of a second or more: no time given',
+      'has a sub-second field of a second or more: no time given',
+      'have a sub-second field of a second or more: no time given',
     );
   }
 
