@@ -305,7 +305,7 @@ export class CaptureFileReader {
       timestampUs,
       capturedLength,
       originalLength,
-      data: bytes.subarray(start, start + capturedLength),
+      data: new Uint8Array(bytes.buffer, bytes.byteOffset + start, capturedLength),
     });
   }
 
@@ -453,7 +453,7 @@ export class CaptureFileReader {
       timestampUs,
       capturedLength,
       originalLength,
-      data: bytes.subarray(at + 28, at + 28 + capturedLength),
+      data: new Uint8Array(bytes.buffer, bytes.byteOffset + at + 28, capturedLength),
     });
   }
 
@@ -478,7 +478,7 @@ export class CaptureFileReader {
       timestampUs: null,
       capturedLength,
       originalLength,
-      data: bytes.subarray(at + 12, at + 12 + capturedLength),
+      data: new Uint8Array(bytes.buffer, bytes.byteOffset + at + 12, capturedLength),
     });
   }
 
