@@ -12,8 +12,8 @@
  *
  * tshark dissects; this script counts, by the issue's rules:
  * - tshark runs with TCP, TLS and IP reassembly off, no name resolution.
- * - A packet's network layer is the first `ip`/`ipv6` in frame.protocols, and only when everything before it is one
- *   of the link layers the digest decodes (Ethernet and its VLAN tags, BSD NULL/LOOP, raw IP, Linux cooked SLL/SLL2,
+ * - A packet's network layer is the first `ip`/`ipv6` in frame.protocols (an `ip` whose version is not 4 is not an
+ *   IPv4 header: Wireshark shows bogus versions so), and only when everything before it is one of the link layers the digest decodes (Ethernet and its VLAN tags, BSD NULL/LOOP, raw IP, Linux cooked SLL/SLL2,
  *   macOS PKTAP). Anything else in front (PPP, Frame Relay, MPLS, 802.11, NFLOG…) is a link layer the digest only
  *   counts, so neither side counts IP there.
  * - The transport is the protocol right after it (after IPv6 extension headers, AH among them, for IPv6 only). A
@@ -55,6 +55,7 @@ const FIELDS = [
   'frame.len',
   'frame.cap_len',
   'frame.time_epoch',
+  'ip.version',
   'udp.srcport',
   'udp.dstport',
   'tcp.flags',
@@ -170,9 +171,22 @@ function count(file) {
   for (const line of run.stdout.split('\n')) {
     if (line === '') continue;
     const cells = line.split('\t');
-    const [protocols, len, capLen, epoch, srcPort, dstPort, tcpFlags, dnsResponse, rcode, addRr, contentType, hsType] =
-      cells;
-    const sni = cells.slice(12).join('\t');
+    const [
+      protocols,
+      len,
+      capLen,
+      epoch,
+      ipVersion,
+      srcPort,
+      dstPort,
+      tcpFlags,
+      dnsResponse,
+      rcode,
+      addRr,
+      contentType,
+      hsType,
+    ] = cells;
+    const sni = cells.slice(13).join('\t');
     figures.packets++;
     figures.capturedBytes += Number(capLen);
     figures.originalBytes += Number(len);
@@ -183,8 +197,14 @@ function count(file) {
       if (last === null || at > last) last = at;
     }
     const layers = protocols.split(':');
-    const network = layers.findIndex((name) => name === 'ip' || name === 'ipv6');
+    let network = layers.findIndex((name) => name === 'ip' || name === 'ipv6');
     if (network < 0 || !layers.slice(0, network).every((name) => LINK_LAYERS.has(name))) continue;
+    // Under EtherType 0x0800 Wireshark shows a header of another version as `ip` ("bogus version"), handing a
+    // version-6 one on to `ipv6`: the version nibble decides what the header is.
+    if (layers[network] === 'ip' && ipVersion !== '4') {
+      if (layers[network + 1] !== 'ipv6') continue;
+      network++;
+    }
     let transport = network + 1;
     if (layers[network] === 'ip') figures.ipv4Packets++;
     else {
@@ -238,7 +258,7 @@ const files = readdirSync(corpus)
   .sort();
 const results = {};
 for (const [i, file] of files.entries()) {
-  process.stderr.write(`\r${i + 1}/${files.length} ${file.padEnd(60)}`);
+  if (process.stderr.isTTY) process.stderr.write(`\r${i + 1}/${files.length} ${file.padEnd(60)}`);
   results[file] = count(file);
 }
 process.stderr.write('\n');

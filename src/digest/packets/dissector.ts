@@ -153,8 +153,9 @@ export class Dissector {
     const headerLength = (u8(data, at) & 0x0f) * 4;
     if (headerLength < 20 || headerLength > end - at) return;
     const totalLength = u16(data, at + 2);
-    // Zero is what TCP segmentation offload leaves there: the datagram is what was captured.
-    if (totalLength !== 0 && totalLength < headerLength) return;
+    // Zero is what TCP segmentation offload leaves there: the datagram is what was captured. A datagram that ends
+    // with its header (or before) carries no transport.
+    if (totalLength !== 0 && totalLength <= headerLength) return;
     if ((u16(data, at + 6) & 0x1fff) !== 0) return;
     this.protocol = u8(data, at + 9);
     this.transportAt = at + headerLength;
@@ -188,10 +189,10 @@ export class Dissector {
         position += (u8(data, position + 1) + 2) * 4;
       } else break;
     }
-    if (position > end) return;
+    if (position > end || (payloadLength !== 0 && at + 40 + payloadLength <= position)) return;
     this.protocol = next;
     this.transportAt = position;
-    // Zero: a jumbogram or segmentation offload; the datagram is what was captured.
+    // Zero: segmentation offload (Linux BIG TCP) or a jumbogram; the datagram is what was captured.
     this.end = payloadLength === 0 ? end : Math.min(end, at + 40 + payloadLength);
   }
 }

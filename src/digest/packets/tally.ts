@@ -291,8 +291,8 @@ export class PacketTally implements CaptureSink {
   }
 
   private tcpSegment(data: Uint8Array, at: number, end: number, source: AddressKey, destination: AddressKey): void {
-    // Flags are read when the byte holding them was captured and the header length is sane.
-    if (end - at < 14) return;
+    // Flags are read from 16 bytes of header on (Wireshark reads the window with them) with a sane header length.
+    if (end - at < 16) return;
     const headerWords = u8(data, at + 12) >> 4;
     if (headerWords < 5) return;
     const flags = u8(data, at + 13);
