@@ -1,3 +1,5 @@
+import { u16, u32 } from './bytes.js';
+
 /**
  * IP addresses as map keys without a string per IPv4 packet: an IPv4 address is its 32-bit value (a number), an IPv6
  * address a string of 8 UTF-16 code units, one per 16-bit group (the two kinds never collide in a Map). Text forms
@@ -6,25 +8,19 @@
 export type AddressKey = number | string;
 
 export function ipv4Key(data: Uint8Array, at: number): number {
-  return (
-    (((data[at] as number) << 24) |
-      ((data[at + 1] as number) << 16) |
-      ((data[at + 2] as number) << 8) |
-      (data[at + 3] as number)) >>>
-    0
-  );
+  return u32(data, at);
 }
 
 export function ipv6Key(data: Uint8Array, at: number): string {
   return String.fromCharCode(
-    ((data[at] as number) << 8) | (data[at + 1] as number),
-    ((data[at + 2] as number) << 8) | (data[at + 3] as number),
-    ((data[at + 4] as number) << 8) | (data[at + 5] as number),
-    ((data[at + 6] as number) << 8) | (data[at + 7] as number),
-    ((data[at + 8] as number) << 8) | (data[at + 9] as number),
-    ((data[at + 10] as number) << 8) | (data[at + 11] as number),
-    ((data[at + 12] as number) << 8) | (data[at + 13] as number),
-    ((data[at + 14] as number) << 8) | (data[at + 15] as number),
+    u16(data, at),
+    u16(data, at + 2),
+    u16(data, at + 4),
+    u16(data, at + 6),
+    u16(data, at + 8),
+    u16(data, at + 10),
+    u16(data, at + 12),
+    u16(data, at + 14),
   );
 }
 
