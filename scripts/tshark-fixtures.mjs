@@ -13,9 +13,10 @@
  * tshark dissects; this script counts, by the issue's rules:
  * - tshark runs with TCP, TLS and IP reassembly off, no name resolution.
  * - A packet's network layer is the first `ip`/`ipv6` in frame.protocols (an `ip` whose version is not 4 is not an
- *   IPv4 header: Wireshark shows bogus versions so), and only when everything before it is one of the link layers the digest decodes (Ethernet and its VLAN tags, BSD NULL/LOOP, raw IP, Linux cooked SLL/SLL2,
- *   macOS PKTAP). Anything else in front (PPP, Frame Relay, MPLS, 802.11, NFLOG…) is a link layer the digest only
- *   counts, so neither side counts IP there.
+ *   IPv4 header: Wireshark shows bogus versions so), and only when everything before it is one of the link layers
+ *   the digest decodes (Ethernet and its VLAN tags, BSD NULL/LOOP, raw IP, Linux cooked SLL/SLL2, macOS PKTAP).
+ *   Anything else in front (PPP, Frame Relay, MPLS, 802.11, NFLOG…) is a link layer the digest only counts, so
+ *   neither side counts IP there.
  * - The transport is the protocol right after it (after IPv6 extension headers, AH among them, for IPv6 only). A
  *   non-first fragment shows as `data` there: no transport.
  * - TCP flags, DNS and TLS fields are taken with `-E occurrence=f` (the first of each in the packet), and only when
@@ -26,7 +27,9 @@
  * - DNS: UDP with port 53 on either side, `dns` right after `udp`, and the 12-byte header captured (`dns.count.add_rr`,
  *   its last field, is present). Response rcodes are the header's 4-bit RCODE, named as IANA does.
  * - TLS: the segment's first record is a handshake (`tls.record.content_type` 22) whose first message is a
- *   ClientHello (`tls.handshake.type` 1); its server name, when tshark found one in the segment.
+ *   ClientHello (`tls.handshake.type` 1); its server name, when tshark found one in the segment. tshark dissects
+ *   no handshake message of a record cut short by the snap length, so in a capture of 160-byte packets it finds no
+ *   hello where the digest reads one and its server name (no corpus file has TLS; `npm run bench` compares both).
  * - Times: frame.time_epoch of the earliest and the latest packet, cut to microseconds.
  * A file tshark cannot read to the end keeps its error (`tsharkError`) and whatever figures it gave before it.
  */
