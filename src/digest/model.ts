@@ -28,6 +28,25 @@ export interface CaptureInterface {
   linkType: number;
   snapLength: number;
   name: string | null;
+  /** pcapng section (0-based) the interface belongs to: interface ids restart in each section. Absent for classic pcap. */
+  section?: number;
+}
+
+/** A pcapng Interface Statistics Block: the capturing system's own counters (null where the block does not say). */
+export interface CaptureInterfaceStatistics {
+  interfaceId: number;
+  /** pcapng section (0-based) of the interface. */
+  section: number;
+  /** Packets the interface received (isb_ifrecv). */
+  received: number | null;
+  /** Packets the interface dropped, e.g. for lack of buffers (isb_ifdrop). */
+  droppedByInterface: number | null;
+  /** Packets the operating system dropped before the capturing program read them (isb_osdrop). */
+  droppedByOs: number | null;
+  /** Packets accepted by the capture filter (isb_filteraccept). */
+  acceptedByFilter: number | null;
+  /** Packets the capturing program delivered to the file (isb_usrdeliv). */
+  deliveredToUser: number | null;
 }
 
 /** Receives what a capture file reader finds, in file order. */
@@ -36,6 +55,8 @@ export interface CaptureSink {
   packet(packet: CapturedPacket): void;
   /** Something the reader could not read, in plain words of its own (e.g. "file ends inside packet 1200"). */
   problem(text: string): void;
+  /** A pcapng file's interface statistics (dropped packets), if the sink wants them. */
+  statistics?(statistics: CaptureInterfaceStatistics): void;
 }
 
 /** The JSON digest of one capture file (`npm run digest -- --json`), field names fixed by the issue. */
