@@ -817,6 +817,25 @@ describe('counts, times and problems', () => {
     expect(t.findings()).toEqual([{ kind: 'file-problems', count: 501 }]);
   });
 
+  it('makes the capturing system’s dropped packets a finding (the last statistics of each interface)', () => {
+    const t = tally(tcpPacket('192.168.1.20', 1, '10.0.0.1', 2, TCP_ACK));
+    const statistics = { acceptedByFilter: null, deliveredToUser: null };
+    t.statistics({ interfaceId: 0, section: 0, received: 100, droppedByInterface: 1, droppedByOs: 0, ...statistics });
+    t.statistics({ interfaceId: 0, section: 0, received: 900, droppedByInterface: 5, droppedByOs: 7, ...statistics });
+    t.statistics({
+      interfaceId: 1,
+      section: 0,
+      received: null,
+      droppedByInterface: null,
+      droppedByOs: 3,
+      ...statistics,
+    });
+    expect(t.findings()).toEqual([{ kind: 'packets-dropped', dropped: 15, received: null }]);
+    const none = tally(tcpPacket('192.168.1.20', 1, '10.0.0.1', 2, TCP_ACK));
+    none.statistics({ interfaceId: 0, section: 0, received: 10, droppedByInterface: 0, droppedByOs: 0, ...statistics });
+    expect(none.findings()).toEqual([]);
+  });
+
   it('never throws and keeps its counts consistent on random bytes of every link type', () => {
     const linkTypes = [0, 1, 12, 14, 101, 108, 113, 127, 149, 228, 229, 258, 276];
     fc.assert(

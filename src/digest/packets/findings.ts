@@ -23,6 +23,11 @@ export type PacketFinding =
   | { kind: 'nothing-decoded'; packets: number; linkTypes: LinkTypeCount[] }
   /** The capture file reader could not read everything (its problems are in the digest's `problems`). */
   | { kind: 'file-problems'; count: number }
+  /**
+   * The capturing system says it dropped packets (pcapng interface statistics: by the interface and by the OS,
+   * summed over interfaces, each interface's last statistics block); `received` when every interface said it.
+   */
+  | { kind: 'packets-dropped'; dropped: number; received: number | null }
   /** DNS responses with an RCODE other than NOERROR, by RCODE name, with the names that failed most. */
   | { kind: 'dns-failures'; failed: number; total: number; byRcode: Record<string, number>; names: FailedName[] }
   /**

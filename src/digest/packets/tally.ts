@@ -1,4 +1,10 @@
-import type { CapturedPacket, CaptureInterface, CaptureSink, PacketDigest } from '../model.js';
+import type {
+  CapturedPacket,
+  CaptureInterface,
+  CaptureInterfaceStatistics,
+  CaptureSink,
+  PacketDigest,
+} from '../model.js';
 import { type AddressKey, formatAddress, ipv4Key, ipv6Key, isIpv6Key } from './addresses.js';
 import { u8, u16 } from './bytes.js';
 import { Dissector, PROTOCOL_ICMP, PROTOCOL_ICMPV6, PROTOCOL_TCP, PROTOCOL_UDP } from './dissector.js';
@@ -25,6 +31,8 @@ const MAX_SERVER_NAMES = 256;
 const MAX_DNS_NAMES = 4096;
 /** Server address → SNI from ClientHellos, bounded and evicted the same way. */
 const MAX_SERVER_NAME_PEERS = 1024;
+/** Interfaces whose statistics are kept (the last block of each). */
+const MAX_STATISTICS = 64;
 /** `topPeers` lists this many. */
 const TOP_PEERS = 10;
 /** Findings per kind for TCP (the worst peers). */
@@ -81,6 +89,8 @@ export class PacketTally implements CaptureSink {
   private readonly problems: string[] = [];
   private problemCount = 0;
   private analysisFailed = false;
+  /** The last interface statistics block of each interface, by section and interface id. */
+  private readonly interfaceStatistics = new Map<string, CaptureInterfaceStatistics>();
 
   private readonly dissector = new Dissector();
   private readonly text = new NameText();
@@ -98,6 +108,14 @@ export class PacketTally implements CaptureSink {
 
   interface(description: CaptureInterface): void {
     this.linkTypeTally(description.linkType);
+  }
+
+  statistics(statistics: CaptureInterfaceStatistics): void {
+    // Counters run from the start of the capture: a later block for the same interface supersedes an earlier one.
+    const key = `${statistics.section}:${statistics.interfaceId}`;
+    if (this.interfaceStatistics.has(key) || this.interfaceStatistics.size < MAX_STATISTICS) {
+      this.interfaceStatistics.set(key, statistics);
+    }
   }
 
   problem(text: string): void {
@@ -170,6 +188,8 @@ export class PacketTally implements CaptureSink {
       findings.push({ kind: 'nothing-decoded', packets: this.packets, linkTypes: linkTypes.filter((l) => l.packets) });
     }
     if (this.problemCount > 0) findings.push({ kind: 'file-problems', count: this.problemCount });
+    const dropped = this.droppedPackets();
+    if (dropped) findings.push({ kind: 'packets-dropped', ...dropped });
 
     const failed = this.dns.responses - (this.dns.rcodes[0] ?? 0);
     if (failed > 0) {
@@ -381,6 +401,16 @@ export class PacketTally implements CaptureSink {
     if (best4 && best4.packets * 2 >= this.ipv4Addressed) local.add(best4.key);
     if (best6 && best6.packets * 2 >= this.ipv6Addressed) local.add(best6.key);
     return local;
+  }
+
+  private droppedPackets(): { dropped: number; received: number | null } | null {
+    let dropped = 0;
+    let received: number | null = 0;
+    for (const statistics of this.interfaceStatistics.values()) {
+      dropped += (statistics.droppedByInterface ?? 0) + (statistics.droppedByOs ?? 0);
+      received = received === null || statistics.received === null ? null : received + statistics.received;
+    }
+    return dropped > 0 ? { dropped, received } : null;
   }
 
   private linkTypeTally(linkType: number): LinkTypeTally {
