@@ -3,6 +3,7 @@ import { markdownTable, type Row } from './report.js';
 import { slashCommandAcks, viewSubmissionAcks } from './scenarios/acks.js';
 import { memberReads } from './scenarios/budget.js';
 import { dexClientVsSdk } from './scenarios/dex-client.js';
+import { digestThroughput } from './scenarios/digest.js';
 import { idleBot } from './scenarios/idle.js';
 import { deviceSearch } from './scenarios/options.js';
 import { pollingCosts } from './scenarios/polling.js';
@@ -55,6 +56,7 @@ async function main(): Promise<number> {
   await step('DEX client vs SDK', () => dexClientVsSdk());
   await step('polling costs', () => pollingCosts());
   await step('simulator and stand-ins', () => simulatorAndStandIns());
+  await step('digest throughput', () => digestThroughput());
 
   if (wanted('artifact relay')) {
     // Captures that finish in well under a second (600 simulated seconds per real one), polled every second.

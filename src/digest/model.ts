@@ -78,6 +78,8 @@ export interface PacketDigest {
   tcp: { packets: number; syn: number; synAck: number; rst: number };
   udp: { packets: number };
   icmp: { packets: number };
+  /** ICMPv6 (IP protocol 58), apart from `icmp` as Wireshark's `icmp` and `icmpv6` filters are. */
+  icmpv6?: { packets: number };
   dns: { queries: number; responses: number; rcodes: Record<string, number>; unanswered: number };
   tls: { clientHellos: number; serverNames: string[] };
   topPeers: { address: string; name?: string; packets: number; bytes: number }[];
