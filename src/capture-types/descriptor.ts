@@ -1,5 +1,6 @@
 import type { Transform } from 'node:stream';
-import type { ArtifactDigest, InterfaceResult } from '../digest/model.js';
+import type { ArtifactDigest } from '../digest/artifact-digest.js';
+import type { InterfaceResult } from '../digest/model.js';
 
 export type { InterfaceResult } from '../digest/model.js';
 

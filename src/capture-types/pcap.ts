@@ -1,5 +1,6 @@
+import { PcapZipReader } from '../digest/pcap-zip.js';
+import { ZipTap } from '../digest/zip-tap.js';
 import { defineCaptureType } from './descriptor.js';
-import { interfaceResults, PcapResultsReader } from './pcap-results.js';
 
 /** Limits from Cloudflare's docs (the OpenAPI spec gives only minimums); see reference §3.1. */
 export const pcap = defineCaptureType({
@@ -44,10 +45,11 @@ export const pcap = defineCaptureType({
   summary: (o) => `Packet capture: ${o.timeLimitMin} min, ${o.maxFileSizeMb} MB max, ${o.packetSizeBytes}-byte packets`,
   artifact: {
     file: 'always',
-    // results.json in the zip says which interfaces were captured.
-    reader() {
-      const stream = new PcapResultsReader();
-      return { stream, interfaces: () => interfaceResults(stream.results), digest: () => null };
+    // Both captures are digested as the zip streams; results.json says which interfaces were captured.
+    reader({ fileName, options }) {
+      const zip = new PcapZipReader(fileName, options.maxFileSizeMb);
+      const stream = new ZipTap((name) => zip.entry(name));
+      return { stream, interfaces: () => zip.interfaces(), digest: () => zip.digest() };
     },
   },
 });

@@ -1,6 +1,6 @@
 import type { InterfaceResult } from '../capture-types/descriptor.js';
 import type { CaptureOptions, CaptureType } from '../capture-types/registry.js';
-import type { ArtifactDigest } from '../digest/model.js';
+import type { ArtifactDigest } from '../digest/artifact-digest.js';
 import type { Refusal } from './access.js';
 
 /** Capture types and their options are declared once, in src/capture-types/. */

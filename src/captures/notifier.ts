@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ArtifactDigest } from '../digest/model.js';
+import type { ArtifactDigest } from '../digest/artifact-digest.js';
 import type {
   ArtifactUpload,
   CaptureRequest,

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { artifactReaderFor, descriptorOf } from '../capture-types/registry.js';
 import type { DexClient } from '../dex/client.js';
 import { DexError, DexUnsafeArtifactError } from '../dex/errors.js';
-import type { ArtifactDigest } from '../digest/model.js';
+import type { ArtifactDigest } from '../digest/artifact-digest.js';
 import type { Logger } from '../logger.js';
 import type { HeldLease, Leases } from './leases.js';
 import type { ArtifactUpload, TrackedCommand, UploadFailure } from './model.js';

@@ -1,5 +1,3 @@
-import type { WarpDigest } from './warp/model.js';
-
 /**
  * What the digest of an artifact finds, as facts (src/slack/ui words them for people). These shapes are the contract
  * between the parts of the digest: the zip tap (src/digest/zip-tap.ts) hands each entry's bytes to a reader; the
@@ -95,9 +93,6 @@ export interface ZipEntrySink {
 
 /** Asked for each entry as its local header streams past: a sink to read it, or null to let it pass unread. */
 export type ZipEntryHandler = (name: string) => ZipEntrySink | null;
-
-/** What the bot learned from an artifact as it streamed to Slack: kept with the upload, shown in the thread. */
-export type ArtifactDigest = WarpDigest;
 
 /** One interface of a packet capture, as its results.json reports it. */
 export interface InterfaceResult {

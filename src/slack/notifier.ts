@@ -11,7 +11,7 @@ import {
   type StatusView,
   type ThreadEvent,
 } from '../captures/notifier.js';
-import type { ArtifactDigest } from '../digest/model.js';
+import type { ArtifactDigest } from '../digest/artifact-digest.js';
 import { delivering, slackErrorCode, toDeliveryError } from './delivery-errors.js';
 import { digestMessage, digestVerdictMrkdwn } from './ui/digest.js';
 import { MESSAGE_BLOCKS_MAX, typeLabel } from './ui/format.js';

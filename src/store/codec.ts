@@ -9,7 +9,7 @@ import type {
   StartFailure,
   UploadFailure,
 } from '../captures/model.js';
-import type { ArtifactDigest } from '../digest/model.js';
+import type { ArtifactDigest } from '../digest/artifact-digest.js';
 
 /**
  * How both stores keep the structured columns (JSON in a text column), in one place so SQLite and PostgreSQL read
@@ -143,7 +143,9 @@ export function encodeDigest(digest: ArtifactDigest | null | undefined): string 
 /** A stored digest, or null for none, a damaged one, or a kind this version does not know. */
 export function decodeDigest(text: string | null): ArtifactDigest | null {
   const value = parse(text);
-  return isRecord(value) && value.kind === 'warp-diag' ? (value as unknown as ArtifactDigest) : null;
+  return isRecord(value) && (value.kind === 'warp-diag' || value.kind === 'pcap')
+    ? (value as unknown as ArtifactDigest)
+    : null;
 }
 
 const UPLOAD_FAILURES: readonly UploadFailure[] = ['cloudflare', 'slack', 'too-slow', 'unsafe-reference', 'unknown'];

@@ -1,5 +1,4 @@
-import type { InterfaceResult } from '../../capture-types/descriptor.js';
-import type { PacketDigest } from '../model.js';
+import type { InterfaceResult, PacketDigest } from '../model.js';
 import type { FailedName, SlowAnswer } from './dns.js';
 
 export type { FailedName, SlowAnswer } from './dns.js';

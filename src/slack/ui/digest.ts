@@ -1,6 +1,8 @@
 import type { KnownBlock } from '@slack/types';
 import type { TargetDevice } from '../../captures/model.js';
-import type { ArtifactDigest } from '../../digest/model.js';
+import type { ArtifactDigest, PcapZipDigest } from '../../digest/artifact-digest.js';
+import type { PacketDigest } from '../../digest/model.js';
+import type { PacketFinding, PcapZipFinding } from '../../digest/packets/findings.js';
 import type { WarpDigest } from '../../digest/warp/model.js';
 import {
   inert,
@@ -31,6 +33,8 @@ export function digestView(digest: ArtifactDigest): DigestView {
   switch (digest.kind) {
     case 'warp-diag':
       return warpView(digest);
+    case 'pcap':
+      return pcapView(digest);
   }
 }
 
@@ -133,6 +137,133 @@ function detectionLine(detection: NonNullable<WarpDigest['analysis']>[number]): 
   const severity = detection.severity ? ` (${detection.severity})` : '';
   const count = detection.occurrences > 1 ? `, ${detection.occurrences} times` : '';
   return `${detection.name}${severity}${count}${detection.description ? `: ${detection.description}` : ''}`;
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+const peer = (address: string, port: number, name?: string) =>
+  `${name ? `${name} (${address})` : address}${address.includes(':') ? ` port ${port}` : `:${port}`}`;
+
+/** A finding of one capture, as one line; `where` says which capture when there are two. */
+function packetFindingLine(finding: PacketFinding, where: string): string | null {
+  switch (finding.kind) {
+    case 'no-packets':
+      return `${where}: no packets at all.`;
+    case 'nothing-decoded':
+      return `${where}: ${count(finding.packets)} packets, none of them IP the digest could read (link type ${finding.linkTypes.map((l) => l.name ?? l.linkType).join(', ')}).`;
+    case 'file-problems':
+      return `${where}: ${plural(finding.count, 'part')} of the file could not be read (see "Could not read").`;
+    case 'packets-dropped':
+      return `${where}: the capturing system dropped ${count(finding.dropped)} packets${finding.received !== null ? ` of ${count(finding.received)}` : ''}; the capture is incomplete.`;
+    case 'dns-failures': {
+      const [top] = finding.names;
+      const rcodes = Object.entries(finding.byRcode)
+        .sort((a, b) => b[1] - a[1])
+        .map(([rcode, n]) => `${n} ${rcode}`)
+        .join(', ');
+      return `DNS: ${count(finding.failed)} of ${count(finding.total)} lookups failed (${rcodes}${top ? `; ${top.rcode} for ${top.name}${finding.names.length > 1 ? ` and ${plural(finding.names.length - 1, 'other name')}` : ''}` : ''}).`;
+    }
+    case 'dns-unanswered': {
+      const server = finding.servers[0];
+      const late = finding.nearEnd > 0 ? ` (${finding.nearEnd} sent in the capture's last second)` : '';
+      return `DNS: ${count(finding.count)} of ${count(finding.queries)} queries got no answer${server ? `, most to ${server.address}` : ''}${late}${finding.names[0] ? `, e.g. ${finding.names[0]}` : ''}.`;
+    }
+    case 'tcp-unanswered':
+      return `${plural(finding.connections, 'connection')} to ${peer(finding.peer, finding.port, finding.name)} never answered (${plural(finding.attempts, 'SYN')} sent).`;
+    case 'tcp-resets':
+      return `${plural(finding.count, 'connection')} to ${peer(finding.peer, finding.port, finding.name)} reset${finding.refused > 0 ? ` (${finding.refused} refused outright)` : ''}.`;
+    case 'dns-slow': {
+      const slowest = finding.slowest[0];
+      return `DNS: ${plural(finding.count, 'answer')} of ${count(finding.responses)} took over ${finding.thresholdMs / 1000} s${slowest ? ` (slowest ${(slowest.ms / 1000).toFixed(1)} s${slowest.name ? ` for ${slowest.name}` : ''})` : ''}.`;
+    }
+    case 'link-type-not-decoded':
+      return `${where}: ${count(finding.packets)} packets on link type ${finding.name ?? finding.linkType}, counted but not decoded.`;
+  }
+}
+
+function zipFindingLine(finding: PcapZipFinding): string {
+  switch (finding.kind) {
+    case 'capture-failed':
+      return `The ${finding.interface} capture failed on the device${finding.error ? `: ${finding.error}` : ''}.`;
+    case 'capture-missing':
+      return `The zip has no ${finding.capture} capture.`;
+    case 'tunnel-idle':
+      return `Nothing went through WARP: the tunnel capture has ${plural(finding.tunnelPackets, 'packet')} while the default interface has ${count(finding.defaultPackets)}.`;
+    case 'size-limit-reached':
+      return `The ${finding.capture} capture stopped at the ${finding.maxFileSizeMb} MB size limit, not at the end of its time: raise the limit to see more.`;
+  }
+}
+
+/** `0.123456` s, `12.3` s, `4 min 05 s` */
+function span(digest: PacketDigest): string | null {
+  if (!digest.firstPacketAt || !digest.lastPacketAt) return null;
+  const seconds = (Date.parse(digest.lastPacketAt) - Date.parse(digest.firstPacketAt)) / 1000;
+  if (!Number.isFinite(seconds) || seconds < 0) return null;
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
+  return `${Math.floor(seconds / 60)} min ${String(Math.round(seconds % 60)).padStart(2, '0')} s`;
+}
+
+function captureFigures(digest: PacketDigest): string[] {
+  const lines: string[] = [];
+  const when = span(digest);
+  lines.push(
+    `${count(digest.packets)} packets, ${count(digest.originalBytes)} bytes on the wire${when ? ` over ${when}` : ''}` +
+      (digest.truncatedPackets > 0 ? `; ${count(digest.truncatedPackets)} cut to the packet size` : ''),
+  );
+  lines.push(
+    `IPv4 ${count(digest.ipv4Packets)} · IPv6 ${count(digest.ipv6Packets)} · TCP ${count(digest.tcp.packets)} · UDP ${count(digest.udp.packets)} · ICMP ${count(digest.icmp.packets)}`,
+  );
+  if (digest.tcp.syn > 0 || digest.tcp.rst > 0) {
+    lines.push(
+      `TCP: ${plural(digest.tcp.syn, 'connection attempt')}, ${count(digest.tcp.synAck)} accepted, ${plural(digest.tcp.rst, 'reset')}`,
+    );
+  }
+  if (digest.dns.queries > 0 || digest.dns.responses > 0) {
+    const rcodes = Object.entries(digest.dns.rcodes)
+      .sort((a, b) => b[1] - a[1])
+      .map(([rcode, n]) => `${rcode} ${n}`)
+      .join(', ');
+    lines.push(
+      `DNS: ${plural(digest.dns.queries, 'query', 'queries')}, ${plural(digest.dns.responses, 'response')}${rcodes ? ` (${rcodes})` : ''}, ${count(digest.dns.unanswered)} unanswered`,
+    );
+  }
+  if (digest.tls.clientHellos > 0) {
+    const names = digest.tls.serverNames.slice(0, 8).join(', ');
+    const more = digest.tls.serverNames.length > 8 ? ` and ${digest.tls.serverNames.length - 8} more` : '';
+    lines.push(`TLS: ${plural(digest.tls.clientHellos, 'ClientHello')}${names ? ` to ${names}${more}` : ''}`);
+  }
+  const peers = digest.topPeers
+    .slice(0, 5)
+    .map((p) => `${p.name ? `${p.name} (${p.address})` : p.address} ${count(p.bytes)} B`);
+  if (peers.length > 0) lines.push(`Top peers: ${peers.join(', ')}`);
+  return lines;
+}
+
+function pcapView(zip: PcapZipDigest): DigestView {
+  const two = zip.captures.length > 1;
+  const where = (capture: string) =>
+    two || capture === 'default' || capture === 'tunnel' ? `${capture} capture` : 'The capture';
+  const findings = [
+    ...zip.findings.map(zipFindingLine),
+    ...zip.captures.flatMap((c) => c.findings.flatMap((f) => packetFindingLine(f, where(c.capture)) ?? [])),
+  ];
+  const verdict = findings.slice(0, 3);
+  if (verdict.length === 0) {
+    const total = zip.captures.reduce((sum, c) => sum + c.digest.packets, 0);
+    verdict.push(
+      zip.captures.length === 0
+        ? 'No capture file in the zip.'
+        : `Nothing stands out: ${count(total)} packets, DNS answered, no resets or unanswered connections.`,
+    );
+  }
+  const sections: DigestView['sections'] = zip.captures.map((c) => ({
+    title: two || c.capture === 'default' || c.capture === 'tunnel' ? `The ${c.capture} capture` : 'The capture',
+    lines: captureFigures(c.digest),
+  }));
+  if (findings.length > verdict.length)
+    sections.push({ title: 'Also found', lines: bounded(findings.slice(verdict.length)) });
+  const problems = zip.captures.flatMap((c) => c.digest.problems.map((p) => (two ? `${c.capture}: ${p}` : p)));
+  if (problems.length > 0) sections.push({ title: 'Could not read', lines: bounded(problems) });
+  return { verdict, sections };
 }
 
 /** The digest for a terminal: the verdict, then each section, indented. */

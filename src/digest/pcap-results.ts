@@ -1,32 +1,10 @@
-import type { ZipEntrySink } from '../digest/model.js';
-import { ZipTap } from '../digest/zip-tap.js';
-import type { InterfaceResult } from './descriptor.js';
+import type { InterfaceResult, ZipEntrySink } from './model.js';
 
 /** results.json is a few hundred bytes; one larger than this is not read. */
 const MAX_RESULTS_BYTES = 1024 * 1024;
 
-/**
- * Reads `results.json` out of a PCAP zip while its bytes stream past on their way to Slack, so the thread can
- * say which interfaces were captured without holding the zip. The zip tap walks every entry in any order (sizes
- * in the header or in data descriptors); the captures pass unread.
- */
-export class PcapResultsReader extends ZipTap {
-  readonly #collector: ResultsCollector;
-
-  constructor() {
-    const collector = new ResultsCollector();
-    super((name) => collector.claim(name));
-    this.#collector = collector;
-  }
-
-  /** The parsed results.json, or undefined when it was not found or could not be read. */
-  get results(): unknown {
-    return this.#collector.results;
-  }
-}
-
 /** Collects the first results.json (up to MAX_RESULTS_BYTES) and parses it once complete. */
-class ResultsCollector {
+export class ResultsCollector {
   results: unknown = undefined;
   #claimed = false;
 
