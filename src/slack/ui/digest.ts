@@ -6,7 +6,6 @@ import type { PacketFinding, PcapZipFinding } from '../../digest/packets/finding
 import type { WarpDigest } from '../../digest/warp/model.js';
 import {
   inert,
-  inertPlain,
   MESSAGE_BLOCKS_MAX,
   MESSAGE_TEXT_BUDGET,
   SECTION_TEXT_MAX,
@@ -38,7 +37,7 @@ export function digestView(digest: ArtifactDigest): DigestView {
   }
 }
 
-const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
+const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 /** `2026-12-03T06:04:44.123Z` → `2026-12-03 06:04 UTC` (log times are UTC). */
 function utcMinute(iso: string | undefined | null): string | null {
@@ -252,7 +251,7 @@ function pcapView(zip: PcapZipDigest): DigestView {
     verdict.push(
       zip.captures.length === 0
         ? 'No capture file in the zip.'
-        : `Nothing stands out: ${count(total)} packets, DNS answered, no resets or unanswered connections.`,
+        : `Nothing stands out in ${plural(total, 'packet')}: no failed or unanswered DNS, no resets, no connection left unanswered.`,
     );
   }
   const sections: DigestView['sections'] = zip.captures.map((c) => ({
@@ -308,7 +307,7 @@ export function digestMessage(
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text } });
   }
   return {
-    text: `${inertPlain(view.verdict[0], 300)} (${typeShort(about.type)}, ${inertPlain(about.device.name, 150)})`,
+    text: `${inert(view.verdict[0], 300)} (${typeShort(about.type)}, ${inert(about.device.name, 150)})`,
     blocks,
   };
 }
