@@ -64,10 +64,11 @@ describe('outside text is inert', () => {
     await s.bot.idle();
 
     const finished = statusMessageIn(s);
+    // Done, with each file's verdict after it (the digest's words, never the device's).
     expect(deviceLines(finished, 0)).toEqual([
       `*${SPOOF_SHOWN}* · first_last@example.com · windows`,
-      'Packet capture (PCAP): ✅ Done',
-      'WARP diagnostics: ✅ Done',
+      expect.stringMatching(/^Packet capture \(PCAP\): ✅ Done — Nothing stands out in [\d,]+ packets/),
+      'WARP diagnostics: ✅ Done — WARP is connected.',
     ]);
     // Whatever the bot wrote in mrkdwn, in the status message and its thread (file comments too): no direction
     // control, no broadcast, no markup from outside, and the only line saying a capture is done is the bot's own.
@@ -95,7 +96,8 @@ describe('outside text is inert', () => {
     const spoofFiles = files.filter((f) => f.name.startsWith('SPOOF-PC'));
     expect(spoofFiles).toHaveLength(2);
     for (const file of spoofFiles) {
-      expect(file.comment?.split('\n')[0]).toMatch(
+      // The comment leads with the digest's verdict; the line naming the file's origin follows it.
+      expect(file.comment?.split('\n').find((line) => / from /.test(line))).toMatch(
         new RegExp(
           `^(PCAP|WARP diagnostics) from ${escapeRegExp(SPOOF_SHOWN)} · first_last@example\\.com · windows · `,
         ),
