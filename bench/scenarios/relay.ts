@@ -61,7 +61,7 @@ export async function artifactRelay(env: BenchEnvironment, bot: BotProcess): Pro
     const runs =
       passes.length > 1 ? `; passes ${passes.map((p) => `${Math.round(p.throughput * 100)}%`).join(', ')}` : '';
     rows.push({
-      metric: `artifact relay, ${mb(bytes)}: peak RSS growth; throughput vs a bare undici pipe`,
+      metric: `artifact relay of a PCAP zip, digested as it streams, ${mb(bytes)}: peak RSS growth; throughput vs a bare undici pipe`,
       target: '≤ 64 MB; ≥ 80%',
       measured: `${mb(peakGrowth)}; ${Math.round(throughput * 100)}% (ours ${speed(bytes, typical.transfer.ms)}, pipe ${speed(bytes, typical.pipe.ms)}${runs})`,
       holds: peakGrowth <= 64 * MB && throughput >= 0.8,
