@@ -49,7 +49,7 @@ export const pcap = defineCaptureType({
     reader({ fileName, options }) {
       const zip = new PcapZipReader(fileName, options.maxFileSizeMb);
       const stream = new ZipTap((name) => zip.entry(name));
-      return { stream, interfaces: () => zip.interfaces(), digest: () => zip.digest() };
+      return { stream, interfaces: () => zip.interfaces(), digest: () => zip.digest(stream.problems()) };
     },
   },
 });

@@ -28,7 +28,7 @@ export const warpDiag = defineCaptureType({
     reader({ fileName }) {
       const bundle = new WarpBundleReader(fileName);
       const stream = new ZipTap((name) => bundle.entry(name));
-      return { stream, interfaces: () => null, digest: () => bundle.digest() };
+      return { stream, interfaces: () => null, digest: () => bundle.digest(stream.problems()) };
     },
     cloudflareAnalysis: true,
   },

@@ -52,17 +52,7 @@ async function digestZip(file: string): Promise<ArtifactDigest> {
   });
   tap.resume();
   await pipeline(createReadStream(file), tap);
-  return pcapEntries > 0 || warpEntries === 0 ? withProblems(pcap.digest(), tap.problems()) : warp.digest();
-}
-
-function withProblems(digest: ArtifactDigest, problems: string[]): ArtifactDigest {
-  if (problems.length === 0 || digest.kind !== 'pcap') return digest;
-  const [first, ...rest] = digest.captures;
-  if (!first) return digest;
-  return {
-    ...digest,
-    captures: [{ ...first, digest: { ...first.digest, problems: [...problems, ...first.digest.problems] } }, ...rest],
-  };
+  return pcapEntries > 0 || warpEntries === 0 ? pcap.digest(tap.problems()) : warp.digest(tap.problems());
 }
 
 async function digestCapture(file: string): Promise<ArtifactDigest> {

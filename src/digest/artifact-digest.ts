@@ -13,4 +13,6 @@ export interface PcapZipDigest {
   captures: { capture: string; fileBytes: number; digest: PacketDigest; findings: PacketFinding[] }[];
   /** What the two captures and results.json show together. */
   findings: PcapZipFinding[];
+  /** What the zip itself did not let the digest read (the captures' own problems are in their digests). */
+  problems: string[];
 }

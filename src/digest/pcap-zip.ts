@@ -66,7 +66,8 @@ export class PcapZipReader {
     return interfaceResults(this.#results.results);
   }
 
-  digest(): PcapZipDigest {
+  /** `zipProblems`: what the zip tap could not read. */
+  digest(zipProblems: string[] = []): PcapZipDigest {
     const captures = (['default', 'tunnel'] as const).flatMap((name) => {
       const capture = this.#captures.get(name);
       return capture ? [captureDigest(capture.name, capture.tally, capture.reader, capture.fileBytes)] : [];
@@ -85,6 +86,7 @@ export class PcapZipReader {
         interfaces: this.interfaces(),
         maxFileSizeMb: this.maxFileSizeMb,
       }),
+      problems: zipProblems,
     };
   }
 }
@@ -116,7 +118,13 @@ export function captureFileDigester(file: string): {
     },
     digest() {
       reader.end();
-      return { kind: 'pcap', file, captures: [captureDigest(file, tally, reader, fileBytes)], findings: [] };
+      return {
+        kind: 'pcap',
+        file,
+        captures: [captureDigest(file, tally, reader, fileBytes)],
+        findings: [],
+        problems: [],
+      };
     },
   };
 }

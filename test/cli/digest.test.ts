@@ -135,6 +135,20 @@ describe('npm run digest', () => {
     expect(digest.problems.join(' ')).toMatch(/ends inside packet 2/);
   });
 
+  it('a PCAP zip cut short: the packets before the cut count, and the digest says what it could not read', async () => {
+    const directory = temporaryDirectory();
+    const whole = await simulatedZip(directory, { kind: 'pcap' });
+    const cut = path.join(directory, 'cut.zip');
+    fs.writeFileSync(cut, fs.readFileSync(whole).subarray(0, 150_000));
+    const json = await run('--json', cut);
+    expect(json.code).toBe(0);
+    const [first] = json.out.split('\n').map((line) => JSON.parse(line));
+    expect(first.packets).toBeGreaterThan(0);
+    expect(first.problems.join(' ')).toMatch(/the zip ended or broke inside this capture/);
+    const text = await run(cut);
+    expect(text.out).toMatch(/\nCould not read:\n/);
+  });
+
   it('runs as the README says: npm run digest -- FILE', () => {
     const out = execFileSync('npm', ['run', '--silent', 'digest', '--', path.join(CORPUS, 'dns_udp.pcap')], {
       cwd: path.join(import.meta.dirname, '..', '..'),

@@ -123,7 +123,8 @@ export class WarpBundleReader {
   }
 
   /** The facts read so far; call it once every entry has ended (an entry still open is reported as a problem). */
-  digest(): WarpDigest {
+  /** `zipProblems`: what the zip tap could not read, listed first. */
+  digest(zipProblems: string[] = []): WarpDigest {
     const logs = [...this.entries.values()]
       .filter((entry): entry is LogEntry => entry.kind === 'log')
       .sort((a, b) => a.rank - b.rank);
@@ -153,7 +154,7 @@ export class WarpBundleReader {
       dnsServers: [...this.dnsCheck.servers],
       dnsProxyInUse: this.dnsCheck.proxyInUse,
       logs: logs.map(logSummary),
-      problems: this.problems(logs),
+      problems: [...zipProblems, ...this.problems(logs)],
     };
   }
 

@@ -260,7 +260,10 @@ function pcapView(zip: PcapZipDigest): DigestView {
   }));
   if (findings.length > verdict.length)
     sections.push({ title: 'Also found', lines: bounded(findings.slice(verdict.length)) });
-  const problems = zip.captures.flatMap((c) => c.digest.problems.map((p) => (two ? `${c.capture}: ${p}` : p)));
+  const problems = [
+    ...(zip.problems ?? []),
+    ...zip.captures.flatMap((c) => c.digest.problems.map((p) => (two ? `${c.capture}: ${p}` : p))),
+  ];
   if (problems.length > 0) sections.push({ title: 'Could not read', lines: bounded(problems) });
   return { verdict, sections };
 }

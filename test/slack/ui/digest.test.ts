@@ -50,6 +50,7 @@ const BROKEN: PcapZipDigest = {
     },
   ],
   findings: [{ kind: 'tunnel-idle', tunnelPackets: 0, defaultPackets: 1200 }],
+  problems: [],
 };
 
 describe('the digest in words', () => {
