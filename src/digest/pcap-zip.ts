@@ -12,11 +12,9 @@ const CAPTURE_ENTRY = /(?:^|\/)capture-(default|tunnel)\.pcap(?:ng)?$/i;
 
 interface CaptureEntry {
   name: CaptureName;
-  entryName: string;
   reader: CaptureFileReader;
   tally: PacketTally;
   fileBytes: number;
-  complete: boolean;
 }
 
 /**
@@ -40,14 +38,7 @@ export class PcapZipReader {
     const which = CAPTURE_ENTRY.exec(name)?.[1]?.toLowerCase() as CaptureName | undefined;
     if (!which || this.#captures.has(which)) return null;
     const tally = new PacketTally(`${this.file}/${name}`);
-    const capture: CaptureEntry = {
-      name: which,
-      entryName: name,
-      tally,
-      reader: new CaptureFileReader(tally),
-      fileBytes: 0,
-      complete: false,
-    };
+    const capture: CaptureEntry = { name: which, tally, reader: new CaptureFileReader(tally), fileBytes: 0 };
     this.#captures.set(which, capture);
     return {
       write: (chunk) => {
@@ -55,7 +46,6 @@ export class PcapZipReader {
         capture.reader.write(chunk);
       },
       end: (complete) => {
-        capture.complete = complete;
         if (!complete) capture.tally.problem('the zip ended or broke inside this capture; what came before is counted');
         capture.reader.end();
       },
