@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ArtifactDigest } from '../digest/artifact-digest.js';
+import { captureFormatOf } from '../digest/capture-file.js';
 import type { ZipEntrySink } from '../digest/model.js';
 import { captureFileDigester, PcapZipReader } from '../digest/pcap-zip.js';
 import { WarpBundleReader } from '../digest/warp/reader.js';
@@ -23,11 +24,9 @@ async function kindOf(file: string): Promise<Kind> {
     const head = Buffer.alloc(4);
     const { bytesRead } = await handle.read(head, 0, 4, 0);
     if (bytesRead < 4) return null;
+    // A zip's local file header, else whatever the capture file reader reads.
     if (head.readUInt32LE(0) === 0x04034b50) return 'zip';
-    const magic = head.readUInt32BE(0);
-    const classic = [0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0xa1b2cd34, 0x34cdb2a1];
-    if (classic.includes(magic) || magic === 0x0a0d0d0a) return 'capture';
-    return null;
+    return captureFormatOf(head.readUInt32BE(0)) ? 'capture' : null;
   } finally {
     await handle.close();
   }

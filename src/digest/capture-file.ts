@@ -805,6 +805,12 @@ const CLASSIC_MAGICS: ReadonlyMap<number, { littleEndian: boolean; nanoseconds: 
     [0x34cdb2a1, { littleEndian: true, nanoseconds: false, recordHeaderBytes: 24 }],
   ]);
 
+/** The format a file's first four bytes (read big-endian) announce, or null when neither's. */
+export function captureFormatOf(magic: number): 'pcap' | 'pcapng' | null {
+  if (magic === PCAPNG_MAGIC) return 'pcapng';
+  return CLASSIC_MAGICS.has(magic) ? 'pcap' : null;
+}
+
 const SHB = 0x0a0d0d0a;
 const IDB = 1;
 const OBSOLETE_PB = 2;
