@@ -4,7 +4,6 @@ import type {
   DeniedAttempt,
   InterfaceResult,
   LaunchProgress,
-  Notice,
   NoticeEvent,
   StartFailure,
   UploadFailure,
@@ -159,32 +158,8 @@ export function encodeNoticeEvent(event: NoticeEvent): string {
   return JSON.stringify(event);
 }
 
-/** A `notices` row as either database returns it (SQLite: 0/1 and numbers; PostgreSQL: booleans, bigint strings). */
-export interface NoticeRow {
-  request_id: string;
-  key: string;
-  event: string;
-  state: string;
-  version: number;
-  attempts: number;
-  fallback: number | boolean;
-  next_attempt_at: number | string;
-  error: string | null;
-}
-
-/** Null for a row that is not a notice this version knows (e.g. thread posts migrated from the old table). */
-export function toNotice(row: NoticeRow): Notice | null {
-  const event = parse(row.event);
-  if (!isRecord(event) || typeof event.kind !== 'string') return null;
-  return {
-    requestId: row.request_id,
-    key: row.key,
-    event: event as NoticeEvent,
-    state: row.state as Notice['state'],
-    version: row.version,
-    attempts: row.attempts,
-    fallback: row.fallback === true || row.fallback === 1,
-    nextAttemptAt: new Date(Number(row.next_attempt_at)),
-    error: row.error,
-  };
+/** A stored notice event, or null for one this version does not know (e.g. thread posts migrated from the old table). */
+export function decodeNoticeEvent(text: string): NoticeEvent | null {
+  const event = parse(text);
+  return isRecord(event) && typeof event.kind === 'string' ? (event as NoticeEvent) : null;
 }

@@ -5,6 +5,7 @@ import type {
   AuditRefusals,
   CaptureRequest,
   CaptureType,
+  Notice,
   RequestState,
   TargetDevice,
   TrackedCommand,
@@ -15,6 +16,7 @@ import {
   decodeDigest,
   decodeInterfaces,
   decodeLaunch,
+  decodeNoticeEvent,
   decodeStartFailure,
   decodeUploadFailure,
 } from './codec.js';
@@ -175,5 +177,34 @@ export function toAuditRefusals(row: RefusalsRow): AuditRefusals {
     firstAt: date(row.first_at),
     lastAt: date(row.last_at),
     lastOutcome: decodeAuditOutcome(row.last_outcome),
+  };
+}
+
+export interface NoticeRow {
+  request_id: string;
+  key: string;
+  event: string;
+  state: string;
+  version: number;
+  attempts: number;
+  fallback: Flag;
+  next_attempt_at: number;
+  error: string | null;
+}
+
+/** Null for a row that is not a notice this version knows. */
+export function toNotice(row: NoticeRow): Notice | null {
+  const event = decodeNoticeEvent(row.event);
+  if (!event) return null;
+  return {
+    requestId: row.request_id,
+    key: row.key,
+    event,
+    state: row.state as Notice['state'],
+    version: row.version,
+    attempts: row.attempts,
+    fallback: flag(row.fallback),
+    nextAttemptAt: new Date(row.next_attempt_at),
+    error: row.error,
   };
 }

@@ -15,18 +15,18 @@ import {
   encodeLaunch,
   encodeNoticeEvent,
   encodeStartFailure,
-  type NoticeRow,
-  toNotice,
 } from './codec.js';
 import { migrate } from './migrations.js';
 import {
   type AuditRow,
   type CommandRow,
+  type NoticeRow,
   type RefusalsRow,
   type RequestRow,
   toAuditEvent,
   toAuditRefusals,
   toCommand,
+  toNotice,
   toRequest,
   toUpload,
   type UploadRow,
