@@ -82,7 +82,7 @@ function warpView(digest: WarpDigest): DigestView {
 
   const client = [
     digest.clientVersion && `Client ${digest.clientVersion}`,
-    (digest.platform || digest.osVersion) && `on ${[digest.platform, digest.osVersion].filter(Boolean).join(', ')}`,
+    (digest.platform || digest.osVersion) && `on ${osOf(digest.platform, digest.osVersion)}`,
   ].filter(Boolean);
   const settings = [
     client.length > 0 ? client.join(' ') : null,
@@ -130,6 +130,13 @@ function warpView(digest: WarpDigest): DigestView {
   }
   if (digest.problems.length > 0) sections.push({ title: 'Could not read', lines: bounded(digest.problems) });
   return { verdict, sections };
+}
+
+/** "macOS 14.5 (23F79)" rather than "macOS, macOS 14.5 (23F79)": the version usually names the platform already. */
+function osOf(platform: string | null, osVersion: string | null): string {
+  if (!osVersion) return platform ?? '';
+  if (!platform || osVersion.toLowerCase().startsWith(platform.toLowerCase())) return osVersion;
+  return `${platform}, ${osVersion}`;
 }
 
 function detectionLine(detection: NonNullable<WarpDigest['analysis']>[number]): string {

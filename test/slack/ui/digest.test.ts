@@ -127,7 +127,12 @@ describe('the digest in words', () => {
       logs: [],
       problems: [],
     };
-    const [state, error] = digestView(warp).verdict;
+    const view = digestView(warp);
+    expect(view.sections[0]?.lines[0]).toBe('Client 2025.6.1335.0 on windows');
+    expect(digestView({ ...warp, platform: 'macOS', osVersion: 'macOS 14.5 (23F79)' }).sections[0]?.lines[0]).toBe(
+      'Client 2025.6.1335.0 on macOS 14.5 (23F79)',
+    );
+    const [state, error] = view.verdict;
     expect(state).toBe('WARP is disconnected: CF_DNS_PROXY_FAILURE.');
     expect(error).toMatch(/^CF_DNS_PROXY_FAILURE 12 times, last at 2026-12-03 05:59 UTC: /);
   });
