@@ -111,7 +111,8 @@ export async function createBot(
     artifactDestination: config.artifactDestination,
     now,
   });
-  const notices = new NoticeBoard({ store, notifier, logger, now, leases, metrics });
+  const directory = new DeviceDirectory(dex, () => now().getTime());
+  const notices = new NoticeBoard({ store, notifier, logger, now, leases, metrics, devices: directory });
   const relay = new ArtifactRelay({
     store,
     dex,
@@ -135,7 +136,6 @@ export async function createBot(
     leases,
     adoptAbandoned: () => service.resume(),
   });
-  const directory = new DeviceDirectory(dex, () => now().getTime());
   const audit = new AuditTrail(store, logger);
   const access = new AccessPolicy(config.access, new SlackPeople(slack.app.client), () => now().getTime());
   const service = new CaptureService({

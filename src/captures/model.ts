@@ -16,6 +16,8 @@ export interface TargetDevice {
   platform: string;
   /** Needed on multi-user devices to reach the right user session. */
   registrationId: string | null;
+  /** Only these of the request's capture types run on this device (a retry of what failed); absent: all of them. */
+  types?: CaptureType[];
 }
 
 /**
@@ -168,6 +170,11 @@ export type NoticeEvent =
   /** The status message must show what the store says now (posted the first time, edited after). */
   | { kind: 'status' }
   | { kind: 'options' }
+  /** Every capture on a device is final and some failed or timed out: one reply for the device. */
+  | { kind: 'device-failed'; deviceId: string }
+  /** Every capture is final and every file posted (or given up): the requester is told how it went. */
+  | { kind: 'finished' }
+  /** Per command, from versions before failures were told per device (still delivered if stored). */
   | { kind: 'command-failed'; commandId: string }
   | { kind: 'command-timed-out'; commandId: string }
   | { kind: 'upload-failed'; commandId: string }

@@ -1,8 +1,10 @@
 import type { Logger } from '../logger.js';
 import { WorkQueue } from '../work-queue.js';
+import type { DeviceDirectory } from './device-directory.js';
 import type { Leases } from './leases.js';
 import type { Notice, NoticeEvent } from './model.js';
 import { DeliveryError, type Notifier, type StatusView, type ThreadEvent } from './notifier.js';
+import { failuresOn, isOver, outcomeOf } from './outcome.js';
 import { type StatusSource, statusViewOf } from './status-view.js';
 import type { NoticeStore, RequestStore } from './store.js';
 
@@ -29,6 +31,8 @@ export interface NoticeBoardDeps {
   leases?: Leases;
   now: () => Date;
   metrics?: NoticeMetrics;
+  /** What Cloudflare last said about a device (online, last seen, client version): the likely cause of a failure. */
+  devices?: Pick<DeviceDirectory, 'known'>;
 }
 
 /** The store key of a one-time notice; the status is the one repeatable notice. */
@@ -44,6 +48,8 @@ function keyOf(event: NoticeEvent): string {
       return `results-in-dashboard:${event.commandId}`;
     case 'digest':
       return `digest:${event.commandId}`;
+    case 'device-failed':
+      return `device-failed:${event.deviceId}`;
     case 'status-replaced':
       return `status-replaced:${event.previousTs ?? 'none'}`;
     default:
@@ -76,6 +82,9 @@ export class NoticeBoard {
   /** The request's status message must show what the store says now: posted if there is none, else edited. */
   async statusChanged(requestId: string): Promise<void> {
     await this.#enqueue(requestId, 'status', { kind: 'status' }, true);
+    // Once it is over, the requester is told how it went (once: the notice's key is the same every time).
+    const view = await this.#view(requestId).catch(() => null);
+    if (view && isOver(view)) await this.tell(requestId, { kind: 'finished' });
   }
 
   /** Delivers every notice that is due (each poll tick: retries after backoff, and what a stopped replica left). */
@@ -160,7 +169,7 @@ export class NoticeBoard {
           });
           return;
         }
-        const event = threadEvent(view, notice.event);
+        const event = threadEvent(view, notice.event, this.deps.devices);
         if (!event) {
           await store.updateNotice(request.id, notice.key, { state: 'abandoned', error: 'nothing left to tell' });
           return;
@@ -244,7 +253,12 @@ export class NoticeBoard {
 }
 
 /** The stored event with the request's own records filled in; null when what it was about is no longer there. */
-function threadEvent({ request, commands, uploads }: StatusView, event: NoticeEvent): ThreadEvent | null {
+function threadEvent(
+  view: StatusView,
+  event: NoticeEvent,
+  devices?: Pick<DeviceDirectory, 'known'>,
+): ThreadEvent | null {
+  const { request, commands, uploads } = view;
   switch (event.kind) {
     case 'options':
       return { kind: 'options' };
@@ -254,6 +268,16 @@ function threadEvent({ request, commands, uploads }: StatusView, event: NoticeEv
       return { kind: 'stopped', by: event.by };
     case 'status':
       return null;
+    case 'finished':
+      return { kind: 'finished', outcome: outcomeOf(view) };
+    case 'device-failed': {
+      const device = request.devices.find((d) => d.deviceId === event.deviceId);
+      const failed = device ? failuresOn(device, request.types, commands) : [];
+      if (!device || !failed[0]) return null;
+      const seen = devices?.known(device.deviceId, device.registrationId);
+      const facts = seen ? { networkStatus: seen.networkStatus, lastSeenAt: seen.lastSeenAt } : null;
+      return { kind: 'device-failed', ...failed[0], facts };
+    }
     case 'command-failed':
     case 'command-timed-out':
     case 'results-in-dashboard':

@@ -8,6 +8,7 @@ import type {
   TargetDevice,
   TrackedCommand,
 } from './model.js';
+import type { RequestOutcome } from './outcome.js';
 
 /** Everything a status message shows: the request, its commands and what became of their files. */
 export interface StatusView {
@@ -19,6 +20,8 @@ export interface StatusView {
 /** Something worth one reply in the status thread. The Slack side turns each into words. */
 export type ThreadEvent =
   | { kind: 'options' }
+  | { kind: 'device-failed'; device: TargetDevice; commands: TrackedCommand[]; facts: DeviceFacts | null }
+  | { kind: 'finished'; outcome: RequestOutcome }
   | { kind: 'command-failed'; device: TargetDevice; command: TrackedCommand }
   | { kind: 'command-timed-out'; device: TargetDevice; command: TrackedCommand }
   | { kind: 'upload-failed'; device: TargetDevice; command: TrackedCommand; upload: ArtifactUpload }
@@ -26,6 +29,12 @@ export type ThreadEvent =
   | { kind: 'digest'; device: TargetDevice; command: TrackedCommand; digest: ArtifactDigest }
   | { kind: 'stopped'; by: string }
   | { kind: 'status-replaced' };
+
+/** What Cloudflare last said about a device, when the bot saw it in a search. */
+export interface DeviceFacts {
+  networkStatus: string | null;
+  lastSeenAt: Date | null;
+}
 
 /** Where a notice goes: where it belongs, or (once that kept failing) the requester's DM with the bot. */
 export type NoticePlace = 'usual' | 'requester-dm';

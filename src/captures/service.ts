@@ -19,6 +19,7 @@ import type {
   UnknownOutcome,
 } from './model.js';
 import type { NoticeBoard } from './notices.js';
+import { capturesNeeded, outcomeOf, typesFor } from './outcome.js';
 import type { StatusView } from './notifier.js';
 import type { ArtifactRelay } from './relay.js';
 import { SharedRead } from './shared-read.js';
@@ -46,6 +47,8 @@ export interface DeviceSelection {
   registrationId: string | null;
   /** The device's name as the person saw it, to find it again if it is not in the directory. */
   hint: string;
+  /** Only these capture types on this device (a retry of what failed); absent: every type asked for. */
+  types?: CaptureType[];
 }
 
 /** What stops a selection from starting, for the person to fix first. Only facts: the Slack side words them. */
@@ -78,6 +81,15 @@ export interface ServiceDeps {
   /** Told once per request whether its captures started (for metrics). */
   onStart?: (outcome: 'started' | 'failed_to_start') => void;
 }
+
+/** What came of "Retry failed". Only facts: the Slack side words them. */
+export type RetryOutcome =
+  | { kind: 'started'; request: CaptureRequest }
+  /** This request's failures were retried already (by anyone), as `request`. */
+  | { kind: 'already-retried'; request: CaptureRequest }
+  | { kind: 'nothing-failed' }
+  | { kind: 'problems'; problems: SelectionProblem[] }
+  | { kind: 'gone' };
 
 /** A request accepted and stored; `start` (called once the submission is acknowledged) starts its captures. */
 export interface Accepted {
@@ -160,10 +172,10 @@ export class CaptureService {
       if (!device) problems.push({ kind: 'device-not-listed', deviceId, hint: selected.hint });
       else if (!device.eligible)
         problems.push({ kind: 'device-ineligible', deviceId, name: device.name, reason: device.ineligibleReason });
-      else devices.push(toTarget(device));
+      else devices.push(selected.types ? { ...toTarget(device), types: selected.types } : toTarget(device));
     }
 
-    const needed = selection.length * types.length;
+    const needed = capturesNeeded(selection, types);
     const left = await quota;
     if (left && needed > left.remaining) problems.push({ kind: 'quota', needed, remaining: left.remaining });
     return { devices, problems };
@@ -264,9 +276,39 @@ export class CaptureService {
     await store.updateRequest(requestId, { state: 'stopped', stoppedBy: by });
     const stopped: CaptureRequest = { ...request, state: 'stopped', stoppedBy: by };
     await this.#audit(stopped, 'stop-watching', commands, { kind: 'stopped-watching' });
+    // The status message says it once; a reply in the thread would only repeat it.
     await notices.statusChanged(requestId);
-    await notices.tell(requestId, { kind: 'stopped', by });
     return stopped;
+  }
+
+  /**
+   * "Retry failed": a new request for only what failed (each device with only its failed types), with the same
+   * options and destination, through the same checks as a submission. Once per request: a second click, or a
+   * Slack retry, finds the retry already made.
+   */
+  async retryFailed(requestId: string, by: string): Promise<RetryOutcome> {
+    const original = await this.getRequest(requestId);
+    if (!original) return { kind: 'gone' };
+    const view = await this.statusView(original);
+    const failed = outcomeOf(view).failedDevices;
+    if (original.state !== 'finished' || failed.length === 0) return { kind: 'nothing-failed' };
+    const selection = failed.map(({ device, commands }) => ({
+      deviceId: device.deviceId,
+      registrationId: device.registrationId,
+      hint: device.name,
+      types: original.types.filter((type) => commands.some((c) => c.type === type)),
+    }));
+    const types = original.types.filter((type) => selection.some((s) => s.types.includes(type)));
+    const checked = await this.check(selection, types);
+    if (checked.problems.length > 0) return { kind: 'problems', problems: checked.problems };
+    const accepted = await this.submit(
+      { devices: checked.devices, types, options: original.options, channelId: original.channelId },
+      by,
+      `retry-failed:${original.id}`,
+    );
+    if (!accepted.created) return { kind: 'already-retried', request: accepted.request };
+    await accepted.start();
+    return { kind: 'started', request: accepted.request };
   }
 
   getRequest(id: string): Promise<CaptureRequest | null> {
@@ -469,7 +511,7 @@ export class CaptureService {
 /** The create request for a capture request: each device × each type, in a stable order. */
 function wireCommands(request: CaptureRequest): NewCommand[] {
   return request.devices.flatMap((device) =>
-    request.types.map((type): NewCommand => {
+    typesFor(device, request.types).map((type): NewCommand => {
       const target = {
         deviceId: device.deviceId,
         userEmail: device.email,

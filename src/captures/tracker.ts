@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Leases } from './leases.js';
 import { COMMAND_TIMEOUT_MS, isFinal, type TrackedCommand } from './model.js';
 import type { NoticeBoard } from './notices.js';
+import { failuresOn } from './outcome.js';
 import type { ArtifactRelay } from './relay.js';
 import type { CommandStore, RequestStore } from './store.js';
 
@@ -143,7 +144,7 @@ export class CaptureTracker {
   }
 
   /**
-   * Records what people must be told about a request's commands (each failure and time-out once), marks the request
+   * Records what people must be told about a request's commands (each device's failures once), marks the request
    * finished once every command is final, and asks for its status message to be brought up to date. A failure here
    * is logged and stays with this request: the next tick tries again, and the other requests go on.
    */
@@ -153,12 +154,10 @@ export class CaptureTracker {
       const request = await store.getRequest(requestId);
       if (!request) return;
       const commands = await store.commandsForRequest(requestId);
+      for (const { device } of request.devices.flatMap((d) => failuresOn(d, request.types, commands))) {
+        await notices.tell(requestId, { kind: 'device-failed', deviceId: device.deviceId });
+      }
       for (const command of commands) {
-        if (command.status === 'FAILED')
-          await notices.tell(requestId, { kind: 'command-failed', commandId: command.id });
-        if (command.status === 'TIMED_OUT') {
-          await notices.tell(requestId, { kind: 'command-timed-out', commandId: command.id });
-        }
         if (command.status === 'SUCCESS' && !yieldsFile(command)) {
           await notices.tell(requestId, { kind: 'results-in-dashboard', commandId: command.id });
         }

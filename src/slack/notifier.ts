@@ -23,6 +23,8 @@ import {
   artifactTitle,
   commandFailedMessage,
   commandTimedOutMessage,
+  deviceFailedMessage,
+  finishedMessage,
   optionsMessage,
   resultsInDashboardMessage,
   statusMovedMessage,
@@ -67,7 +69,8 @@ export class SlackNotifier implements Notifier {
 
   async postStatus(view: StatusView, place: NoticePlace): Promise<StatusMessageRef> {
     const { request } = view;
-    const message = this.#render(view);
+    // A new post notifies whoever it mentions: the requester is named in it from the next edit on.
+    const message = this.#render(view, { newPost: true });
     const post = (channel: string) =>
       delivering('chat.postMessage', () => this.#client.chat.postMessage({ channel, ...message }));
     let response: Awaited<ReturnType<webApi.WebClient['chat']['postMessage']>>;
@@ -89,6 +92,14 @@ export class SlackNotifier implements Notifier {
     if (!response.ts || !response.channel)
       throw new DeliveryError('failed', 'Slack did not say where the message went');
     this.#remember(response.ts, message);
+    const full = this.#render(view);
+    if (view.request.state !== 'starting' && JSON.stringify(full) !== JSON.stringify(message)) {
+      // Posted in a later state (a replacement): no edit may follow, so the requester is named now (best effort).
+      await this.#client.chat
+        .update({ channel: response.channel, ts: response.ts, ...full })
+        .then(() => this.#remember(response.ts as string, full))
+        .catch(() => {});
+    }
     if (movedFrom && place === 'usual') {
       // Best effort: the status itself is what matters, and it is posted.
       await this.#client.chat
@@ -135,6 +146,10 @@ export class SlackNotifier implements Notifier {
 
   #threadText(request: CaptureRequest, event: ThreadEvent): string {
     switch (event.kind) {
+      case 'device-failed':
+        return deviceFailedMessage(event.device, event.commands, event.facts).text;
+      case 'finished':
+        return finishedMessage(request, event.outcome).text;
       case 'options':
         return optionsMessage(request);
       case 'command-failed':
@@ -154,9 +169,10 @@ export class SlackNotifier implements Notifier {
     }
   }
 
-  #render(view: StatusView) {
+  #render(view: StatusView, { newPost = false } = {}) {
     return statusMessage({
       ...view,
+      newPost,
       now: this.#now(),
       dashboardUrl: this.#dashboardUrl,
       artifactDestination: this.#destination,
@@ -209,16 +225,15 @@ class SlackArtifactSink implements ArtifactSink {
     info: ArtifactInfo & { fileName: string; interfaces: InterfaceResult[] | null; digest: ArtifactDigest | null },
   ) {
     const place = await this.place(info.request);
-    let comment = artifactComment({
-      device: info.device,
-      type: info.command.type,
-      bytes: info.bytes,
-      interfaces: info.interfaces,
-    });
-    // The file leads with what is inside it.
-    if (info.digest) comment = `${digestVerdictMrkdwn(info.digest)}\n${comment}`;
+    // The file says what is inside it; its title names the device and type, and Slack shows its size.
+    const lines = [
+      info.digest
+        ? digestVerdictMrkdwn(info.digest)
+        : artifactComment({ type: info.command.type, interfaces: info.interfaces }),
+    ];
     // Away from its thread, a file says which request it belongs to.
-    if (!place.threadTs) comment += `\n${artifactOrigin(info.request)}`;
+    if (!place.threadTs) lines.push(artifactOrigin(info.request));
+    const comment = lines.filter(Boolean).join('\n');
     const title = artifactTitle(typeLabel(info.command.type), info.device);
     await this.upload.publish(fileId, { ...place, title, comment });
   }

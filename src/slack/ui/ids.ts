@@ -42,5 +42,7 @@ export const STATUS_FOOTER_BLOCK = 'capture_status_footer';
 export const STATUS_ACTIONS_BLOCK = 'capture_status_actions';
 /** Button: open the modal again with the same devices and options. Value: the request id. */
 export const RUN_AGAIN_ACTION = 'capture_run_again';
+/** Button: start again only what failed (same options, same checks). Value: the request id. */
+export const RETRY_FAILED_ACTION = 'capture_retry_failed';
 /** Button: stop following a request (the API has no cancel). Value: the request id. */
 export const STOP_WATCHING_ACTION = 'capture_stop_watching';

@@ -28,6 +28,7 @@ import {
   truncateMrkdwn,
   typeShort,
 } from './format.js';
+import { markOfRequest } from './marks.js';
 import { commandSummary, deviceSections, requestHeadline, requestStateWords, statusNote } from './status-message.js';
 
 /** An ephemeral answer to `/capture …`. */
@@ -123,13 +124,14 @@ function deviceNames(devices: Pick<TargetDevice, 'name'>[], max = 60): string {
   return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
 }
 
-function stateLine({ request, commands, uploads }: StatusView, now: Date): string {
+/** A list row leads with its state: "⏳ *Running for 4 min*", "⚠️ *Finished with problems — 1 of 2 done*". */
+function stateLead(view: StatusView, now: Date): string {
+  const { request, commands, uploads } = view;
   let state = requestStateWords(request, commands, uploads);
   if (request.state === 'starting' || request.state === 'running') {
     state += ` for ${shortDuration(request.createdAt, now)}`;
   }
-  const summary = commandSummary(commands, uploads);
-  return summary ? `*${state}*: ${summary}` : `*${state}*`;
+  return `${markOfRequest(view).glyph} *${state}*`;
 }
 
 /** Leaves room for the title and the "more" line. */
@@ -151,13 +153,14 @@ export function requestListMessage(
   ];
   for (const view of requests.slice(0, MAX_LISTED)) {
     const { request } = view;
+    const summary = commandSummary(view.commands, view.uploads);
     const parts = [
+      stateLead(view, now),
       requestIdCode(request.id),
       mention(request.requestedBy),
       slackDate(request.createdAt, '{date_short_pretty} {time}'),
       deviceNames(request.devices),
-      request.types.map(typeShort).join(', '),
-      stateLine(view, now),
+      summary || request.types.map(typeShort).join(', '),
     ];
     const url = links(request);
     if (url) parts.push(link(url, 'Thread'));
@@ -191,12 +194,12 @@ export function requestStatusMessage(view: StatusView, now: Date, threadLink: st
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: truncateMrkdwn(requestHeadline(request, commands, now, uploads), SECTION_TEXT_MAX),
+        text: truncateMrkdwn(requestHeadline(request, commands, uploads), SECTION_TEXT_MAX),
       },
     },
   ];
   const note = statusNote(request);
-  if (note) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: note } });
+  if (note) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: note }] });
   blocks.push(...deviceSections(request, commands, uploads));
   if (threadLink) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: link(threadLink, 'Open its thread') }] });

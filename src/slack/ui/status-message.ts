@@ -3,13 +3,20 @@ import { yieldsFile } from '../../capture-types/registry.js';
 import {
   type ArtifactUpload,
   type CaptureRequest,
-  COMMAND_TIMEOUT_MS,
   isFinal,
-  type RequestState,
   type StartFailure,
   type TargetDevice,
   type TrackedCommand,
 } from '../../captures/model.js';
+import {
+  commandFor,
+  fileTrouble,
+  filePending,
+  isOver,
+  outcomeOf,
+  typesFor,
+  uploadOf,
+} from '../../captures/outcome.js';
 import { MAX_DEVICES_PER_CREATE } from '../../dex/types.js';
 import { digestHeadline } from './digest.js';
 import {
@@ -20,12 +27,12 @@ import {
   plural,
   requestIdCode,
   SECTION_TEXT_MAX,
-  shortDuration,
   slackDate,
   truncateMrkdwn,
-  typeLabel,
+  typeShort,
 } from './format.js';
 import {
+  RETRY_FAILED_ACTION,
   RUN_AGAIN_ACTION,
   STATUS_ACTIONS_BLOCK,
   STATUS_FOOTER_BLOCK,
@@ -33,6 +40,7 @@ import {
   STATUS_NOTE_BLOCK,
   STOP_WATCHING_ACTION,
 } from './ids.js';
+import { type Mark, MARKS, markOfRequest } from './marks.js';
 
 export interface StatusMessageInput {
   request: CaptureRequest;
@@ -43,6 +51,11 @@ export interface StatusMessageInput {
   dashboardUrl: string;
   /** Where the zips go (ARTIFACT_DESTINATION); default the thread. */
   artifactDestination?: 'thread' | 'dm';
+  /**
+   * A new post rather than an edit: Slack notifies whoever a new post mentions (an edit notifies nobody), so a new
+   * post names the requester without mentioning them; they are told once, when it is over.
+   */
+  newPost?: boolean;
 }
 
 export interface SlackMessage {
@@ -51,63 +64,62 @@ export interface SlackMessage {
   blocks: KnownBlock[];
 }
 
-export const REQUEST_STATE_WORDS: Record<RequestState, string> = {
-  starting: 'Starting',
-  running: 'Running',
-  finished: 'Finished',
-  'failed-to-start': 'Could not start',
-  stopped: 'Stopped watching',
-};
+/** A time of day as a date token: every reader sees it in their own time zone. */
+const at = (date: Date) => slackDate(date, '{time}');
 
-const STATUS_WORDS: Record<string, string> = {
-  PENDING_EXEC: '⏳ Running on the device',
-  PENDING_UPLOAD: '📤 Uploading from the device',
-  SUCCESS: '✅ Done',
-  FAILED: '❌ Failed',
-  TIMED_OUT: `⌛ Timed out (no result after ${COMMAND_TIMEOUT_MS / 60_000} min)`,
-};
-const NOT_WATCHED = '⏸ Not watched';
-
-/** A finished command's file: not in Slack after all, or a packet capture where an interface failed. */
-function fileProblem(upload: ArtifactUpload | undefined): string | null {
-  if (upload?.step === 'failed') return '⚠️ Done, but the file could not be posted: download it from the dashboard';
-  const failed = upload?.interfaces?.filter((i) => !i.ok) ?? [];
-  if (failed.length === 0) return null;
-  const which = failed.map((i) => `${inert(i.name, 40)} failed${i.error ? ` (${inert(i.error, 120)})` : ''}`);
-  return `⚠️ Partly done: ${which.join(', ')}`;
+/** When a running packet capture should stop on the device: its start plus its time limit. */
+function pcapEndsAt(request: Pick<CaptureRequest, 'options'>, startedAt: Date): Date {
+  return new Date(startedAt.getTime() + request.options.pcap.timeLimitMin * 60_000);
 }
 
-/** A succeeded command's file is still on its way to Slack (its result is not known until it has streamed past). */
-function filePending(command: TrackedCommand, uploads: ArtifactUpload[]): boolean {
-  const step = uploads.find((u) => u.commandId === command.id)?.step;
-  return command.status === 'SUCCESS' && yieldsFile(command) && step !== 'done' && step !== 'failed';
-}
-
-/** A device's line for one capture type's command (or its absence). */
-export function commandStatusWords(
+/** The mark of one device's capture of one type, and what it adds ("until 14:07", the digest's first line). */
+function commandMark(
+  request: CaptureRequest,
   command: TrackedCommand | undefined,
-  requestState: RequestState,
+  upload: ArtifactUpload | undefined,
+): { mark: Mark; detail: string | null } {
+  if (!command) {
+    if (request.state === 'starting' || request.state === 'running') return { mark: MARKS.starting, detail: null };
+    return { mark: request.state === 'stopped' ? MARKS.notWatched : MARKS.notStarted, detail: null };
+  }
+  if (!isFinal(command.status) && !command.tracking) return { mark: MARKS.notWatched, detail: null };
+  switch (command.status) {
+    case 'PENDING_EXEC':
+      return {
+        mark: MARKS.running,
+        detail: command.type === 'pcap' ? `until ${at(pcapEndsAt(request, command.createdAt))}` : null,
+      };
+    case 'PENDING_UPLOAD':
+      return { mark: MARKS.uploading, detail: null };
+    case 'FAILED':
+      return { mark: MARKS.failed, detail: null };
+    case 'TIMED_OUT':
+      return { mark: MARKS.timedOut, detail: null };
+    case 'SUCCESS': {
+      if (!yieldsFile(command)) return { mark: MARKS.done, detail: 'results in the dashboard' };
+      const trouble = fileTrouble(upload);
+      if (trouble === 'not-posted') return { mark: MARKS.notPosted, detail: 'get it from the dashboard' };
+      if (trouble === 'partly') {
+        const failed = (upload?.interfaces ?? []).filter((i) => !i.ok).map((i) => inert(i.name, 40));
+        return { mark: MARKS.partly, detail: `${failed.join(', ')} failed` };
+      }
+      // What is inside, briefly: what the agent would otherwise open the file to learn (the thread has the rest).
+      return { mark: MARKS.done, detail: upload?.digest ? truncateMrkdwn(digestHeadline(upload.digest), 90) : null };
+    }
+    default:
+      return { mark: MARKS.unknown, detail: inert(command.status, 60) || 'unknown state' };
+  }
+}
+
+/** "⏳ running until 14:07", "✅ done: DNS: 14 of 212 lookups failed" — one type's state on a device's line. */
+export function commandStatusWords(
+  request: CaptureRequest,
+  command: TrackedCommand | undefined,
   upload?: ArtifactUpload,
 ): string {
-  if (!command) {
-    if (requestState === 'starting' || requestState === 'running') return '⏳ Starting';
-    if (requestState === 'stopped') return NOT_WATCHED;
-    return '✖️ Not started';
-  }
-  if (!isFinal(command.status) && !command.tracking) return NOT_WATCHED;
-  if (command.status === 'SUCCESS') {
-    if (!yieldsFile(command)) return '✅ Done — results in the Cloudflare dashboard';
-    const problem = fileProblem(upload);
-    if (problem) return problem;
-    // What is inside, in one line: what the agent would otherwise open the file to learn.
-    if (upload?.digest) return `✅ Done — ${digestHeadline(upload.digest)}`;
-  }
-  return STATUS_WORDS[command.status] ?? `❔ ${inert(command.status, 100) || 'Unknown state'}`;
-}
-
-/** Whether a command fully worked: it succeeded, its file reached Slack (or is on its way), and nothing in it failed. */
-function fullyDone(command: TrackedCommand, uploads: ArtifactUpload[]): boolean {
-  return command.status === 'SUCCESS' && fileProblem(uploads.find((u) => u.commandId === command.id)) === null;
+  const { mark, detail } = commandMark(request, command, upload);
+  if (!detail) return `${mark.glyph} ${mark.word}`;
+  return `${mark.glyph} ${mark.word}${detail.startsWith('until ') ? ' ' : ': '}${detail}`;
 }
 
 /** "Finished — 4 of 4 done", "Finished with problems — 1 of 6 done", "Starting — confirming with Cloudflare", … */
@@ -116,16 +128,21 @@ export function requestStateWords(
   commands: TrackedCommand[],
   uploads: ArtifactUpload[] = [],
 ): string {
+  const view = { request, commands, uploads };
   if (request.state === 'finished') {
     if (commands.some((c) => filePending(c, uploads))) return 'Finished — posting the files';
-    const wanted = Math.max(commands.length, request.devices.length * request.types.length);
-    const done = commands.filter((c) => fullyDone(c, uploads)).length;
+    const { done, wanted } = outcomeOf(view);
     return done === wanted
       ? `Finished — ${done} of ${wanted} done`
       : `Finished with problems — ${done} of ${wanted} done`;
   }
   if (request.state === 'starting' && request.launch?.unknownOutcome) return 'Starting — confirming with Cloudflare';
-  return REQUEST_STATE_WORDS[request.state];
+  return markOfRequest(view).word;
+}
+
+/** The state in words that stand out: `*✅ Finished — 4 of 4 done*`. */
+function stateHeadline(request: CaptureRequest, commands: TrackedCommand[], uploads: ArtifactUpload[]): string {
+  return `*${markOfRequest({ request, commands, uploads }).glyph} ${requestStateWords(request, commands, uploads)}*`;
 }
 
 type Bucket = 'done' | 'partly done' | 'file not posted' | 'failed' | 'timed out' | 'running' | 'not watched';
@@ -142,8 +159,8 @@ const BUCKET_ORDER: Bucket[] = [
 function bucketOf(command: TrackedCommand, upload: ArtifactUpload | undefined): Bucket {
   const { status, tracking } = command;
   if (status === 'SUCCESS') {
-    if (upload?.step === 'failed') return 'file not posted';
-    return upload?.interfaces?.some((i) => !i.ok) ? 'partly done' : 'done';
+    const trouble = fileTrouble(upload);
+    return trouble === 'not-posted' ? 'file not posted' : trouble === 'partly' ? 'partly done' : 'done';
   }
   if (status === 'FAILED') return 'failed';
   if (status === 'TIMED_OUT') return 'timed out';
@@ -154,10 +171,7 @@ function bucketOf(command: TrackedCommand, upload: ArtifactUpload | undefined): 
 export function commandSummary(commands: TrackedCommand[], uploads: ArtifactUpload[] = []): string {
   const counts = new Map<Bucket, number>();
   for (const command of commands) {
-    const bucket = bucketOf(
-      command,
-      uploads.find((u) => u.commandId === command.id),
-    );
+    const bucket = bucketOf(command, uploadOf(uploads, command));
     counts.set(bucket, (counts.get(bucket) ?? 0) + 1);
   }
   return BUCKET_ORDER.filter((bucket) => counts.has(bucket))
@@ -165,49 +179,50 @@ export function commandSummary(commands: TrackedCommand[], uploads: ArtifactUplo
     .join(', ');
 }
 
-function sameTarget(command: TrackedCommand, device: TargetDevice): boolean {
-  if (command.deviceId !== device.deviceId) return false;
-  return command.registrationId === null || device.registrationId === null
-    ? true
-    : command.registrationId === device.registrationId;
-}
-
-/** The latest command for a device and type (a request has one; keep the newest if ever more). */
-function commandFor(commands: TrackedCommand[], device: TargetDevice, type: string): TrackedCommand | undefined {
-  let found: TrackedCommand | undefined;
-  for (const command of commands) {
-    if (command.type !== type || !sameTarget(command, device)) continue;
-    if (!found || command.createdAt.getTime() >= found.createdAt.getTime()) found = command;
-  }
-  return found;
-}
-
-/** `*LAPTOP-42* · alice@example.com · windows` */
+/** `*LAPTOP-42* · alice@example.com` */
 export function deviceHeading(device: TargetDevice): string {
   const name = inert(device.name, 150) || 'Unnamed device';
   const email = inert(device.email, 200) || 'no email';
-  const platform = inert(device.platform, 50) || 'unknown platform';
-  return `*${name}* · ${email} · ${platform}`;
+  return `*${name}* · ${email}`;
 }
 
-/** One section per device (at most 10), each capture type with its state. Shared with `/capture status`. */
+/** `*LAPTOP-42* · alice@example.com — PCAP ⏳ running until 14:07 · WARP ✅ done` */
+export function deviceLine(
+  request: CaptureRequest,
+  device: TargetDevice,
+  commands: TrackedCommand[],
+  uploads: ArtifactUpload[] = [],
+): string {
+  const states = typesFor(device, request.types).map((type) => {
+    const command = commandFor(commands, device, type);
+    return `${typeShort(type)} ${commandStatusWords(request, command, command && uploadOf(uploads, command))}`;
+  });
+  return `${deviceHeading(device)} — ${states.join(' · ')}`;
+}
+
+/**
+ * One line per device (at most 10), every capture type on it, in as few sections as Slack's 3000 characters allow.
+ * Shared with `/capture status`.
+ */
 export function deviceSections(
   request: CaptureRequest,
   commands: TrackedCommand[],
   uploads: ArtifactUpload[] = [],
 ): KnownBlock[] {
-  const blocks: KnownBlock[] = request.devices.slice(0, MAX_DEVICES_PER_CREATE).map((device, index) => {
-    const lines = request.types.map((type) => {
-      const command = commandFor(commands, device, type);
-      const upload = command && uploads.find((u) => u.commandId === command.id);
-      return `${typeLabel(type)}: ${commandStatusWords(command, request.state, upload)}`;
-    });
-    return {
-      type: 'section',
-      block_id: `capture_status_device_${index}`,
-      text: { type: 'mrkdwn', text: truncateMrkdwn([deviceHeading(device), ...lines].join('\n'), SECTION_TEXT_MAX) },
-    };
-  });
+  const lines = request.devices
+    .slice(0, MAX_DEVICES_PER_CREATE)
+    .map((device) => truncateMrkdwn(deviceLine(request, device, commands, uploads), SECTION_TEXT_MAX));
+  const chunks: string[][] = [];
+  for (const line of lines) {
+    const last = chunks.at(-1);
+    if (last && [...last, line].join('\n').length <= SECTION_TEXT_MAX) last.push(line);
+    else chunks.push([line]);
+  }
+  const blocks: KnownBlock[] = chunks.map((chunk, index) => ({
+    type: 'section',
+    block_id: `capture_status_devices_${index}`,
+    text: { type: 'mrkdwn', text: chunk.join('\n') },
+  }));
   const hidden = request.devices.length - MAX_DEVICES_PER_CREATE;
   if (hidden > 0) {
     blocks.push({
@@ -218,49 +233,46 @@ export function deviceSections(
   return blocks;
 }
 
-/** When the last command reached a final state (for how long a finished request ran). */
+/** When the last command reached a final state. */
 function finishedAt(request: CaptureRequest, commands: TrackedCommand[]): Date | null {
   let last: Date | null = null;
   for (const command of commands) {
-    const at = command.completedAt ?? command.updatedAt;
-    if (!last || at.getTime() > last.getTime()) last = at;
+    const when = command.completedAt ?? command.updatedAt;
+    if (!last || when.getTime() > last.getTime()) last = when;
   }
   return last && last.getTime() >= request.createdAt.getTime() ? last : null;
 }
 
-/** "for 4 min" while running, "in 12 min" once finished, or nothing when time says nothing useful. */
-function elapsed(request: CaptureRequest, commands: TrackedCommand[], now: Date): string | null {
-  if (request.state === 'starting' || request.state === 'running') {
-    return `for ${shortDuration(request.createdAt, now)}`;
+/** "Started 14:02 · PCAP ends about 14:07", "Started 14:02 · finished 14:09": absolute times, so nothing goes stale. */
+function timesLine(request: CaptureRequest, commands: TrackedCommand[]): string {
+  const parts = [`Started ${slackDate(request.createdAt)}`];
+  if ((request.state === 'starting' || request.state === 'running') && request.types.includes('pcap')) {
+    const pcaps = commands.filter((c) => c.type === 'pcap' && !isFinal(c.status));
+    const from = pcaps.length > 0 ? Math.max(...pcaps.map((c) => c.createdAt.getTime())) : request.createdAt.getTime();
+    parts.push(`packet captures end about ${at(pcapEndsAt(request, new Date(from)))}`);
   }
   if (request.state === 'finished') {
     const end = finishedAt(request, commands);
-    return end ? `took ${shortDuration(request.createdAt, end)}` : null;
+    if (end) parts.push(`finished ${at(end)}`);
   }
-  return null;
+  return parts.join(' · ');
 }
 
 /**
- * `*Running* · capture `C7K2Q9` · asked by <@U1> · for 4 min · started <date>` and, when commands exist, their
- * summary. Shared with `/capture status` and `/capture list`.
+ * Two lines: `*⏳ Running* · capture `C7K2Q9` · asked by <@U1>`, then the times and the counts. Shared with
+ * `/capture status` and `/capture list`. `newPost`: the requester is named without a mention (see StatusMessageInput).
  */
 export function requestHeadline(
   request: CaptureRequest,
   commands: TrackedCommand[],
-  now: Date,
   uploads: ArtifactUpload[] = [],
+  { newPost = false }: { newPost?: boolean } = {},
 ): string {
-  const parts = [
-    `*${requestStateWords(request, commands, uploads)}*`,
-    `capture ${requestIdCode(request.id)}`,
-    `asked by ${mention(request.requestedBy)}`,
-  ];
-  const time = elapsed(request, commands, now);
-  if (time) parts.push(time);
-  parts.push(`started ${slackDate(request.createdAt)}`);
+  const who = newPost ? 'asked just now' : `asked by ${mention(request.requestedBy)}`;
+  let first = `${stateHeadline(request, commands, uploads)} · capture ${requestIdCode(request.id)} · ${who}`;
+  if (request.state === 'stopped' && request.stoppedBy) first += ` · stopped by ${mention(request.stoppedBy)}`;
   const summary = commandSummary(commands, uploads);
-  if (summary) parts.push(summary);
-  return parts.join(' · ');
+  return `${first}\n${timesLine(request, commands)}${summary ? ` · ${summary}` : ''}`;
 }
 
 /** Why a request did not start, and what to do: plain words, Cloudflare's own messages as inert text. */
@@ -293,21 +305,22 @@ export function startFailureText(failure: StartFailure | null): string {
   }
 }
 
+/** What "stopped watching" means (the headline already says who stopped it). */
+export const STOPPED_WATCHING_MEANS =
+  'The API has no cancel: the captures may still complete on the devices; find them in the Cloudflare dashboard.';
+
 /** Why nothing runs (failed-to-start) or what "stopped" means; null in the other states. */
 export function statusNote(request: CaptureRequest): string | null {
   if (request.state === 'failed-to-start') {
-    return truncateMrkdwn(`❌ ${startFailureText(request.startError)}`, SECTION_TEXT_MAX);
+    return truncateMrkdwn(startFailureText(request.startError), SECTION_TEXT_MAX);
   }
-  if (request.state === 'stopped') return `⏸ ${stoppedWatchingText(request.stoppedBy)}`;
+  if (request.state === 'stopped') return STOPPED_WATCHING_MEANS;
   return null;
 }
 
-/** "Stopped watching by <@U1>. The API has no cancel: …" — in the status message and, once, in its thread. */
+/** A thread reply from a version that still told "stopped watching" in the thread. */
 export function stoppedWatchingText(by: string | null): string {
-  return (
-    `Stopped watching${by ? ` by ${mention(by)}` : ''}. The API has no cancel: captures may still complete on the ` +
-    'device; find them in the Cloudflare dashboard.'
-  );
+  return `${MARKS.notWatched.glyph} Stopped watching${by ? ` by ${mention(by)}` : ''}. ${STOPPED_WATCHING_MEANS}`;
 }
 
 function stopConfirmButton(requestId: string): Button {
@@ -328,47 +341,73 @@ function stopConfirmButton(requestId: string): Button {
   };
 }
 
+function footerText(request: CaptureRequest, over: boolean, destination: 'thread' | 'dm', dashboardUrl: string) {
+  const dashboard = link(dashboardUrl, 'Cloudflare dashboard');
+  if (request.state === 'failed-to-start' || request.state === 'stopped') return dashboard;
+  const where = destination === 'dm' ? `${mention(request.requestedBy)}'s direct messages` : 'this thread';
+  return over
+    ? `The files are in ${where}. ${dashboard}`
+    : `Files are posted in ${where} as each capture finishes. ${dashboard}`;
+}
+
+/** The notification text: phones and screen readers show only this, so it carries the state, devices and failures. */
 function fallbackText(request: CaptureRequest, commands: TrackedCommand[], uploads: ArtifactUpload[]): string {
-  const devices = plural(request.devices.length, 'device');
-  const summary = commandSummary(commands, uploads);
+  const names = request.devices.map((d) => inert(d.name, 60) || 'Unnamed device');
+  const devices = names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+  const failed = outcomeOf({ request, commands, uploads }).failedDevices.map(
+    ({ device, commands: failures }) =>
+      `${inert(device.name, 60) || 'Unnamed device'} (${failures.map((c) => typeShort(c.type)).join(', ')})`,
+  );
   const state = requestStateWords(request, commands, uploads);
-  return `DEX capture ${inert(request.id, 20)} by ${mention(request.requestedBy)} on ${devices}: ${state}${summary ? ` (${summary})` : ''}`;
+  return `DEX capture ${inert(request.id, 20)} on ${devices}: ${state}${failed.length ? `. Failed: ${failed.join('; ')}` : ''}`;
 }
 
 /**
  * The one status message of a request, updated in place. Pure: the same input gives a deep-equal output, so the
- * caller can compare to decide whether `chat.update` is needed. At most 10 devices shown, well under 50 blocks.
+ * caller can compare to decide whether `chat.update` is needed. Ten devices take ten lines, well under 50 blocks.
  */
 export function statusMessage(input: StatusMessageInput): SlackMessage {
-  const { request, commands, uploads = [], now, dashboardUrl, artifactDestination = 'thread' } = input;
+  const { request, commands, uploads = [], dashboardUrl, artifactDestination = 'thread', newPost = false } = input;
+  const view = { request, commands, uploads };
   const blocks: KnownBlock[] = [
     {
       type: 'section',
       block_id: STATUS_HEADER_BLOCK,
       text: {
         type: 'mrkdwn',
-        text: truncateMrkdwn(requestHeadline(request, commands, now, uploads), SECTION_TEXT_MAX),
+        text: truncateMrkdwn(requestHeadline(request, commands, uploads, { newPost }), SECTION_TEXT_MAX),
       },
     },
   ];
 
   const note = statusNote(request);
-  if (note) blocks.push({ type: 'section', block_id: STATUS_NOTE_BLOCK, text: { type: 'mrkdwn', text: note } });
+  if (note) blocks.push({ type: 'context', block_id: STATUS_NOTE_BLOCK, elements: [{ type: 'mrkdwn', text: note }] });
 
   blocks.push(...deviceSections(request, commands, uploads));
 
-  const dashboard = link(dashboardUrl, 'Open in Cloudflare dashboard');
-  const footer =
-    request.state === 'failed-to-start' || request.state === 'stopped'
-      ? dashboard
-      : artifactDestination === 'dm'
-        ? `Artifacts are sent to ${mention(request.requestedBy)} by direct message as they finish. ${dashboard}`
-        : `Artifacts are posted in the thread as they finish. ${dashboard}`;
-  blocks.push({ type: 'context', block_id: STATUS_FOOTER_BLOCK, elements: [{ type: 'mrkdwn', text: footer }] });
+  const over = isOver(view);
+  blocks.push({
+    type: 'context',
+    block_id: STATUS_FOOTER_BLOCK,
+    elements: [{ type: 'mrkdwn', text: footerText(request, over, artifactDestination, dashboardUrl) }],
+  });
 
-  const buttons: Button[] = [
-    { type: 'button', action_id: RUN_AGAIN_ACTION, text: { type: 'plain_text', text: 'Run again' }, value: request.id },
-  ];
+  const buttons: Button[] = [];
+  if (over && request.state === 'finished' && outcomeOf(view).failedDevices.length > 0) {
+    buttons.push({
+      type: 'button',
+      action_id: RETRY_FAILED_ACTION,
+      style: 'primary',
+      text: { type: 'plain_text', text: 'Retry failed' },
+      value: request.id,
+    });
+  }
+  buttons.push({
+    type: 'button',
+    action_id: RUN_AGAIN_ACTION,
+    text: { type: 'plain_text', text: 'Run again' },
+    value: request.id,
+  });
   if (request.state === 'starting' || request.state === 'running') buttons.push(stopConfirmButton(request.id));
   blocks.push({ type: 'actions', block_id: STATUS_ACTIONS_BLOCK, elements: buttons });
 

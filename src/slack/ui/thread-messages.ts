@@ -8,17 +8,24 @@ import {
   type TrackedCommand,
   type UploadFailure,
 } from '../../captures/model.js';
+import type { DeviceFacts } from '../../captures/notifier.js';
+import type { RequestOutcome } from '../../captures/outcome.js';
 import {
   channelRef,
   humanBytes,
   inert,
   inertPlain,
   link,
+  mention,
+  plural,
   requestIdCode,
   SECTION_TEXT_MAX,
+  slackDate,
   truncateMrkdwn,
   typeShort,
 } from './format.js';
+import { MARKS } from './marks.js';
+import { startFailureText } from './status-message.js';
 
 type DeviceNames = Pick<TargetDevice, 'name' | 'email'>;
 
@@ -43,7 +50,7 @@ export function optionsMessage(request: Pick<CaptureRequest, 'types' | 'options'
 export const DEFAULT_FAILURE_REASON =
   'Cloudflare reported FAILED. Check the WARP client version and that the device is online, then run again.';
 
-/** "❌ PCAP on LAPTOP-42 (alice@example.com) failed: <reason>" */
+/** "❌ PCAP on LAPTOP-42 (alice@example.com) failed: <reason>" (a reply stored by an earlier version). */
 export function commandFailedMessage(
   device: DeviceNames,
   command: Pick<TrackedCommand, 'type'>,
@@ -51,23 +58,97 @@ export function commandFailedMessage(
 ): string {
   const said = inert(reason, 1000);
   const why = said ? sentence(said) : DEFAULT_FAILURE_REASON;
-  return truncateMrkdwn(`❌ ${typeShort(command.type)} on ${who(device)} failed: ${why}`, SECTION_TEXT_MAX);
-}
-
-/** "⌛ PCAP on LAPTOP-42 (alice@example.com) timed out: …" */
-export function commandTimedOutMessage(device: DeviceNames, command: Pick<TrackedCommand, 'type'>): string {
-  return (
-    `⌛ ${typeShort(command.type)} on ${who(device)} timed out: no result after ${COMMAND_TIMEOUT_MS / 60_000} minutes. ` +
-    'The device may be offline or WARP disconnected. The bot stopped waiting; if it finishes later, ' +
-    'find it in the Cloudflare dashboard.'
+  return truncateMrkdwn(
+    `${MARKS.failed.glyph} ${typeShort(command.type)} on ${who(device)} failed: ${why}`,
+    SECTION_TEXT_MAX,
   );
 }
 
+const TIMED_OUT_MEANS =
+  `no result after ${COMMAND_TIMEOUT_MS / 60_000} minutes. The device may be offline or WARP disconnected; ` +
+  'if it finishes later, find it in the Cloudflare dashboard.';
+
+/** "⏰ PCAP on LAPTOP-42 (alice@example.com) timed out: …" (a reply stored by an earlier version). */
+export function commandTimedOutMessage(device: DeviceNames, command: Pick<TrackedCommand, 'type'>): string {
+  return `${MARKS.timedOut.glyph} ${typeShort(command.type)} on ${who(device)} timed out: ${TIMED_OUT_MEANS}`;
+}
+
+/** What the bot knows that may explain a failure: the device is offline, or was last seen a while ago. */
+function likelyCause(facts: DeviceFacts | null): string | null {
+  if (!facts) return null;
+  const offline = facts.networkStatus && !/^connected$/i.test(facts.networkStatus);
+  const seen = facts.lastSeenAt ? `, last seen ${slackDate(facts.lastSeenAt)}` : '';
+  if (offline)
+    return `Cloudflare lists it as ${inert(facts.networkStatus, 40)}${seen}: it may be offline or WARP disconnected.`;
+  return null;
+}
+
+/**
+ * One reply per device, once every capture on it is final: what failed on it and the likely cause.
+ * "❌ *LAPTOP-9* (bob@example.com): PCAP failed, WARP timed out. …"
+ */
+export function deviceFailedMessage(
+  device: DeviceNames,
+  commands: Array<Pick<TrackedCommand, 'type' | 'status'>>,
+  facts: DeviceFacts | null,
+): { text: string } {
+  const what = commands
+    .map((c) => `${typeShort(c.type)} ${c.status === 'TIMED_OUT' ? MARKS.timedOut.word : MARKS.failed.word}`)
+    .join(', ');
+  const reasons: string[] = [];
+  const cause = likelyCause(facts);
+  if (cause) reasons.push(cause);
+  if (commands.some((c) => c.status === 'TIMED_OUT')) reasons.push(`Timed out: ${TIMED_OUT_MEANS}`);
+  if (commands.some((c) => c.status !== 'TIMED_OUT') && !cause) reasons.push(DEFAULT_FAILURE_REASON);
+  const name = inert(device.name, 150) || 'Unnamed device';
+  const email = inert(device.email, 200);
+  const text = `${MARKS.failed.glyph} *${name}*${email ? ` (${email})` : ''}: ${what}. ${reasons.join(' ')}`;
+  return { text: truncateMrkdwn(text, SECTION_TEXT_MAX) };
+}
+
+/**
+ * The one reply when a request is over, mentioning the requester so they get a notification: how it went, and
+ * what to do about what failed.
+ */
+export function finishedMessage(
+  request: Pick<CaptureRequest, 'requestedBy' | 'state' | 'startError'>,
+  outcome: RequestOutcome,
+): {
+  text: string;
+} {
+  const to = mention(request.requestedBy);
+  if (request.state === 'failed-to-start') {
+    return {
+      text: truncateMrkdwn(
+        `${to} ${MARKS.failed.glyph} The captures did not start. ${startFailureText(request.startError)}`,
+        SECTION_TEXT_MAX,
+      ),
+    };
+  }
+  const { done, wanted, failedDevices } = outcome;
+  if (done === wanted) {
+    return {
+      text: `${to} ${MARKS.done.glyph} ${wanted === 1 ? 'The capture is done' : `All ${wanted} captures done`}; the files are in this thread.`,
+    };
+  }
+  const parts = [`${to} ${MARKS.partly.glyph} ${done} of ${wanted} captures done.`];
+  if (failedDevices.length > 0) {
+    const names = failedDevices.map(
+      ({ device, commands }) =>
+        `${inert(device.name, 60) || 'Unnamed device'} (${commands.map((c) => typeShort(c.type)).join(', ')})`,
+    );
+    parts.push(
+      `Failed on ${names.join(', ')}: the replies above say why. *Retry failed* on the status message runs only those again.`,
+    );
+  }
+  const failedCount = failedDevices.reduce((sum, d) => sum + d.commands.length, 0);
+  const fileProblems = wanted - done - failedCount;
+  if (fileProblems > 0) parts.push(`${plural(fileProblems, 'file')} had a problem: see the status message.`);
+  return { text: truncateMrkdwn(parts.join(' '), SECTION_TEXT_MAX) };
+}
+
 export interface ArtifactInfo {
-  device: Pick<TargetDevice, 'name' | 'email' | 'platform'>;
   type: CaptureType | string;
-  /** Size in bytes, when known. */
-  bytes: number | null;
   /** For a packet capture: each interface's result from its results.json. */
   interfaces: InterfaceResult[] | null;
 }
@@ -82,17 +163,12 @@ export function interfacesSummary(interfaces: InterfaceResult[]): string {
     .join(', ');
 }
 
-/** "PCAP from LAPTOP-42 · alice@example.com · windows · 4.8 MB\nInterfaces: default ✓, tunnel ✗" */
+/**
+ * A file's comment, when there is no digest to lead with: which interfaces a packet capture holds. Device, person
+ * and type are in the file's title and Slack shows its size, so none is repeated here.
+ */
 export function artifactComment(info: ArtifactInfo): string {
-  const parts = [
-    inert(info.device.name, 200) || 'Unnamed device',
-    inert(info.device.email, 200),
-    inert(info.device.platform, 50),
-  ].filter(Boolean);
-  if (info.bytes !== null) parts.push(humanBytes(info.bytes));
-  let comment = `${typeShort(info.type)} from ${parts.join(' · ')}`;
-  if (info.interfaces?.length) comment += `\nInterfaces: ${interfacesSummary(info.interfaces)}`;
-  return comment;
+  return info.interfaces?.length ? `Interfaces: ${interfacesSummary(info.interfaces)}` : '';
 }
 
 function pad(n: number): string {
