@@ -22,7 +22,8 @@ export function typesFor(device: Pick<TargetDevice, 'types'>, requestTypes: read
 /** How many captures a set of devices needs (each device × each of its types): the quota it uses. */
 export function capturesNeeded(
   devices: ReadonlyArray<Pick<TargetDevice, 'types'>>,
-  requestTypes: readonly CaptureType[]): number {
+  requestTypes: readonly CaptureType[],
+): number {
   return devices.reduce((sum, device) => sum + typesFor(device, requestTypes).length, 0);
 }
 
@@ -72,7 +73,11 @@ export interface RequestOutcome {
 export function outcomeOf({ request, commands, uploads }: StatusView): RequestOutcome {
   const wanted = Math.max(commands.length, capturesNeeded(request.devices, request.types));
   const done = commands.filter((c) => fullyDone(c, uploads)).length;
-  return { wanted, done, failedDevices: request.devices.flatMap((device) => failuresOn(device, request.types, commands)) };
+  return {
+    wanted,
+    done,
+    failedDevices: request.devices.flatMap((device) => failuresOn(device, request.types, commands)),
+  };
 }
 
 /** A device's failed and timed-out captures, once every capture on it is final; none while any still runs. */

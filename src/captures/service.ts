@@ -19,8 +19,8 @@ import type {
   UnknownOutcome,
 } from './model.js';
 import type { NoticeBoard } from './notices.js';
-import { capturesNeeded, outcomeOf, typesFor } from './outcome.js';
 import type { StatusView } from './notifier.js';
+import { capturesNeeded, outcomeOf, typesFor } from './outcome.js';
 import type { ArtifactRelay } from './relay.js';
 import { SharedRead } from './shared-read.js';
 import { type StatusSource, statusViewOf } from './status-view.js';

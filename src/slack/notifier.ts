@@ -173,7 +173,6 @@ export class SlackNotifier implements Notifier {
     return statusMessage({
       ...view,
       newPost,
-      now: this.#now(),
       dashboardUrl: this.#dashboardUrl,
       artifactDestination: this.#destination,
     });

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { CAPTURE_MODAL, DEVICES_ACTION, RUN_AGAIN_ACTION, STOP_WATCHING_ACTION, TYPES_ACTION } from '../ui/ids.js';
+import {
+  CAPTURE_MODAL,
+  DEVICES_ACTION,
+  RETRY_FAILED_ACTION,
+  RUN_AGAIN_ACTION,
+  STOP_WATCHING_ACTION,
+  TYPES_ACTION,
+} from '../ui/ids.js';
 import { selectionChanged } from './actions/selection-changed.js';
-import { runAgain, stopWatching } from './actions/status-buttons.js';
+import { retryFailed, runAgain, stopWatching } from './actions/status-buttons.js';
 import { captureCommand } from './commands/capture.js';
 import type { ListenerDeps } from './deps.js';
 import { deviceSearch } from './options/device-search.js';
@@ -34,6 +41,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   app.action(DEVICES_ACTION, safely(selectionChanged(deps), logger));
   app.action(TYPES_ACTION, safely(selectionChanged(deps), logger));
   app.action<BlockAction<ButtonAction>>(RUN_AGAIN_ACTION, safely(runAgain(deps), logger));
+  app.action<BlockAction<ButtonAction>>(RETRY_FAILED_ACTION, safely(retryFailed(deps), logger));
   app.action<BlockAction<ButtonAction>>(STOP_WATCHING_ACTION, safely(stopWatching(deps), logger));
   // Anything that still escapes (a middleware, Bolt itself) is logged; the interaction was answered by then or
   // Bolt answers it.

@@ -12,7 +12,9 @@ import type {
   TargetDevice,
 } from '../../captures/model.js';
 import type { StatusView } from '../../captures/notifier.js';
+import type { RetryOutcome } from '../../captures/service.js';
 import type { Quota } from '../../dex/types.js';
+import { selectionProblemsError } from './capture-modal.js';
 import {
   channelRef,
   inert,
@@ -382,4 +384,20 @@ export function auditMessage(report: AuditReport, days: number): Reply {
 /** On the capture form when Slack's payload named no usable user or conversation (it was tampered with). */
 export function unusableIdsError(): string {
   return 'This form came back without a conversation or user I can use, so nothing was started. Close it and run `/capture` again.';
+}
+
+/** What the clicker of "Retry failed" is told when nothing new starts (null: the bot failed). */
+export function retryFailedReply(outcome: Exclude<RetryOutcome, { kind: 'started' }> | null): string {
+  switch (outcome?.kind) {
+    case 'already-retried':
+      return `These failures were retried already, as capture ${requestIdCode(outcome.request.id)}: follow it there.`;
+    case 'nothing-failed':
+      return 'Nothing in this capture failed, so there is nothing to retry. Use *Run again* to repeat all of it.';
+    case 'problems':
+      return `Nothing was started. ${inert(selectionProblemsError(outcome.problems), 1500)} Use *Run again* to pick other devices or fewer types.`;
+    case 'gone':
+      return 'That capture request is no longer known to the bot.';
+    default:
+      return "The retry could not be started because of a problem on the bot's side. Try again in a minute.";
+  }
 }

@@ -8,15 +8,7 @@ import {
   type TargetDevice,
   type TrackedCommand,
 } from '../../captures/model.js';
-import {
-  commandFor,
-  fileTrouble,
-  filePending,
-  isOver,
-  outcomeOf,
-  typesFor,
-  uploadOf,
-} from '../../captures/outcome.js';
+import { commandFor, filePending, fileTrouble, isOver, outcomeOf, typesFor, uploadOf } from '../../captures/outcome.js';
 import { MAX_DEVICES_PER_CREATE } from '../../dex/types.js';
 import { digestHeadline } from './digest.js';
 import {
@@ -40,14 +32,13 @@ import {
   STATUS_NOTE_BLOCK,
   STOP_WATCHING_ACTION,
 } from './ids.js';
-import { type Mark, MARKS, markOfRequest } from './marks.js';
+import { MARKS, type Mark, markOfRequest } from './marks.js';
 
 export interface StatusMessageInput {
   request: CaptureRequest;
   commands: TrackedCommand[];
   /** What became of each finished command's file. */
   uploads?: ArtifactUpload[];
-  now: Date;
   dashboardUrl: string;
   /** Where the zips go (ARTIFACT_DESTINATION); default the thread. */
   artifactDestination?: 'thread' | 'dm';

@@ -1,9 +1,10 @@
 import type { ActionsBlock, Button, KnownBlock, SectionBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import type { TrackedCommand } from '../../../src/captures/model.js';
-import { RUN_AGAIN_ACTION, STOP_WATCHING_ACTION } from '../../../src/slack/ui/ids.js';
+import { RETRY_FAILED_ACTION, RUN_AGAIN_ACTION, STOP_WATCHING_ACTION } from '../../../src/slack/ui/ids.js';
+import { MARKS } from '../../../src/slack/ui/marks.js';
 import { type StatusMessageInput, statusMessage } from '../../../src/slack/ui/status-message.js';
-import { blockKitProblems, command, NOW, request, STARTED, target, upload } from './fixtures.js';
+import { blockKitProblems, command, request, STARTED, target, upload } from './fixtures.js';
 
 const DASHBOARD = 'https://dash.cloudflare.com/acc123/dex/remote-captures';
 const alice = target(42, { name: 'LAPTOP-42', email: 'alice@example.com' });
@@ -12,7 +13,6 @@ function render(overrides: Partial<StatusMessageInput> = {}) {
   return statusMessage({
     request: request({ devices: [alice], types: ['pcap', 'warp-diag'] }),
     commands: [],
-    now: NOW,
     dashboardUrl: DASHBOARD,
     ...overrides,
   });
@@ -32,33 +32,58 @@ function buttons(blocks: KnownBlock[]): Button[] {
 }
 
 describe('statusMessage', () => {
-  it('says who asked, the request id, the state, for how long and when it started', () => {
-    const { blocks } = render();
+  const token = (d: Date, format: string) => `<!date^${d.getTime() / 1000}^${format}|`;
+
+  it('leads with the state in words that stand out, then who asked, and absolute times that never go stale', () => {
+    const { blocks } = render({ commands: [command(alice, 'pcap', 'PENDING_EXEC')] });
     const [header = ''] = sectionTexts(blocks);
-    expect(header).toContain('*Running*');
-    expect(header).toContain('<@U0AGENT>');
-    expect(header).toContain('`C7K2Q9`');
-    expect(header).toContain('for 4 min');
-    expect(header).toContain(`<!date^${STARTED.getTime() / 1000}^{date_short_pretty} at {time}|2026-11-25 14:02 UTC>`);
+    const [first, second] = header.split('\n');
+    expect(first).toBe('*⏳ Running* · capture `C7K2Q9` · asked by <@U0AGENT>');
+    expect(second).toContain(`Started ${token(STARTED, '{date_short_pretty} at {time}')}`);
+    // The PCAP time limit (5 min by default) says when it should end.
+    expect(second).toContain(`packet captures end about ${token(new Date(STARTED.getTime() + 5 * 60_000), '{time}')}`);
+    expect(header).not.toMatch(/for \d+ min/);
   });
 
-  it('shows each device with each capture type in honest words', () => {
+  it('names the requester without a mention in a new post (no notification at "Starting"), with one after', () => {
+    const starting = render({ request: request({ state: 'starting' }), newPost: true });
+    expect(JSON.stringify(starting)).not.toContain('<@U0AGENT>');
+    expect(sectionTexts(starting.blocks)[0]).toContain('*⏳ Starting* · capture `C7K2Q9` · asked just now');
+    expect(sectionTexts(render().blocks)[0]).toContain('asked by <@U0AGENT>');
+  });
+
+  it('shows each device on one line, every capture type on it, state first with a distinct mark and a word', () => {
     const cases: Array<[string, Partial<TrackedCommand>, string]> = [
-      ['PENDING_EXEC', {}, '⏳ Running on the device'],
-      ['PENDING_UPLOAD', {}, '📤 Uploading from the device'],
-      ['SUCCESS', {}, '✅ Done'],
-      ['FAILED', {}, '❌ Failed'],
-      ['TIMED_OUT', {}, '⌛ Timed out (no result after 30 min)'],
-      ['QUEUED_SOMEWHERE', {}, '❔ QUEUED_SOMEWHERE'],
-      ['PENDING_EXEC', { tracking: false }, '⏸ Not watched'],
+      ['PENDING_EXEC', {}, `⏳ running until ${token(new Date(STARTED.getTime() + 5 * 60_000), '{time}')}`],
+      ['PENDING_UPLOAD', {}, '📤 uploading'],
+      ['SUCCESS', {}, '✅ done'],
+      ['FAILED', {}, '❌ failed'],
+      ['TIMED_OUT', {}, '⏰ timed out'],
+      ['QUEUED_SOMEWHERE', {}, '❔ unknown: QUEUED_SOMEWHERE'],
+      ['PENDING_EXEC', { tracking: false }, '⏸️ not watched'],
     ];
     for (const [status, patch, words] of cases) {
       const { blocks } = render({ commands: [{ ...command(alice, 'pcap', status), ...patch }] });
       const device = sectionTexts(blocks).find((t) => t.startsWith('*LAPTOP-42*'));
-      expect(device, status).toBe(
-        `*LAPTOP-42* · alice@example.com · windows\nPacket capture (PCAP): ${words}\nWARP diagnostics: ⏳ Starting`,
+      expect(device, status).toMatch(
+        new RegExp(
+          `^\\*LAPTOP-42\\* · alice@example\\.com — PCAP ${words.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.* · WARP diagnostics ⏳ starting$`,
+        ),
       );
     }
+    // A request that could not start: not a cross like "failed".
+    const { blocks } = render({ request: request({ state: 'failed-to-start' }) });
+    expect(allText(blocks)).toContain('PCAP ⚪ not started · WARP diagnostics ⚪ not started');
+  });
+
+  it('uses a glyph per state that differs from every other, each with its own word', () => {
+    const marks = Object.values(MARKS);
+    const shown = marks.filter((m) => m !== MARKS.starting && m !== MARKS.notPosted);
+    expect(new Set(shown.map((m) => m.glyph)).size).toBe(shown.length);
+    expect(new Set(marks.map((m) => m.word)).size).toBe(marks.length);
+    // The look-alikes of the first version are gone.
+    expect(marks.map((m) => m.glyph)).not.toContain('⌛');
+    expect(marks.map((m) => m.glyph)).not.toContain('✖️');
   });
 
   it('escapes what a device reports so it cannot break the message', () => {
@@ -74,45 +99,52 @@ describe('statusMessage', () => {
 
   it('keeps a device name with a forged status line, reversed text and markup on its own one line, inert', () => {
     const spoof = target(1, {
-      name: 'SPOOF-PC\nPacket capture (PCAP): ✅ Done\u202E *bold* _it_ ~s~ `code`',
+      name: 'SPOOF-PC\nPCAP ✅ done\u202E *bold* _it_ ~s~ `code`',
       email: 'first_last@example.com',
-      platform: 'windows\n> quoted',
     });
     const { blocks } = render({
       request: request({ devices: [spoof], types: ['pcap'] }),
-      commands: [command(spoof, 'pcap', 'PENDING_EXEC')],
+      commands: [command(spoof, 'pcap', 'PENDING_UPLOAD')],
     });
     const device = sectionTexts(blocks).find((t) => t.startsWith('*SPOOF-PC'));
     expect(device?.split('\n')).toEqual([
-      '*SPOOF-PC Packet capture (PCAP): ✅ Done ∗bold∗ ˍitˍ ∼s∼ ˋcodeˋ* · first_last@example.com · windows &gt; quoted',
-      'Packet capture (PCAP): ⏳ Running on the device',
+      '*SPOOF-PC PCAP ✅ done ∗bold∗ ˍitˍ ∼s∼ ˋcodeˋ* · first_last@example.com — PCAP 📤 uploading',
     ]);
   });
 
-  it('stays within 50 blocks and the section limit with 10 devices × 2 types', () => {
-    const devices = Array.from({ length: 10 }, (_, i) =>
+  it('fits 10 devices × 2 types in about 12 lines, within 50 blocks and the section limit', () => {
+    const devices = Array.from({ length: 10 }, (_, i) => target(i, { name: `LAPTOP-${i}` }));
+    const commands = devices.flatMap((d) => [command(d, 'pcap', 'PENDING_EXEC'), command(d, 'warp-diag', 'SUCCESS')]);
+    const { blocks } = render({ request: request({ devices }), commands });
+    const lines = sectionTexts(blocks).flatMap((t) => t.split('\n'));
+    expect(lines).toHaveLength(12); // two headline lines, then one per device
+    expect(lines.filter((l) => /^\*LAPTOP-\d\*/.test(l))).toHaveLength(10);
+    expect(blockKitProblems(blocks, 50)).toEqual([]);
+
+    const long = Array.from({ length: 10 }, (_, i) =>
       target(i, { name: `DEVICE-${'N'.repeat(200)}-${i}`, email: `${'e'.repeat(150)}${i}@example.com` }),
     );
-    const commands = devices.flatMap((d) => [command(d, 'pcap', 'SUCCESS'), command(d, 'warp-diag', 'FAILED')]);
-    const { blocks, text } = render({ request: request({ devices, state: 'finished' }), commands });
-    expect(blocks.length).toBeLessThanOrEqual(50);
-    expect(blockKitProblems(blocks, 50)).toEqual([]);
-    expect(sectionTexts(blocks).filter((t) => t.includes('DEVICE-'))).toHaveLength(10);
-    expect(text).toContain('10 done, 10 failed');
+    const done = long.flatMap((d) => [command(d, 'pcap', 'SUCCESS'), command(d, 'warp-diag', 'FAILED')]);
+    const big = render({ request: request({ devices: long, state: 'finished' }), commands: done });
+    expect(blockKitProblems(big.blocks, 50)).toEqual([]);
+    expect(
+      sectionTexts(big.blocks)
+        .join('\n')
+        .match(/\*DEVICE-/g),
+    ).toHaveLength(10);
   });
 
-  it('says "Finished", how long it took, and the outcome counts', () => {
+  it('says "Finished", when it finished, and the outcome counts', () => {
     const pcap = command(alice, 'pcap', 'SUCCESS');
     const commands = [pcap, command(alice, 'warp-diag', 'FAILED')];
     const finished = request({ state: 'finished' });
     const [header = ''] = sectionTexts(render({ request: finished, commands, uploads: [upload(pcap)] }).blocks);
-    expect(header).toContain('*Finished with problems — 1 of 2 done*');
-    expect(header).toContain('took 2 min');
+    expect(header).toContain('*⚠️ Finished with problems — 1 of 2 done*');
+    expect(header).toContain(`finished ${token(new Date('2026-11-25T14:05:00Z'), '{time}')}`);
     expect(header).toContain('1 done, 1 failed');
-    // Every file in: it worked.
     const warp = command(alice, 'warp-diag', 'SUCCESS');
     const allDone = render({ request: finished, commands: [pcap, warp], uploads: [upload(pcap), upload(warp)] });
-    expect(sectionTexts(allDone.blocks)[0]).toContain('*Finished — 2 of 2 done*');
+    expect(sectionTexts(allDone.blocks)[0]).toContain('*✅ Finished — 2 of 2 done*');
   });
 
   it('does not judge a finished request while its files are still on their way, nor call a file posted that was not', () => {
@@ -124,17 +156,18 @@ describe('statusMessage', () => {
       commands: [pcap, warp],
       uploads: [upload(pcap, { step: 'uploading' })],
     });
-    expect(sectionTexts(posting.blocks)[0]).toContain('*Finished — posting the files*');
+    expect(sectionTexts(posting.blocks)[0]).toContain('*📤 Finished — posting the files*');
+    expect(allText(posting.blocks)).toContain('Files are posted in this thread as each capture finishes.');
 
     const partial = upload(pcap, { interfaces: [{ name: 'tunnel', ok: false, error: 'pktmon: no adapters' }] });
     const refused = upload(warp, { step: 'failed', failure: 'slack' });
     const { blocks, text } = render({ request: finished, commands: [pcap, warp], uploads: [partial, refused] });
-    expect(sectionTexts(blocks)[0]).toContain('*Finished with problems — 0 of 2 done*');
-    expect(allText(blocks)).toContain('Packet capture (PCAP): ⚠️ Partly done: tunnel failed (pktmon: no adapters)');
+    expect(sectionTexts(blocks)[0]).toContain('*⚠️ Finished with problems — 0 of 2 done*');
     expect(allText(blocks)).toContain(
-      'WARP diagnostics: ⚠️ Done, but the file could not be posted: download it from the dashboard',
+      'PCAP ⚠️ partly done: tunnel failed · WARP diagnostics ⚠️ file not posted: get it from the dashboard',
     );
-    expect(text).toContain('1 partly done, 1 file not posted');
+    expect(sectionTexts(blocks)[0]).toContain('1 partly done, 1 file not posted');
+    expect(text).toContain('Finished with problems — 0 of 2 done');
   });
 
   it('gives the reason when captures could not start, and no Stop button', () => {
@@ -144,30 +177,43 @@ describe('statusMessage', () => {
         startError: { reason: 'refused', messages: ['Quota used up.'] },
       }),
     });
-    expect(sectionTexts(blocks)[0]).toContain('*Could not start*');
+    expect(sectionTexts(blocks)[0]).toContain('*❌ Could not start*');
     expect(allText(blocks)).toContain('Cloudflare refused the captures: Quota used up.. Nothing was started.');
-    expect(allText(blocks)).not.toContain('Artifacts are posted');
+    expect(allText(blocks)).not.toContain('Files are posted');
     expect(buttons(blocks).map((b) => b.action_id)).toEqual([RUN_AGAIN_ACTION]);
   });
 
-  it('says exactly what "Stop watching" means once stopped', () => {
+  it('says "Stopped watching" once, who stopped it and what it means', () => {
     const commands = [{ ...command(alice, 'pcap', 'PENDING_EXEC'), tracking: false }];
     const { blocks } = render({ request: request({ state: 'stopped', stoppedBy: 'U0LEAD' }), commands });
-    expect(sectionTexts(blocks)[0]).toContain('*Stopped watching*');
-    expect(allText(blocks)).toContain(
-      'Stopped watching by <@U0LEAD>. The API has no cancel: captures may still complete on the device; find them in the Cloudflare dashboard.',
+    expect(sectionTexts(blocks)[0]).toContain(
+      '*⏸️ Stopped watching* · capture `C7K2Q9` · asked by <@U0AGENT> · stopped by <@U0LEAD>',
     );
-    expect(allText(blocks)).toContain('Packet capture (PCAP): ⏸ Not watched');
+    expect(allText(blocks).match(/Stopped watching/g)).toHaveLength(1);
+    expect(allText(blocks)).toContain('The API has no cancel: the captures may still complete on the devices');
+    expect(allText(blocks)).toContain('PCAP ⏸️ not watched');
     expect(buttons(blocks).map((b) => b.action_id)).toEqual([RUN_AGAIN_ACTION]);
   });
 
-  it('links the dashboard and says where the files go', () => {
-    const footer = render().blocks.find((b) => b.type === 'context');
-    expect(JSON.stringify(footer)).toContain('Artifacts are posted in the thread as they finish.');
-    expect(JSON.stringify(footer)).toContain(`<${DASHBOARD}|Open in Cloudflare dashboard>`);
+  it('says where the files go while running, and that they are there once it is over; never "artifacts"', () => {
+    const footer = (input: Partial<StatusMessageInput>) =>
+      JSON.stringify(render(input).blocks.find((b) => b.block_id === 'capture_status_footer'));
+    expect(footer({})).toContain('Files are posted in this thread as each capture finishes.');
+    expect(footer({})).toContain(`<${DASHBOARD}|Cloudflare dashboard>`);
+    const pcap = command(alice, 'pcap', 'SUCCESS');
+    const warp = command(alice, 'warp-diag', 'SUCCESS');
+    const over = {
+      request: request({ state: 'finished' }),
+      commands: [pcap, warp],
+      uploads: [upload(pcap), upload(warp)],
+    };
+    expect(footer(over)).toContain('The files are in this thread.');
+    expect(footer(over)).not.toContain('as each capture finishes');
+    expect(footer({ artifactDestination: 'dm' })).toContain("<@U0AGENT>'s direct messages");
+    expect(JSON.stringify(render(over))).not.toMatch(/artifact/i);
   });
 
-  it('offers Run again always and Stop watching (with a confirm) while running or starting', () => {
+  it('offers Run again always, Stop watching (with a confirm) while running, and Retry failed once over with failures', () => {
     for (const state of ['starting', 'running'] as const) {
       const [runAgain, stop] = buttons(render({ request: request({ state }) }).blocks);
       expect(runAgain).toMatchObject({ action_id: RUN_AGAIN_ACTION, value: 'C7K2Q9', text: { text: 'Run again' } });
@@ -181,24 +227,31 @@ describe('statusMessage', () => {
         RUN_AGAIN_ACTION,
       ]);
     }
+    const failed = [command(alice, 'pcap', 'FAILED'), command(alice, 'warp-diag', 'SUCCESS')];
+    const over = render({
+      request: request({ state: 'finished' }),
+      commands: failed,
+      uploads: [upload(failed[1] as TrackedCommand)],
+    });
+    expect(buttons(over.blocks).map((b) => b.action_id)).toEqual([RETRY_FAILED_ACTION, RUN_AGAIN_ACTION]);
   });
 
-  it('has a plain fallback text', () => {
+  it('puts the essentials in the notification text: state, devices and what failed', () => {
     const { text } = render({ commands: [command(alice, 'pcap', 'SUCCESS')] });
-    expect(text).toBe('DEX capture C7K2Q9 by <@U0AGENT> on 1 device: Running (1 done)');
+    expect(text).toBe('DEX capture C7K2Q9 on LAPTOP-42: Running');
+    const failed = [command(alice, 'pcap', 'FAILED'), command(alice, 'warp-diag', 'TIMED_OUT')];
+    expect(render({ request: request({ state: 'finished' }), commands: failed }).text).toBe(
+      'DEX capture C7K2Q9 on LAPTOP-42: Finished with problems — 0 of 2 done. Failed: LAPTOP-42 (PCAP, WARP diagnostics)',
+    );
   });
 
-  it('is pure: the same input gives a deep-equal output, a change gives a different one', () => {
+  it('is pure, and a running request does not change as time passes (no figure that goes stale)', () => {
     const input = (status: string): StatusMessageInput => ({
       request: request(),
       commands: [command(alice, 'pcap', status)],
-      now: NOW,
       dashboardUrl: DASHBOARD,
     });
     expect(statusMessage(input('PENDING_EXEC'))).toEqual(statusMessage(input('PENDING_EXEC')));
     expect(statusMessage(input('PENDING_EXEC'))).not.toEqual(statusMessage(input('PENDING_UPLOAD')));
-    // A finished request does not change as time passes, so it is never updated again.
-    const finished = { ...input('SUCCESS'), request: request({ state: 'finished' }) };
-    expect(statusMessage(finished)).toEqual(statusMessage({ ...finished, now: new Date(NOW.getTime() + 3_600_000) }));
   });
 });

@@ -8,6 +8,8 @@ import {
   artifactTitle,
   commandFailedMessage,
   commandTimedOutMessage,
+  deviceFailedMessage,
+  finishedMessage,
   optionsMessage,
   statusMovedMessage,
   uploadFailedMessage,
@@ -40,20 +42,49 @@ describe('thread messages', () => {
 
   it('says what a time-out means', () => {
     const text = commandTimedOutMessage(laptop, command(laptop, 'pcap', 'TIMED_OUT'));
-    expect(text).toMatch(/^⌛ PCAP on LAPTOP-42 \(alice@example\.com\) timed out: no result after 30 minutes\./);
+    expect(text).toMatch(/^⏰ PCAP on LAPTOP-42 \(alice@example\.com\) timed out: no result after 30 minutes\./);
     expect(text).toContain('dashboard');
   });
 
-  it('describes an artifact with human sizes and the interfaces that worked', () => {
+  it('describes a file without repeating its title (device, type) or size: only the interfaces', () => {
     const interfaces = [
       { name: 'default', ok: true, error: null },
       { name: 'tunnel', ok: false, error: 'pktmon: no adapters matched' },
     ];
-    expect(artifactComment({ device: laptop, type: 'pcap', bytes: 5_033_165, interfaces })).toBe(
-      'PCAP from LAPTOP-42 · alice@example.com · windows · 4.8 MB\nInterfaces: default ✓, tunnel ✗ (pktmon: no adapters matched)',
+    expect(artifactComment({ type: 'pcap', interfaces })).toBe(
+      'Interfaces: default ✓, tunnel ✗ (pktmon: no adapters matched)',
     );
-    expect(artifactComment({ device: laptop, type: 'warp-diag', bytes: null, interfaces: null })).toBe(
-      'WARP diagnostics from LAPTOP-42 · alice@example.com · windows',
+    expect(artifactComment({ type: 'warp-diag', interfaces: null })).toBe('');
+  });
+
+  it("tells a device's failures in one reply, with the likely cause when Cloudflare lists the device offline", () => {
+    const failed = [command(laptop, 'pcap', 'FAILED'), command(laptop, 'warp-diag', 'TIMED_OUT')];
+    const seen = new Date('2026-11-25T13:40:00Z');
+    const { text } = deviceFailedMessage(laptop, failed, { networkStatus: 'disconnected', lastSeenAt: seen });
+    expect(text).toMatch(/^❌ \*LAPTOP-42\* \(alice@example\.com\): PCAP failed, WARP diagnostics timed out\. /);
+    expect(text).toContain('Cloudflare lists it as disconnected, last seen <!date^');
+    expect(text).toContain('Timed out: no result after 30 minutes');
+    expect(text.split('\n')).toHaveLength(1);
+    // Without facts, what to check.
+    expect(deviceFailedMessage(laptop, [failed[0] as never], null).text).toContain('Check the WARP client version');
+  });
+
+  it('ends with one reply that mentions the requester: all done, or what failed and what to do', () => {
+    const base = { requestedBy: 'U0AGENT', state: 'finished' as const, startError: null };
+    expect(finishedMessage(base, { wanted: 4, done: 4, failedDevices: [] }).text).toBe(
+      '<@U0AGENT> ✅ All 4 captures done; the files are in this thread.',
+    );
+    const failedDevices = [{ device: laptop, commands: [command(laptop, 'pcap', 'FAILED')] }];
+    const mixed = finishedMessage(base, { wanted: 4, done: 3, failedDevices }).text;
+    expect(mixed).toMatch(/^<@U0AGENT> ⚠️ 3 of 4 captures done\. Failed on LAPTOP-42 \(PCAP\)/);
+    expect(mixed).toContain('*Retry failed*');
+    expect(mixed.match(/<@/g)).toHaveLength(1);
+    const notStarted = finishedMessage(
+      { ...base, state: 'failed-to-start', startError: { reason: 'unreachable' } },
+      { wanted: 4, done: 0, failedDevices: [] },
+    ).text;
+    expect(notStarted).toBe(
+      '<@U0AGENT> ❌ The captures did not start. Cloudflare could not be reached. Nothing was started; try again in a minute.',
     );
   });
 
@@ -63,11 +94,9 @@ describe('thread messages', () => {
       '❌ PCAP on SPOOF ✅ Done ∗b∗ (first_last@example.com) failed: busy &lt;!channel&gt; ˍnowˍ.',
     );
     const interfaces = [{ name: 'default\n> x', ok: false, error: 'tunnel `x`\n*y*' }];
-    expect(artifactComment({ device: spoof, type: 'pcap', bytes: 1024, interfaces })).toBe(
-      'PCAP from SPOOF ✅ Done ∗b∗ · first_last@example.com · linux · 1 KB\nInterfaces: default &gt; x ✗ (tunnel ˋxˋ ∗y∗)',
-    );
-    expect(artifactComment({ device: spoof, type: 'dex-*new*', bytes: null, interfaces: null })).toMatch(
-      /^dex-∗new∗ from/,
+    expect(artifactComment({ type: 'pcap', interfaces })).toBe('Interfaces: default &gt; x ✗ (tunnel ˋxˋ ∗y∗)');
+    expect(deviceFailedMessage(spoof, [command(spoof, 'pcap', 'FAILED')], null).text).toMatch(
+      /^❌ \*SPOOF ✅ Done ∗b∗\* \(first_last@example\.com\): PCAP failed\./,
     );
     // A file title is plain text: only line and direction breaks go.
     expect(artifactTitle('Packet capture (PCAP)', { name: 'SPOOF\n*b*\u202E' })).toBe(

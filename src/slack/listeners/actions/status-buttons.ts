@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Refusal } from '../../../captures/access.js';
 import type { DeniedAttempt } from '../../../captures/model.js';
 import { asConversationId } from '../../slack-ids.js';
-import { refusalText, refusedMessage } from '../../ui/replies.js';
+import { refusalText, refusedMessage, retryFailedReply } from '../../ui/replies.js';
 import { authorized } from '../authorized.js';
 import type { ListenerDeps } from '../deps.js';
 import { openCaptureModal } from '../open-capture-modal.js';
@@ -61,6 +61,19 @@ export function runAgain(deps: ListenerDeps) {
         },
       ),
     );
+  });
+}
+
+/** "Retry failed": a new request for only what failed; the clicker is told privately when it cannot start. */
+export function retryFailed(deps: ListenerDeps) {
+  const { service, logger } = deps;
+  return statusButton(deps, 'start', async (args, requestId) => {
+    const outcome = await service.retryFailed(requestId, args.body.user.id).catch((error: unknown) => {
+      logger.error({ err: error }, 'retry failed could not start');
+      return null;
+    });
+    if (outcome?.kind === 'started') return;
+    await args.respond({ response_type: 'ephemeral', replace_original: false, text: retryFailedReply(outcome) });
   });
 }
 
