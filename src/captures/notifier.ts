@@ -8,14 +8,10 @@ import type {
   TargetDevice,
   TrackedCommand,
 } from './model.js';
-import type { RequestOutcome } from './outcome.js';
+import type { RequestOutcome, RequestRecords } from './outcome.js';
 
 /** Everything a status message shows: the request, its commands and what became of their files. */
-export interface StatusView {
-  request: CaptureRequest;
-  commands: TrackedCommand[];
-  uploads: ArtifactUpload[];
-}
+export type StatusView = RequestRecords;
 
 /** Something worth one reply in the status thread. The Slack side turns each into words. */
 export type ThreadEvent =

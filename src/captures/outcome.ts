@@ -1,6 +1,19 @@
 import { yieldsFile } from '../capture-types/registry.js';
-import { type ArtifactUpload, type CaptureType, isFinal, type TargetDevice, type TrackedCommand } from './model.js';
-import type { StatusView } from './notifier.js';
+import {
+  type ArtifactUpload,
+  type CaptureRequest,
+  type CaptureType,
+  isFinal,
+  type TargetDevice,
+  type TrackedCommand,
+} from './model.js';
+
+/** A request with its commands and uploads (the notifier's StatusView has this shape). */
+export interface RequestRecords {
+  request: CaptureRequest;
+  commands: TrackedCommand[];
+  uploads: ArtifactUpload[];
+}
 
 /**
  * What a request's commands came to: the rules behind "4 of 4 done", a device's failures and the moment a request
@@ -66,16 +79,19 @@ export interface RequestOutcome {
   /** Captures asked for (each device × its types), or the commands if there are more. */
   wanted: number;
   done: number;
+  /** Files that reached Slack. */
+  filesPosted: number;
   /** Devices where a capture failed or timed out, with those commands, in the request's order. */
   failedDevices: Array<{ device: TargetDevice; commands: TrackedCommand[] }>;
 }
 
-export function outcomeOf({ request, commands, uploads }: StatusView): RequestOutcome {
+export function outcomeOf({ request, commands, uploads }: RequestRecords): RequestOutcome {
   const wanted = Math.max(commands.length, capturesNeeded(request.devices, request.types));
   const done = commands.filter((c) => fullyDone(c, uploads)).length;
   return {
     wanted,
     done,
+    filesPosted: uploads.filter((u) => u.step === 'done').length,
     failedDevices: request.devices.flatMap((device) => failuresOn(device, request.types, commands)),
   };
 }
@@ -96,7 +112,7 @@ export function failuresOn(
  * The request is over and the requester should hear how it went: it finished and every file is posted or given up
  * (the verdict can no longer change), or it could not start.
  */
-export function isOver({ request, commands, uploads }: StatusView): boolean {
+export function isOver({ request, commands, uploads }: RequestRecords): boolean {
   if (request.state === 'failed-to-start') return true;
   return request.state === 'finished' && !commands.some((c) => filePending(c, uploads));
 }

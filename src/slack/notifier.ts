@@ -149,7 +149,7 @@ export class SlackNotifier implements Notifier {
       case 'device-failed':
         return deviceFailedMessage(event.device, event.commands, event.facts).text;
       case 'finished':
-        return finishedMessage(request, event.outcome).text;
+        return finishedMessage(request, event.outcome, this.#destination).text;
       case 'options':
         return optionsMessage(request);
       case 'command-failed':

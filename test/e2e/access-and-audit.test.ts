@@ -183,7 +183,7 @@ describe('sensitive files', () => {
     expect(visibleText(s.slack.view(viewId)?.view as { blocks?: unknown })).not.toMatch(/public channel/);
     await s.user.submitView(viewId, await pickDevices(s, viewId, ['DM-1']));
     const status = await waitForStatus(s);
-    expect(visibleText(status)).toMatch(/sent to <@U_ALICE> by direct message/);
+    expect(visibleText(status)).toMatch(/(are|were) sent to <@U_ALICE> by direct message/);
     s.sim.advance(15 * 60_000);
     await s.bot.poll();
     await s.bot.idle();

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeFileShare, FakeMessage } from '../../src/fake-slack/index.js';
+import { RETRY_FAILED_ACTION } from '../../src/slack/ui/ids.js';
 import {
   artifactDigest,
   openModal,
@@ -61,8 +62,10 @@ describe('/capture end to end over HTTP', () => {
     expect(running).toContain('<@U_ALICE>');
     expect(running).toContain('E2E-LAPTOP-40');
     expect(running).toContain('person0@example.com');
-    expect(running).toContain('windows');
-    expect(running).toMatch(/Running on the device/);
+    // One line for the device, every type on it, state first.
+    expect(running).toMatch(
+      /\*E2E-LAPTOP-40\* · person0@example\.com — PCAP ⏳ running until <!date\^\d+\^\{time\}\|[^>]+> · WARP diagnostics ⏳ running/,
+    );
     expect(running).toContain('dash.cloudflare.com');
 
     stack.sim.advance(15 * 60_000);
@@ -71,7 +74,7 @@ describe('/capture end to end over HTTP', () => {
 
     const finished = statusMessageIn(stack);
     expect(visibleText(finished)).toMatch(/Finished/);
-    expect(visibleText(finished)).not.toMatch(/Running on the device/);
+    expect(visibleText(finished)).not.toMatch(/running/);
     // One update when the captures started, one when they finished (the files on their way), and one as each file
     // came in with its verdict (two files arriving together may share one): only real changes.
     expect(finished.updates).toBeGreaterThanOrEqual(3);
@@ -81,8 +84,12 @@ describe('/capture end to end over HTTP', () => {
     expect(statusMessageIn(stack).updates).toBe(finished.updates);
 
     const thread = stack.slack.thread('C_HELPDESK', finished.ts);
-    const [options, ...figures] = textsIn(thread);
+    const [options, ...replies] = textsIn(thread);
     expect(options).toMatch(/Packet capture: 5 min, 5 MB max, 160-byte packets/);
+    // Last, one reply that mentions the requester (a notification): it is over, and how it went.
+    expect(replies.at(-1)).toBe('<@U_ALICE> ✅ All 2 captures done; the files are in this thread.');
+    expect(textsIn(thread).filter((t) => t.includes('<@U_ALICE>'))).toHaveLength(1);
+    const figures = replies.slice(0, -1);
     // What is inside each file follows it, in the order the files came in.
     expect(figures).toHaveLength(2);
     expect(figures).toEqual(
@@ -99,8 +106,11 @@ describe('/capture end to end over HTTP', () => {
     const expected = await Promise.all(created.map((c) => artifactDigest(stack.sim, c.id)));
     expect(new Set(files.map((f) => f.sha256))).toEqual(new Set(expected.map((a) => a.sha256)));
     const pcap = files.find((f) => f.name.includes('-pcap-'));
-    expect(pcap?.comment).toMatch(/E2E-LAPTOP-40 · person0@example.com · windows · \d+(\.\d+)? ?(KB|MB)/);
-    expect(pcap?.comment).toMatch(/Interfaces: default ✓, tunnel ✓/);
+    // The comment says what is inside; the title names the device and type, so the comment does not repeat them.
+    expect(pcap?.title).toBe('Packet capture (PCAP) · E2E-LAPTOP-40');
+    expect(pcap?.comment).toBeTruthy();
+    expect(pcap?.comment).not.toContain('E2E-LAPTOP-40');
+    expect(pcap?.comment).not.toContain('person0@example.com');
     const warp = files.find((f) => f.name.includes('-warp-diag-'));
     expect(warp?.comment).toMatch(/^WARP is /);
   });
@@ -149,12 +159,64 @@ describe('/capture end to end over HTTP', () => {
 
     const status = statusMessageIn(stack);
     const text = visibleText(status);
-    expect(text).toMatch(/Failed/);
-    expect(text).toMatch(/Timed out/);
+    expect(text).toMatch(/BROKEN-1.* — PCAP ❌ failed · WARP diagnostics ❌ failed/);
+    expect(text).toMatch(/QUIET-1.* — PCAP ⏰ timed out · WARP diagnostics ⏰ timed out/);
     const said = textsIn(stack.slack.thread('C_HELPDESK', status.ts));
-    expect(said.filter((t) => /BROKEN-1.*failed/.test(t))).toHaveLength(2);
-    expect(said.filter((t) => /QUIET-1.*timed out/.test(t))).toHaveLength(2);
+    // One reply per device, not per type; then the one reply to the requester, naming both.
+    expect(said.filter((t) => t.startsWith('❌ *BROKEN-1*'))).toEqual([
+      expect.stringMatching(/^❌ \*BROKEN-1\* \(broken@example\.com\): PCAP failed, WARP diagnostics failed\. /),
+    ]);
+    expect(said.filter((t) => t.startsWith('❌ *QUIET-1*'))).toEqual([
+      expect.stringMatching(
+        /QUIET-1\* \(quiet@example\.com\): PCAP timed out, WARP diagnostics timed out\. .*no result after 30 minutes/,
+      ),
+    ]);
+    expect(said.at(-1)).toMatch(
+      /^<@U_ALICE> ⚠️ 0 of 4 captures done\. Failed on BROKEN-1 \(PCAP, WARP diagnostics\), QUIET-1 /,
+    );
+    expect(JSON.stringify(status.blocks)).toContain('capture_retry_failed');
     expect(filesIn(stack.slack.thread('C_HELPDESK', status.ts))).toHaveLength(0);
+  });
+
+  it('"Retry failed" starts only what failed, through the same checks, once however often it is pressed', async () => {
+    const broken = stack.sim.addDevice({
+      deviceName: 'BROKEN-2',
+      personEmail: 'broken@example.com',
+      platform: 'linux',
+      behaviour: 'fails',
+    });
+    addLaptops(1);
+    await submitAndStart(['BROKEN-2', 'E2E-LAPTOP-40']);
+    stack.sim.advance(15 * 60_000);
+    await stack.bot.poll();
+    await stack.bot.idle();
+
+    const status = statusMessageIn(stack);
+    expect(visibleText(status)).toMatch(/Finished with problems — 2 of 4 done/);
+    const actions = status.blocks?.find((b) => b.type === 'actions') as {
+      elements: Array<{ action_id: string; value?: string }>;
+    };
+    const requestId = actions.elements.find((e) => e.action_id === RETRY_FAILED_ACTION)?.value;
+    expect(requestId).toBeTruthy();
+    const before = stack.sim.commands.length;
+    await stack.user.clickButton({ channelId: 'C_HELPDESK', ts: status.ts }, RETRY_FAILED_ACTION, requestId);
+    await stack.slack.waitFor(() => stack.sim.commands.length === before + 2);
+    await stack.bot.idle();
+
+    // Only the failed device, both of its failed types; the device that worked is not captured again.
+    const retried = stack.sim.commands.slice(before);
+    expect(retried.map((c) => [c.deviceId, c.type])).toEqual([
+      [broken.deviceId, 'pcap'],
+      [broken.deviceId, 'warp-diag'],
+    ]);
+    const [, second] = stack.slack.messages('C_HELPDESK').filter((m): m is FakeMessage => m.kind === 'message');
+    expect(visibleText(second as FakeMessage)).toMatch(/\*BROKEN-2\* · broken@example\.com — PCAP/);
+    expect(visibleText(second as FakeMessage)).not.toContain('E2E-LAPTOP-40');
+
+    // Pressed again (a double click, a second agent): nothing more starts, and the clicker is told where it went.
+    await stack.user.clickButton({ channelId: 'C_HELPDESK', ts: status.ts }, RETRY_FAILED_ACTION, requestId);
+    await stack.slack.waitFor(() => stack.slack.responses.some((r) => /retried already/.test(JSON.stringify(r))));
+    expect(stack.sim.commands.length).toBe(before + 2);
   });
 
   it('a file Slack keeps refusing is retried, then the thread says so and links to the dashboard', async () => {
@@ -188,8 +250,8 @@ describe('/capture end to end over HTTP', () => {
     expect(visibleText(status)).toMatch(/Finished/);
     const thread = stack.slack.thread('C_HELPDESK', status.ts);
     expect(filesIn(thread)).toHaveLength(2);
-    // The options, and each file's figures: each once.
-    expect(textsIn(thread)).toHaveLength(3);
+    // The options, each file's figures and the final reply: each once.
+    expect(textsIn(thread)).toHaveLength(4);
     expect(stack.slack.callsTo('chat.update').filter((c) => c.status === 429)).toHaveLength(1);
   });
 
@@ -198,7 +260,7 @@ describe('/capture end to end over HTTP', () => {
     stack.sim.faults.dropConnection({ when: 'after-processing', endpoint: 'create' });
     await submitAndStart(['E2E-LAPTOP-40']);
     expect(stack.sim.requests.filter((r) => r.endpoint === 'create')).toHaveLength(1);
-    expect(visibleText(statusMessageIn(stack))).toMatch(/Running on the device/);
+    expect(visibleText(statusMessageIn(stack))).toMatch(/PCAP ⏳ running until/);
 
     stack.sim.advance(15 * 60_000);
     await stack.bot.poll();

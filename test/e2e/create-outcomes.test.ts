@@ -45,7 +45,7 @@ describe('a create whose outcome is unknown', () => {
     await stack.slack.waitFor(() => creates().length === 1 && stack.sim.commands.length === 2);
     await stack.bot.idle();
     const [running] = statuses();
-    expect(visibleText(running as FakeMessage)).toMatch(/Running on the device/);
+    expect(visibleText(running as FakeMessage)).toMatch(/PCAP ⏳ running/);
     expect(visibleText(running as FakeMessage)).not.toMatch(/Nothing was started/);
 
     stack.sim.advance(15 * 60_000);

@@ -55,7 +55,9 @@ describe('the digest in the thread', () => {
     // broken from the command id: disconnected or stuck connecting, each with its reason)
     expect(verdict[0]).toMatch(/^WARP is (disconnected|connecting): CF_[A-Z_]+\.$/);
     expect(verdict.some((line) => /^CF_[A-Z_]+ \d+ times?(, last at .+ UTC)?: \S/.test(line))).toBe(true);
-    expect(verdict.find((line) => line.startsWith('WARP diagnostics from'))).toContain('BROKEN-LAPTOP');
+    // The title names the device; the comment does not repeat it.
+    expect(file?.title).toBe('WARP diagnostics · BROKEN-LAPTOP');
+    expect(file?.comment).not.toContain('BROKEN-LAPTOP');
 
     // The figures in one reply after it, as blocks.
     const replies = thread.filter((entry): entry is FakeMessage => entry.kind === 'message');
@@ -69,6 +71,6 @@ describe('the digest in the thread', () => {
     expect(stack.sim.requests.some((r) => r.endpoint === 'analysis')).toBe(true);
 
     // The status line carries the verdict's first line.
-    expect(visibleText(status)).toMatch(/WARP diagnostics: ✅ Done — WARP is (disconnected|connecting): CF_/);
+    expect(visibleText(status)).toMatch(/WARP diagnostics ✅ done: WARP is (disconnected|connecting): CF_/);
   });
 });

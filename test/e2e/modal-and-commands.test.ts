@@ -187,13 +187,15 @@ describe('buttons on the status message', () => {
     await stack.bot.idle();
     // Nothing is followed any more: no list call, no files.
     expect(stack.sim.requests).toHaveLength(0);
-    // The thread says what stopping means (posted right after the status changed).
-    await stack.slack.waitFor(() =>
-      stack.slack
-        .thread('C_HELPDESK', status.ts)
-        .some((e): e is FakeMessage => e.kind === 'message' && /may still complete on the device/.test(e.text ?? '')),
-    );
-    expect(stack.slack.thread('C_HELPDESK', status.ts).filter((e) => e.kind === 'file')).toHaveLength(0);
+    // The status message says it once, with what stopping means; the thread does not repeat it.
+    const stopped = statusMessageIn(stack);
+    expect(JSON.stringify(stopped.blocks).match(/Stopped watching/g)).toHaveLength(1);
+    expect(visibleText(stopped)).toContain('may still complete on the devices');
+    const thread = stack.slack.thread('C_HELPDESK', status.ts);
+    expect(
+      thread.filter((e) => e.kind === 'message' && /Stopped watching|may still complete/.test(e.text ?? '')),
+    ).toEqual([]);
+    expect(thread.filter((e) => e.kind === 'file')).toHaveLength(0);
   });
 });
 

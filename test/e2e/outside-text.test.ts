@@ -48,28 +48,27 @@ describe('outside text is inert', () => {
     const result = await s.user.submitView(viewId, values.multiExternal(DEVICES_BLOCK, DEVICES_ACTION, [spoof, evil]));
     expect(result.outcome).toBe('closed');
     const running = await waitForStatus(s);
-    const deviceLines = (status: FakeMessage, index: number) =>
+    const deviceLines = (status: FakeMessage) =>
       String(
-        (status.blocks?.find((b) => b.block_id === `capture_status_device_${index}`)?.text as { text?: string })?.text,
+        (status.blocks?.find((b) => b.block_id === 'capture_status_devices_0')?.text as { text?: string })?.text,
       ).split('\n');
-    expect(deviceLines(running, 0)).toEqual([
-      `*${SPOOF_SHOWN}* · first_last@example.com · windows`,
-      'Packet capture (PCAP): ⏳ Running on the device',
-      'WARP diagnostics: ⏳ Running on the device',
-    ]);
-    expect(deviceLines(running, 1)[0]).toBe('*EVIL-2 ❌ &lt;!channel&gt; look* · evil2@example.com · macos');
+    const [spoofLine, evilLine] = deviceLines(running);
+    expect(spoofLine).toMatch(
+      new RegExp(
+        `^\\*${escapeRegExp(SPOOF_SHOWN)}\\* · first_last@example\\.com — PCAP ⏳ running until <!date[^>]+> · WARP diagnostics ⏳ running$`,
+      ),
+    );
+    expect(evilLine).toMatch(/^\*EVIL-2 ❌ &lt;!channel&gt; look\* · evil2@example\.com — /);
 
     s.sim.advance(15 * 60_000);
     await s.bot.poll();
     await s.bot.idle();
 
     const finished = statusMessageIn(s);
-    // Done, with each file's verdict after it (the digest's words, never the device's).
-    expect(deviceLines(finished, 0)).toEqual([
-      `*${SPOOF_SHOWN}* · first_last@example.com · windows`,
-      expect.stringMatching(/^Packet capture \(PCAP\): ✅ Done — Nothing stands out in [\d,]+ packets/),
-      'WARP diagnostics: ✅ Done — WARP is connected.',
-    ]);
+    // Done, with each file's verdict (the digest's words, never the device's).
+    expect(deviceLines(finished)[0]).toMatch(
+      /— PCAP ✅ done: Nothing stands out in [\d,]+ packets.* · WARP diagnostics ✅ done: WARP is connected\.$/,
+    );
     // Whatever the bot wrote in mrkdwn, in the status message and its thread (file comments too): no direction
     // control, no broadcast, no markup from outside, and the only line saying a capture is done is the bot's own.
     // (File titles are plain text, which Slack does not format: they are checked for line breaks below.)
@@ -81,27 +80,20 @@ describe('outside text is inert', () => {
       expect(text).not.toContain('<!channel>');
       expect(text).not.toMatch(/\*bold\*|_it_|~s~|`code`/);
     }
-    expect(
-      visibleText(finished)
-        .split('\n')
-        .filter((l) => l.startsWith('Packet capture (PCAP): ✅ Done')),
-    ).toHaveLength(1);
+    expect(visibleText(finished).match(/— PCAP ✅ done/g)).toHaveLength(1);
 
     const failures = texts.filter((t) => t.startsWith('❌'));
     expect(failures.length).toBeGreaterThan(0);
     for (const failure of failures) {
       expect(failure).not.toMatch(LINE_OR_DIRECTION);
-      expect(failure).toContain('on EVIL-2 ❌ &lt;!channel&gt; look (evil2@example.com) failed');
+      expect(failure).toMatch(/^❌ \*EVIL-2 ❌ &lt;!channel&gt; look\* \(evil2@example\.com\): PCAP failed/);
     }
     const spoofFiles = files.filter((f) => f.name.startsWith('SPOOF-PC'));
     expect(spoofFiles).toHaveLength(2);
     for (const file of spoofFiles) {
-      // The comment leads with the digest's verdict; the line naming the file's origin follows it.
-      expect(file.comment?.split('\n').find((line) => / from /.test(line))).toMatch(
-        new RegExp(
-          `^(PCAP|WARP diagnostics) from ${escapeRegExp(SPOOF_SHOWN)} · first_last@example\\.com · windows · `,
-        ),
-      );
+      // The comment is the digest's verdict: the device is named in the title, not again here.
+      expect(file.comment).toBeTruthy();
+      expect(file.comment).not.toContain('first_last@example.com');
       expect(file.title).not.toMatch(LINE_OR_DIRECTION);
       expect(file.title).toMatch(/ · SPOOF-PC Packet capture \(PCAP\): ✅ Done /);
     }

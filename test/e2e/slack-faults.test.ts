@@ -219,8 +219,8 @@ describe('what people read is true', () => {
     const [status] = live();
     const text = visibleText(status as FakeMessage);
     expect(text).toMatch(/Finished with problems — 0 of 2 done/);
-    expect(text.match(/Done, but the file could not be posted: download it from the dashboard/g)).toHaveLength(2);
-    expect(text).not.toMatch(/✅ Done/);
+    expect(text.match(/⚠️ file not posted: get it from the dashboard/g)).toHaveLength(2);
+    expect(text).not.toMatch(/✅ done/);
     const said = repliesIn(status as FakeMessage).filter((t) => /Couldn.t post the/.test(t));
     expect(said).toHaveLength(2);
     for (const reply of said) {
@@ -239,9 +239,8 @@ describe('what people read is true', () => {
     const [status] = live();
     const text = visibleText(status as FakeMessage);
     expect(text).toMatch(/Finished with problems — 1 of 2 done/);
-    expect(text).toMatch(/Packet capture \(PCAP\): ⚠️ Partly done: tunnel failed \(.+\)/);
+    expect(text).toMatch(/PCAP ⚠️ partly done: tunnel failed · WARP diagnostics ✅ done/);
     expect(text).toMatch(/1 done, 1 partly done/);
-    expect(text).toMatch(/WARP diagnostics: ✅ Done/);
   });
 
   it('a create Cloudflare rate-limits says until when in a date token, never a raw ISO time', async () => {

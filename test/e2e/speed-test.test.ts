@@ -63,13 +63,18 @@ describe('speed tests through the modal', () => {
     expect(created).toMatchObject({ type: 'speed-test', args: { interfaces: expect.stringContaining('tunnel') } });
     expect(created?.args.interfaces).not.toContain('default');
     expect(stack.sim.getQuota().used).toBe(before + 1);
-    expect(visibleText(statusMessageIn(stack))).toMatch(/Speed test: /);
+    expect(visibleText(statusMessageIn(stack))).toMatch(
+      /SPEED-LAPTOP\* · sam@example\.com — Speed test (⏳ running|⏳ starting)/,
+    );
 
     await finish();
     const status = statusMessageIn(stack);
     expect(visibleText(status)).toMatch(/Finished — 1 of 1 done/);
     const thread = stack.slack.thread('C_HELPDESK', status.ts);
-    expect(textsIn(thread)).toEqual(['Speed test: WARP tunnel']);
+    expect(textsIn(thread)).toEqual([
+      'Speed test: WARP tunnel',
+      '<@U_ALICE> ✅ The capture is done; its file is in this thread.',
+    ]);
     const [file] = filesIn(thread);
     expect(file?.name).toMatch(/^SPEED-LAPTOP-speed-test-\d{8}-\d{4}\.zip$/);
     expect(file?.sha256).toBe((await artifactDigest(stack.sim, created?.id as string)).sha256);
@@ -83,7 +88,7 @@ describe('speed tests through the modal', () => {
 
     const status = statusMessageIn(stack);
     expect(visibleText(status)).toMatch(/Finished — 1 of 1 done/);
-    expect(visibleText(status)).toMatch(/Done — results in the Cloudflare dashboard/);
+    expect(visibleText(status)).toMatch(/Speed test ✅ done: results in the dashboard/);
     const thread = stack.slack.thread('C_HELPDESK', status.ts);
     expect(filesIn(thread)).toEqual([]);
     const dashboard = textsIn(thread).filter((t) => /results are in the/.test(t));

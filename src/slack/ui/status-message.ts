@@ -335,10 +335,15 @@ function stopConfirmButton(requestId: string): Button {
 function footerText(request: CaptureRequest, over: boolean, destination: 'thread' | 'dm', dashboardUrl: string) {
   const dashboard = link(dashboardUrl, 'Cloudflare dashboard');
   if (request.state === 'failed-to-start' || request.state === 'stopped') return dashboard;
-  const where = destination === 'dm' ? `${mention(request.requestedBy)}'s direct messages` : 'this thread';
+  if (destination === 'dm') {
+    const to = mention(request.requestedBy);
+    return over
+      ? `The files were sent to ${to} by direct message. ${dashboard}`
+      : `Files are sent to ${to} by direct message as each capture finishes. ${dashboard}`;
+  }
   return over
-    ? `The files are in ${where}. ${dashboard}`
-    : `Files are posted in ${where} as each capture finishes. ${dashboard}`;
+    ? `The files are in this thread. ${dashboard}`
+    : `Files are posted in this thread as each capture finishes. ${dashboard}`;
 }
 
 /** The notification text: phones and screen readers show only this, so it carries the state, devices and failures. */

@@ -113,6 +113,7 @@ export function deviceFailedMessage(
 export function finishedMessage(
   request: Pick<CaptureRequest, 'requestedBy' | 'state' | 'startError'>,
   outcome: RequestOutcome,
+  filesAt: 'thread' | 'dm' = 'thread',
 ): {
   text: string;
 } {
@@ -125,10 +126,14 @@ export function finishedMessage(
       ),
     };
   }
-  const { done, wanted, failedDevices } = outcome;
+  const { done, wanted, failedDevices, filesPosted } = outcome;
   if (done === wanted) {
+    const files =
+      filesPosted === 0
+        ? ''
+        : `; ${filesPosted === 1 ? 'its file is' : 'the files are'} ${filesAt === 'dm' ? 'in your direct messages with me' : 'in this thread'}`;
     return {
-      text: `${to} ${MARKS.done.glyph} ${wanted === 1 ? 'The capture is done' : `All ${wanted} captures done`}; the files are in this thread.`,
+      text: `${to} ${MARKS.done.glyph} ${wanted === 1 ? 'The capture is done' : `All ${wanted} captures done`}${files}.`,
     };
   }
   const parts = [`${to} ${MARKS.partly.glyph} ${done} of ${wanted} captures done.`];

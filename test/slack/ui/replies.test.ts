@@ -118,12 +118,13 @@ describe('requestListMessage', () => {
     );
     const lines = blocks.filter((b): b is SectionBlock => b.type === 'section').map((b) => b.text?.text ?? '');
     expect(lines).toHaveLength(3);
+    // Each row leads with its state.
     expect(lines[1]).toBe(
-      `\`A1B2C3\` · <@U0AGENT> · <!date^${STARTED.getTime() / 1000}^{date_short_pretty} {time}|2026-11-25 14:02 UTC> · ` +
-        'LAPTOP-42, LAPTOP-2, LAPTOP-3 and 1 more · PCAP, WARP diagnostics · *Finished with problems — 1 of 8 done*: 1 done, 1 failed · ' +
+      `⚠️ *Finished with problems — 1 of 8 done* · \`A1B2C3\` · <@U0AGENT> · <!date^${STARTED.getTime() / 1000}^{date_short_pretty} {time}|2026-11-25 14:02 UTC> · ` +
+        'LAPTOP-42, LAPTOP-2, LAPTOP-3 and 1 more · 1 done, 1 failed · ' +
         '<https://example.slack.com/archives/C0HELPDESK/p1764079330000100|Thread>',
     );
-    expect(lines[2]).toContain('*Running for 4 min*: 1 running');
+    expect(lines[2]).toMatch(/^⏳ \*Running for 4 min\* · `D4E5F6` .* · 1 running$/);
     expect(lines[2]).not.toContain('Thread');
     expect(text).toBe('Recent captures: A1B2C3 (Finished with problems — 1 of 8 done), D4E5F6 (Running)');
   });
@@ -158,10 +159,8 @@ describe('requestStatusMessage', () => {
       'https://example.slack.com/archives/C0HELPDESK/p1',
     );
     const all = JSON.stringify(reply.blocks);
-    expect(all).toContain('*Finished with problems — 1 of 2 done*');
-    expect(all).toContain(
-      '*LAPTOP-42* · alice@example.com · windows\\nPacket capture (PCAP): ✅ Done\\nWARP diagnostics: ⌛ Timed out (no result after 30 min)',
-    );
+    expect(all).toContain('*⚠️ Finished with problems — 1 of 2 done*');
+    expect(all).toContain('*LAPTOP-42* · alice@example.com — PCAP ✅ done · WARP diagnostics ⏰ timed out');
     expect(all).toContain('<https://example.slack.com/archives/C0HELPDESK/p1|Open its thread>');
     expect(reply.text).toBe('Capture C7K2Q9: Finished with problems — 1 of 2 done (1 done, 1 timed out)');
     expect(blockKitProblems(reply.blocks ?? [], 50)).toEqual([]);

@@ -209,7 +209,7 @@ describe('statusMessage', () => {
     };
     expect(footer(over)).toContain('The files are in this thread.');
     expect(footer(over)).not.toContain('as each capture finishes');
-    expect(footer({ artifactDestination: 'dm' })).toContain("<@U0AGENT>'s direct messages");
+    expect(footer({ artifactDestination: 'dm' })).toContain('Files are sent to <@U0AGENT> by direct message as each');
     expect(JSON.stringify(render(over))).not.toMatch(/artifact/i);
   });
 
