@@ -201,8 +201,9 @@ export function quotaLine(
 /**
  * The modal as it is now (from an interaction payload) with a new quota line, ready for `views.update`.
  * Only the fields a view may be updated with are kept; block ids stay, so Slack keeps what was typed.
+ * With `usage`, the submit button is relabelled to say how many captures it starts.
  */
-export function withQuotaLine(view: unknown, line: string): View | null {
+export function withQuotaLine(view: unknown, line: string, usage?: QuotaUsage): View | null {
   const current = view as Partial<View> & { blocks?: Array<{ block_id?: string }> };
   if (current?.type !== 'modal' || !Array.isArray(current.blocks)) return null;
   const blocks = current.blocks.map((block) =>
@@ -211,7 +212,8 @@ export function withQuotaLine(view: unknown, line: string): View | null {
       : block,
   ) as KnownBlock[];
   const { type, callback_id, title, submit, close, private_metadata } = current as View & { type: 'modal' };
-  return { type, callback_id, title, submit, close, private_metadata, blocks };
+  const button = usage ? plain(submitText(usage)) : submit;
+  return { type, callback_id, title, submit: button, close, private_metadata, blocks };
 }
 
 /** How many devices and capture types are picked right now, read leniently from `view.state.values`. */
@@ -225,6 +227,13 @@ export function selectionCounts(values: unknown): QuotaUsage {
 }
 
 /** The capture modal. Pure: the same input gives the same view. Throws when `privateMetadata` is over 3000. */
+/** The submit button says what it will start: one capture per device and type (Slack allows 24 characters). */
+export function submitText(usage: QuotaUsage): string {
+  const count = usage.devices * usage.types;
+  if (count <= 0) return 'Start capture';
+  return count === 1 ? 'Start 1 capture' : `Start ${count} captures`;
+}
+
 export function captureModal(input: CaptureModalInput): View {
   if (input.privateMetadata.length > PRIVATE_METADATA_MAX) {
     throw new RangeError(`private_metadata is ${input.privateMetadata.length} characters; Slack allows 3000`);
@@ -317,7 +326,7 @@ export function captureModal(input: CaptureModalInput): View {
     type: 'modal',
     callback_id: CAPTURE_MODAL,
     title: plain('DEX remote capture'),
-    submit: plain('Start capture'),
+    submit: plain(submitText(usage)),
     close: plain('Cancel'),
     private_metadata: input.privateMetadata,
     blocks,

@@ -11,6 +11,7 @@ import {
   readCaptureSubmission,
   selectionCounts,
   selectionProblemsError,
+  submitText,
   withQuotaLine,
 } from '../../../src/slack/ui/capture-modal.js';
 import { deviceOptionValue } from '../../../src/slack/ui/device-option.js';
@@ -67,6 +68,21 @@ function contextText(view: ModalView, blockId: string): string {
   const b = block<KnownBlock & { elements: Array<{ text: string }> }>(view, blockId);
   return b.elements.map((e) => e.text).join(' ');
 }
+
+describe('submitText', () => {
+  it('says how many captures the button starts (devices × types), within 24 characters', () => {
+    expect(submitText({ devices: 0, types: 2 })).toBe('Start capture');
+    expect(submitText({ devices: 2, types: 0 })).toBe('Start capture');
+    expect(submitText({ devices: 1, types: 1 })).toBe('Start 1 capture');
+    expect(submitText({ devices: 2, types: 2 })).toBe('Start 4 captures');
+    expect(submitText({ devices: 10, types: 3 }).length).toBeLessThanOrEqual(24);
+  });
+
+  it('is on the modal opened with devices preselected', () => {
+    const view = modal({ preselected: [target(1), target(2)] });
+    expect(view.submit?.text).toBe('Start 4 captures');
+  });
+});
 
 describe('captureModal', () => {
   it('has the ids, title, buttons and metadata listeners rely on, within Slack limits', () => {
@@ -250,6 +266,12 @@ describe('captureModal', () => {
       'Quota: 5 left · this request uses 2 (1 device × 2 types)',
     );
     expect(withQuotaLine({ type: 'home', blocks: [] }, 'x')).toBeNull();
+  });
+
+  it('relabels the submit button with the selection when given one, and keeps it otherwise', () => {
+    const current = { ...modal(), id: 'V1', hash: 'h', state: { values: {} } };
+    expect((withQuotaLine(current, 'x') as ModalView).submit?.text).toBe('Start capture');
+    expect((withQuotaLine(current, 'x', { devices: 3, types: 2 }) as ModalView).submit?.text).toBe('Start 6 captures');
   });
 
   it('counts the picked devices and types from the modal state, whatever its shape', () => {
