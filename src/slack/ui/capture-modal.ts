@@ -195,6 +195,14 @@ export function quotaLine(
   if (input.quotaError) return `${truncate(input.quotaError, 500)} · ${uses}`;
   if (!input.quota) return `Quota: not known right now · ${uses}`;
   const { remaining, total, resetsAt } = input.quota;
+  const needed = usage ? usage.devices * usage.types : 0;
+  if (needed > remaining) {
+    // Said before submit, with the way out: the submission would be refused for it.
+    return (
+      `⚠️ *Not enough quota:* this needs ${plural(needed, 'capture')} and ${remaining} of ${total} are left today. ` +
+      `Untick a capture type or remove devices, or wait until the quota resets ${slackDate(resetsAt)}.`
+    );
+  }
   return `Quota: ${remaining} of ${total} captures left today · resets ${slackDate(resetsAt)} · ${uses}`;
 }
 
@@ -226,7 +234,6 @@ export function selectionCounts(values: unknown): QuotaUsage {
   return { devices: count(DEVICES_BLOCK, DEVICES_ACTION), types: count(TYPES_BLOCK, TYPES_ACTION) };
 }
 
-/** The capture modal. Pure: the same input gives the same view. Throws when `privateMetadata` is over 3000. */
 /** The submit button says what it will start: one capture per device and type (Slack allows 24 characters). */
 export function submitText(usage: QuotaUsage): string {
   const count = usage.devices * usage.types;
@@ -234,6 +241,7 @@ export function submitText(usage: QuotaUsage): string {
   return count === 1 ? 'Start 1 capture' : `Start ${count} captures`;
 }
 
+/** The capture modal. Pure: the same input gives the same view. Throws when `privateMetadata` is over 3000. */
 export function captureModal(input: CaptureModalInput): View {
   if (input.privateMetadata.length > PRIVATE_METADATA_MAX) {
     throw new RangeError(`private_metadata is ${input.privateMetadata.length} characters; Slack allows 3000`);

@@ -255,6 +255,16 @@ describe('captureModal', () => {
     expect(quotaLine({ quota: null, usage: { devices: 0, types: 2 } })).toMatch(/each device × capture type uses 1$/);
   });
 
+  it('turns the quota line into a warning before submit when the selection needs more than is left, with the way out', () => {
+    const quota = { total: 800, used: 797, remaining: 3, resetsAt: RESETS };
+    const line = quotaLine({ quota, usage: { devices: 2, types: 2 } });
+    expect(line).toBe(
+      `⚠️ *Not enough quota:* this needs 4 captures and 3 of 800 are left today. Untick a capture type or remove devices, ` +
+        `or wait until the quota resets <!date^${RESETS.getTime() / 1000}^{date_short_pretty} at {time}|2026-11-26 00:00 UTC>.`,
+    );
+    expect(quotaLine({ quota, usage: { devices: 1, types: 3 } })).toMatch(/^Quota: 3 of 800 captures left today/);
+  });
+
   it('rewrites only the quota line of a modal as Slack sends it back, keeping block ids', () => {
     const current = { ...modal(), id: 'V1', hash: 'h', state: { values: {} }, team_id: 'T1' };
     const updated = withQuotaLine(current, 'Quota: 5 left · this request uses 2 (1 device × 2 types)');
