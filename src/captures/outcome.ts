@@ -81,6 +81,8 @@ export interface RequestOutcome {
   done: number;
   /** Files that reached Slack. */
   filesPosted: number;
+  /** Captures that worked whose file did not reach Slack, or holds a failed interface. */
+  fileTroubles: Array<{ device: TargetDevice; command: TrackedCommand; trouble: 'not-posted' | 'partly' }>;
   /** Devices where a capture failed or timed out, with those commands, in the request's order. */
   failedDevices: Array<{ device: TargetDevice; commands: TrackedCommand[] }>;
 }
@@ -92,6 +94,11 @@ export function outcomeOf({ request, commands, uploads }: RequestRecords): Reque
     wanted,
     done,
     filesPosted: uploads.filter((u) => u.step === 'done').length,
+    fileTroubles: commands.flatMap((command) => {
+      const trouble = command.status === 'SUCCESS' ? fileTrouble(uploadOf(uploads, command)) : null;
+      const device = request.devices.find((d) => d.deviceId === command.deviceId);
+      return trouble && device ? [{ device, command, trouble }] : [];
+    }),
     failedDevices: request.devices.flatMap((device) => failuresOn(device, request.types, commands)),
   };
 }

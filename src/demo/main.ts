@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBot } from '../bot.js';
 import { loadConfig } from '../config.js';
-import { type FakeCall, type FakeFileShare, startFakeSlack } from '../fake-slack/index.js';
+import { type FakeCall, type FakeFileShare, type FakeMessage, startFakeSlack } from '../fake-slack/index.js';
 import { createLogger } from '../logger.js';
 import { startDexSimulator } from '../simulator/index.js';
-import { DEVICES_ACTION, DEVICES_BLOCK } from '../slack/ui/ids.js';
+import { DEVICES_ACTION, DEVICES_BLOCK, RETRY_FAILED_ACTION } from '../slack/ui/ids.js';
 import { HELPDESK_GROUP, localEnvironment } from './local-environment.js';
 import { humanSize, messageLines, readable } from './render.js';
 
@@ -37,6 +37,12 @@ async function main(): Promise<void> {
     personEmail: 'alice@example.com',
     platform: 'macos',
     behaviour: 'partial-pcap',
+  });
+  sim.addDevice({
+    deviceName: 'NUC-ALICE',
+    personEmail: 'alice@example.com',
+    platform: 'linux',
+    behaviour: 'fails',
   });
   const slack = await startFakeSlack({ usergroups: [HELPDESK_GROUP] });
   const logLines: string[] = [];
@@ -118,7 +124,7 @@ async function main(): Promise<void> {
     const viewId = String(filled.args.view_id);
 
     out();
-    out('alice also searches for "ubuntu" and picks nothing more; she keeps both of her devices and submits.');
+    out('alice also searches for "ubuntu" and picks nothing more; she keeps her three devices and submits.');
     await agent.searchOptions(viewId, DEVICES_ACTION, DEVICES_BLOCK, 'ubuntu');
     const result = await agent.submitView(viewId, {});
     out(
@@ -134,9 +140,21 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 250));
       narrate();
       const status = slack.messages('C_HELPDESK')[0];
-      const files = status ? slack.thread('C_HELPDESK', status.ts).filter((e) => e.kind === 'file') : [];
-      finished = files.length === 4 && status?.kind === 'message' && /Finished/.test(status.text ?? '');
+      // Over once the requester is told so, in one reply that mentions them.
+      const thread = status ? slack.thread('C_HELPDESK', status.ts) : [];
+      finished = thread.some((e) => e.kind === 'message' && (e.text ?? '').startsWith('<@U_ALICE>'));
     }
+    await bot.idle();
+    narrate();
+
+    out();
+    out('alice presses "Retry failed": only what failed starts again, as a new capture.');
+    const status = slack.messages('C_HELPDESK')[0] as FakeMessage;
+    const requestId = (status.blocks ?? [])
+      .flatMap((b) => (b as { elements?: Array<{ action_id?: string; value?: string }> }).elements ?? [])
+      .find((e) => e.action_id === RETRY_FAILED_ACTION)?.value;
+    await agent.clickButton({ channelId: 'C_HELPDESK', ts: status.ts }, RETRY_FAILED_ACTION, requestId);
+    await slack.waitFor(() => slack.messages('C_HELPDESK').length === 2);
     await bot.idle();
     narrate();
 
@@ -149,7 +167,9 @@ async function main(): Promise<void> {
     await slack.waitForCall('respond');
     narrate();
     out();
-    out(`Done: 4 captures ran on 2 devices and every zip is in the thread. (Simulated time ran ×${TIME_SCALE}.)`);
+    out(
+      `Done: 6 captures on 3 devices, every zip in the thread, what failed retried. (Simulated time ran ×${TIME_SCALE}.)`,
+    );
     out('Next: put the bot in your workspace — see README.md, "Run it in Slack".');
   } finally {
     await bot.stop();

@@ -22,6 +22,8 @@ import { warpErrorWording } from './warp-error-codes.js';
 export interface DigestView {
   /** Most important first; the first line is the status line's one-line verdict. */
   verdict: string[];
+  /** The one line for the status card when something deserves a look (a finding, an error); null when all is well. */
+  headline: string | null;
   sections: { title: string; lines: string[] }[];
 }
 
@@ -78,6 +80,8 @@ function warpView(digest: WarpDigest): DigestView {
   } else if (digest.analysis?.[0]) {
     verdict.push(`Cloudflare's analyzer found: ${detectionLine(digest.analysis[0])}`);
   }
+  // Connected with nothing else to say is all well; connected with an error, the error is the news.
+  const headline = !connected || verdict[0] !== 'WARP is connected.' ? (verdict[0] ?? null) : (verdict[1] ?? null);
   if (verdict.length === 1 && connected) verdict.push('No WARP client errors in the logs.');
 
   const client = [
@@ -129,7 +133,7 @@ function warpView(digest: WarpDigest): DigestView {
     });
   }
   if (digest.problems.length > 0) sections.push({ title: 'Could not read', lines: bounded(digest.problems) });
-  return { verdict, sections };
+  return { verdict, headline, sections };
 }
 
 /** "macOS 14.5 (23F79)" rather than "macOS, macOS 14.5 (23F79)": the version usually names the platform already. */
@@ -253,6 +257,7 @@ function pcapView(zip: PcapZipDigest): DigestView {
     ...zip.captures.flatMap((c) => c.findings.flatMap((f) => packetFindingLine(f, where(c.capture)) ?? [])),
   ];
   const verdict = findings.slice(0, 3);
+  const notable = findings.length > 0 || zip.captures.length === 0;
   if (verdict.length === 0) {
     const total = zip.captures.reduce((sum, c) => sum + c.digest.packets, 0);
     verdict.push(
@@ -272,7 +277,7 @@ function pcapView(zip: PcapZipDigest): DigestView {
     ...zip.captures.flatMap((c) => c.digest.problems.map((p) => (two ? `${c.capture}: ${p}` : p))),
   ];
   if (problems.length > 0) sections.push({ title: 'Could not read', lines: bounded(problems) });
-  return { verdict, sections };
+  return { verdict, headline: notable ? (verdict[0] ?? null) : null, sections };
 }
 
 /** The digest for a terminal: the verdict, then each section, indented. */
@@ -282,9 +287,10 @@ export function digestText(view: DigestView): string {
   return out.join('\n');
 }
 
-/** The status line's one-line verdict, safe for mrkdwn. */
-export function digestHeadline(digest: ArtifactDigest): string {
-  return inert(digestView(digest).verdict[0], 150);
+/** The status line's one-line verdict, safe for mrkdwn: only when something deserves a look ("done" says the rest). */
+export function digestHeadline(digest: ArtifactDigest): string | null {
+  const view = digestView(digest);
+  return view.headline ? inert(view.headline, 150) : null;
 }
 
 /** The file's comment leads with this: the verdict, one line each, safe for mrkdwn. */

@@ -55,6 +55,14 @@ export interface SlackMessage {
   blocks: KnownBlock[];
 }
 
+/** Mrkdwn shortened at a word boundary, so a line on the card never ends mid-word. */
+function shortLine(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = truncateMrkdwn(text, max);
+  const space = cut.lastIndexOf(' ', cut.length - 2);
+  return space > max / 2 ? `${cut.slice(0, space).replace(/[,;:]$/, '')}…` : cut;
+}
+
 /** A time of day as a date token: every reader sees it in their own time zone. */
 const at = (date: Date) => slackDate(date, '{time}');
 
@@ -95,7 +103,8 @@ function commandMark(
         return { mark: MARKS.partly, detail: `${failed.join(', ')} failed` };
       }
       // What is inside, briefly: what the agent would otherwise open the file to learn (the thread has the rest).
-      return { mark: MARKS.done, detail: upload?.digest ? truncateMrkdwn(digestHeadline(upload.digest), 90) : null };
+      const notable = upload?.digest ? digestHeadline(upload.digest) : null;
+      return { mark: MARKS.done, detail: notable ? shortLine(notable, 90) : null };
     }
     default:
       return { mark: MARKS.unknown, detail: inert(command.status, 60) || 'unknown state' };

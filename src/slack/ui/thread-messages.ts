@@ -146,9 +146,14 @@ export function finishedMessage(
       `Failed on ${names.join(', ')}: the replies above say why. *Retry failed* on the status message runs only those again.`,
     );
   }
-  const failedCount = failedDevices.reduce((sum, d) => sum + d.commands.length, 0);
-  const fileProblems = wanted - done - failedCount;
-  if (fileProblems > 0) parts.push(`${plural(fileProblems, 'file')} had a problem: see the status message.`);
+  const partly = outcome.fileTroubles.filter((t) => t.trouble === 'partly');
+  const notPosted = outcome.fileTroubles.filter((t) => t.trouble === 'not-posted');
+  const named = (list: typeof partly) =>
+    list
+      .map(({ device, command }) => `${typeShort(command.type)} on ${inert(device.name, 60) || 'Unnamed device'}`)
+      .join(', ');
+  if (partly.length > 0) parts.push(`Partly done (an interface failed): ${named(partly)}; its file says which.`);
+  if (notPosted.length > 0) parts.push(`Not posted here: ${named(notPosted)}; get them from the Cloudflare dashboard.`);
   return { text: truncateMrkdwn(parts.join(' '), SECTION_TEXT_MAX) };
 }
 

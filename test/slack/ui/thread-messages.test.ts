@@ -71,17 +71,27 @@ describe('thread messages', () => {
 
   it('ends with one reply that mentions the requester: all done, or what failed and what to do', () => {
     const base = { requestedBy: 'U0AGENT', state: 'finished' as const, startError: null };
-    expect(finishedMessage(base, { wanted: 4, done: 4, filesPosted: 4, failedDevices: [] }).text).toBe(
-      '<@U0AGENT> ✅ All 4 captures done; the files are in this thread.',
-    );
+    expect(
+      finishedMessage(base, { wanted: 4, done: 4, filesPosted: 4, fileTroubles: [], failedDevices: [] }).text,
+    ).toBe('<@U0AGENT> ✅ All 4 captures done; the files are in this thread.');
     const failedDevices = [{ device: laptop, commands: [command(laptop, 'pcap', 'FAILED')] }];
-    const mixed = finishedMessage(base, { wanted: 4, done: 3, filesPosted: 3, failedDevices }).text;
+    const mixed = finishedMessage(base, { wanted: 4, done: 3, filesPosted: 3, fileTroubles: [], failedDevices }).text;
     expect(mixed).toMatch(/^<@U0AGENT> ⚠️ 3 of 4 captures done\. Failed on LAPTOP-42 \(PCAP\)/);
     expect(mixed).toContain('*Retry failed*');
     expect(mixed.match(/<@/g)).toHaveLength(1);
+    const partly = finishedMessage(base, {
+      wanted: 2,
+      done: 1,
+      filesPosted: 2,
+      fileTroubles: [{ device: laptop, command: command(laptop, 'pcap', 'SUCCESS'), trouble: 'partly' }],
+      failedDevices: [],
+    }).text;
+    expect(partly).toBe(
+      '<@U0AGENT> ⚠️ 1 of 2 captures done. Partly done (an interface failed): PCAP on LAPTOP-42; its file says which.',
+    );
     const notStarted = finishedMessage(
       { ...base, state: 'failed-to-start', startError: { reason: 'unreachable' } },
-      { wanted: 4, done: 0, filesPosted: 0, failedDevices: [] },
+      { wanted: 4, done: 0, filesPosted: 0, fileTroubles: [], failedDevices: [] },
     ).text;
     expect(notStarted).toBe(
       '<@U0AGENT> ❌ The captures did not start. Cloudflare could not be reached. Nothing was started; try again in a minute.',
