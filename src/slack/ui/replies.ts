@@ -82,17 +82,28 @@ function groupRef(group: string): string {
   return /^S[A-Z0-9]+$/.test(group) ? `<!subteam^${group}>` : `@${group}`;
 }
 
-/** Why someone may not start captures (or read, where reading needs the same right), in mrkdwn. */
-export function refusalText(refusal: Refusal): string {
+/** What each refused attempt was, as the refusal names it ("may read the audit trail"). */
+const ATTEMPT_VERBS: Record<DeniedAttempt | 'read', string> = {
+  read: 'see the captures and the quota',
+  'open-form': 'start captures',
+  start: 'start captures',
+  'read-audit': 'read the audit trail',
+  'run-again': 'run captures again',
+  'stop-watching': 'stop watching captures',
+};
+
+/** Why someone may not do what they tried (starting captures unless told otherwise), in mrkdwn. */
+export function refusalText(refusal: Refusal, attempted: DeniedAttempt | 'read' = 'start'): string {
+  const verb = ATTEMPT_VERBS[attempted];
   switch (refusal.kind) {
     case 'not-in-groups':
-      return `Only members of ${refusal.groups.map(groupRef).join(', ')} may start captures. Ask an admin to add you.`;
+      return `Only members of ${refusal.groups.map(groupRef).join(', ')} may ${verb}. Ask an admin to add you.`;
     case 'not-listed':
-      return 'Only the people this bot was set up for may start captures. Ask an admin.';
+      return `Only the people this bot was set up for may ${verb}. Ask an admin.`;
     case 'not-admin':
-      return 'Only workspace admins and owners may start captures here. Ask an admin.';
+      return `Only workspace admins and owners may ${verb} here. Ask an admin.`;
     case 'unconfirmed':
-      return 'Slack could not confirm that you may start captures just now, so the answer is no. Try again in a minute.';
+      return `Slack could not confirm that you may ${verb} just now, so the answer is no. Try again in a minute.`;
     case 'unknown-user':
       return 'Slack did not say who you are, so nothing was done.';
   }
@@ -139,14 +150,36 @@ function stateLead(view: StatusView, now: Date): string {
 /** Leaves room for the title and the "more" line. */
 const MAX_LISTED = MESSAGE_BLOCKS_MAX - 2;
 
+/** What `/capture list` was asked for: everything, mine, one person's, or a device's. */
+export type ListFilter =
+  | { kind: 'all' }
+  | { kind: 'mine' }
+  | { kind: 'user'; userId: string }
+  | { kind: 'device'; query: string };
+
+/** An empty list says it is the filter, not that nothing was ever captured. */
+function emptyListText(filter: ListFilter): string {
+  switch (filter.kind) {
+    case 'all':
+      return 'No captures yet. Start one with `/capture`.';
+    case 'mine':
+      return 'You have started no captures the bot has on record. Start one with `/capture`; `/capture list` shows everyone’s.';
+    case 'user':
+      return `No captures by ${mention(filter.userId)} in the bot's records. \`/capture list\` shows everyone’s.`;
+    case 'device':
+      return `No captures on a device matching “${inert(filter.query, 100)}” in the bot's records. \`/capture list\` shows all.`;
+  }
+}
+
 /** `/capture list`: one line per request, newest first as given, with a link to its thread when known. */
 export function requestListMessage(
   requests: StatusView[],
   now: Date,
   links: (request: CaptureRequest) => string | null,
+  filter: ListFilter = { kind: 'all' },
 ): Reply {
   if (requests.length === 0) {
-    const text = 'No captures yet. Start one with `/capture`.';
+    const text = emptyListText(filter);
     return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
   }
 
@@ -242,7 +275,7 @@ export function auditOutcomeText(outcome: AuditOutcome): string {
     case 'opened-form-again':
       return 'opened the capture form with the same devices and options';
     case 'denied':
-      return `denied ${DENIED_ATTEMPT_WORDS[outcome.attempted]}: ${refusalText(outcome.refusal)}`;
+      return `denied ${DENIED_ATTEMPT_WORDS[outcome.attempted]}: ${refusalText(outcome.refusal, outcome.attempted)}`;
     case 'recorded':
       return outcome.text;
   }

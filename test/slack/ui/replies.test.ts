@@ -63,6 +63,16 @@ describe('refusedMessage', () => {
 });
 
 describe('refusalText', () => {
+  it('names what was attempted: reading the audit is not "starting captures"', () => {
+    const refusal: Refusal = { kind: 'not-admin' };
+    expect(refusalText(refusal, 'read-audit')).toBe(
+      'Only workspace admins and owners may read the audit trail here. Ask an admin.',
+    );
+    expect(refusalText(refusal, 'stop-watching')).toMatch(/may stop watching captures here/);
+    expect(refusalText(refusal, 'read')).toMatch(/may see the captures and the quota here/);
+    expect(refusalText(refusal)).toMatch(/may start captures here/);
+  });
+
   it('names the allowed user groups: an id as a mention Slack resolves, a handle as @handle', () => {
     expect(refusalText({ kind: 'not-in-groups', groups: ['S0HELPDESK', 'oncall'] })).toBe(
       'Only members of <!subteam^S0HELPDESK>, @oncall may start captures. Ask an admin to add you.',
@@ -129,9 +139,17 @@ describe('requestListMessage', () => {
     expect(text).toBe('Recent captures: A1B2C3 (Finished with problems — 1 of 8 done), D4E5F6 (Running)');
   });
 
-  it('says so when there is nothing to list', () => {
-    const reply = requestListMessage([], NOW, () => null);
-    expect(reply.text).toContain('No captures yet.');
+  it('says so when there is nothing to list, and that it is the filter when one was given', () => {
+    expect(requestListMessage([], NOW, () => null).text).toContain('No captures yet.');
+    const byBob = requestListMessage([], NOW, () => null, { kind: 'user', userId: 'U0BOB' }).text;
+    expect(byBob).toBe("No captures by <@U0BOB> in the bot's records. `/capture list` shows everyone’s.");
+    const device = requestListMessage([], NOW, () => null, { kind: 'device', query: 'LAPTOP-*9*' }).text;
+    expect(device).toBe(
+      "No captures on a device matching “LAPTOP-∗9∗” in the bot's records. `/capture list` shows all.",
+    );
+    const mine = requestListMessage([], NOW, () => null, { kind: 'mine' }).text;
+    expect(mine).toMatch(/^You have started no captures/);
+    for (const text of [byBob, device, mine]) expect(text).not.toContain('No captures yet');
   });
 
   it('stays within 50 blocks however many requests are given', () => {
@@ -208,11 +226,11 @@ describe('auditOutcomeText', () => {
       `denied to open the capture form: ${why}`,
     );
     expect(auditOutcomeText({ kind: 'denied', attempted: 'read-audit', refusal })).toBe(
-      `denied to read the audit trail: ${why}`,
+      'denied to read the audit trail: Only members of <!subteam^S0HELPDESK>, @oncall may read the audit trail. Ask an admin to add you.',
     );
     expect(auditOutcomeText({ kind: 'denied', attempted: 'start', refusal })).toBe(`denied to start captures: ${why}`);
     expect(auditOutcomeText({ kind: 'denied', attempted: 'run-again', refusal: { kind: 'unconfirmed' } })).toBe(
-      `denied to run a capture again: ${refusalText({ kind: 'unconfirmed' })}`,
+      'denied to run a capture again: Slack could not confirm that you may run captures again just now, so the answer is no. Try again in a minute.',
     );
     expect(auditOutcomeText({ kind: 'denied', attempted: 'stop-watching', refusal: { kind: 'unknown-user' } })).toBe(
       'denied to stop watching a capture: Slack did not say who you are, so nothing was done.',

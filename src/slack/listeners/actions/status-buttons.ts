@@ -10,10 +10,10 @@ import { openCaptureModal } from '../open-capture-modal.js';
 
 type ButtonArgs = AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
 
-const denied = (refusal: Refusal) => ({
+const denied = (refusal: Refusal, attempted: DeniedAttempt) => ({
   response_type: 'ephemeral' as const,
   replace_original: false,
-  ...refusedMessage(refusalText(refusal)),
+  ...refusedMessage(refusalText(refusal, attempted)),
 });
 
 /** A button's value is a request id; the payload is untrusted, so anything else is refused. */
@@ -108,7 +108,7 @@ function statusButton(
       channelId: asConversationId(body.channel?.id),
       attempted,
     }),
-    refuse: ({ respond }, refusal) => respond(denied(refusal)),
+    refuse: ({ respond }, refusal) => respond(denied(refusal, attempted)),
     run: async (args) => {
       const requestId = requestIdValue.safeParse(args.action.value);
       if (!requestId.success) {

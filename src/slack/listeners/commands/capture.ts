@@ -102,7 +102,7 @@ export function captureCommand(deps: ListenerDeps) {
         const links = new Map(
           await Promise.all(requests.map(async (r) => [r.id, await permalink(client, r)] as const)),
         );
-        await respond(ephemeral(requestListMessage(views, now(), (r) => links.get(r.id) ?? null)));
+        await respond(ephemeral(requestListMessage(views, now(), (r) => links.get(r.id) ?? null, filter)));
       }
     } catch (error) {
       logger.error({ err: error, subcommand: parsed.kind }, '/capture answer failed');
@@ -116,7 +116,12 @@ export function captureCommand(deps: ListenerDeps) {
       channelId: asConversationId(command.channel_id),
     }),
     needs: ({ command }, prepared) => needOf(prepared, command.user_id),
-    refuse: ({ ack }, refusal) => ack(ephemeral(refusedMessage(refusalText(refusal)))),
+    refuse: ({ ack, command }, refusal, prepared) => {
+      const need = needOf(prepared, command.user_id);
+      const attempted =
+        need.right === 'read' ? 'read' : 'attempted' in need ? (need.attempted ?? undefined) : undefined;
+      return ack(ephemeral(refusedMessage(refusalText(refusal, attempted))));
+    },
     run,
   });
 }
