@@ -3,13 +3,14 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import {
   CAPTURE_MODAL,
   DEVICES_ACTION,
+  OPEN_FORM_ACTION,
   RETRY_FAILED_ACTION,
   RUN_AGAIN_ACTION,
   STOP_WATCHING_ACTION,
   TYPES_ACTION,
 } from '../ui/ids.js';
 import { selectionChanged } from './actions/selection-changed.js';
-import { retryFailed, runAgain, stopWatching } from './actions/status-buttons.js';
+import { openForm, retryFailed, runAgain, stopWatching } from './actions/status-buttons.js';
 import { captureCommand } from './commands/capture.js';
 import type { ListenerDeps } from './deps.js';
 import { deviceSearch } from './options/device-search.js';
@@ -41,6 +42,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   app.action(DEVICES_ACTION, safely(selectionChanged(deps), logger));
   app.action(TYPES_ACTION, safely(selectionChanged(deps), logger));
   app.action<BlockAction<ButtonAction>>(RUN_AGAIN_ACTION, safely(runAgain(deps), logger));
+  app.action<BlockAction<ButtonAction>>(OPEN_FORM_ACTION, safely(openForm(deps), logger));
   app.action<BlockAction<ButtonAction>>(RETRY_FAILED_ACTION, safely(retryFailed(deps), logger));
   app.action<BlockAction<ButtonAction>>(STOP_WATCHING_ACTION, safely(stopWatching(deps), logger));
   // Anything that still escapes (a middleware, Bolt itself) is logged; the interaction was answered by then or

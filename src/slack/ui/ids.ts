@@ -46,3 +46,7 @@ export const RUN_AGAIN_ACTION = 'capture_run_again';
 export const RETRY_FAILED_ACTION = 'capture_retry_failed';
 /** Button: stop following a request (the API has no cancel). Value: the request id. */
 export const STOP_WATCHING_ACTION = 'capture_stop_watching';
+
+// Replies.
+/** Button in the help: open the capture form (as `/capture` does). */
+export const OPEN_FORM_ACTION = 'capture_open_form';

@@ -30,6 +30,7 @@ import {
   truncateMrkdwn,
   typeShort,
 } from './format.js';
+import { OPEN_FORM_ACTION } from './ids.js';
 import { markOfRequest } from './marks.js';
 import { commandSummary, deviceSections, requestHeadline, requestStateWords, statusNote } from './status-message.js';
 
@@ -44,29 +45,63 @@ const WHAT_IT_RUNS = CAPTURE_TYPE_DESCRIPTORS.map((d) => d.usedFor)
   .join(', ')
   .replace(/, ([^,]*)$/, ' and $1');
 
-const HELP_LINES = [
-  `*\`/capture\`* runs Cloudflare DEX remote captures (${WHAT_IT_RUNS}) on people’s devices.`,
-  '• `/capture` — open the capture form',
-  '• `/capture @alice` or `/capture alice@example.com` — open it with that person’s devices picked',
-  '• `/capture quota` — captures left today and when the quota resets',
-  '• `/capture status C7K2Q9` — one capture in detail',
-  '• `/capture list` — recent captures',
-  '• `/capture list mine` — captures you started',
-  '• `/capture list @alice` — captures started by @alice',
-  '• `/capture list LAPTOP-42` — captures of a device (name or email)',
-  '• `/capture audit` or `/capture audit 30` — who started, re-ran, stopped or was refused captures (7 days by default)',
-  '• `/capture help` — this help',
+const HELP_INTRO = `*\`/capture\`* runs Cloudflare DEX remote captures (${WHAT_IT_RUNS}) on people’s devices.`;
+
+/** The help, grouped by what people come to do. */
+const HELP_GROUPS: Array<{ title: string; lines: string[] }> = [
+  {
+    title: 'Start',
+    lines: [
+      '• `/capture` — open the capture form',
+      '• `/capture @alice` or `/capture alice@example.com` — open it with that person’s devices picked',
+    ],
+  },
+  {
+    title: 'Check',
+    lines: [
+      '• `/capture quota` — captures left today and when the quota resets',
+      '• `/capture status C7K2Q9` — one capture in detail',
+      '• `/capture list` — recent captures; `list mine`, `list @alice`, `list LAPTOP-42` (a device name or email)',
+    ],
+  },
+  {
+    title: 'Review',
+    lines: [
+      '• `/capture audit` or `/capture audit 30` — who started, re-ran, stopped or was refused captures (7 days by default)',
+      '• `/capture help` — this help',
+    ],
+  },
 ];
 
 export function helpMessage(): Reply {
-  return { text: HELP_LINES.join('\n') };
+  const groups = HELP_GROUPS.map(({ title, lines }) => [`*${title}*`, ...lines].join('\n'));
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: HELP_INTRO } },
+    ...groups.map((text): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } })),
+    {
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: OPEN_FORM_ACTION,
+          style: 'primary',
+          text: { type: 'plain_text', text: 'Open the capture form' },
+        },
+      ],
+    },
+  ];
+  return { text: [HELP_INTRO, ...groups].join('\n'), blocks };
 }
 
 /** "I didn't understand `…`." and the help. */
 export function unknownCommandMessage(text: string): Reply {
   const shown = inert(text, 100);
   const lead = shown ? `I didn't understand \`${shown}\`.` : "I didn't understand that.";
-  return { text: `${lead}\n\n${helpMessage().text}` };
+  const help = helpMessage();
+  return {
+    text: `${lead}\n\n${help.text}`,
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: lead } }, ...(help.blocks ?? [])],
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Refusal } from '../../../src/captures/access.js';
 import type { AuditReport } from '../../../src/captures/audit.js';
 import type { AuditEvent, AuditRefusals } from '../../../src/captures/model.js';
+import { OPEN_FORM_ACTION } from '../../../src/slack/ui/ids.js';
 import {
   auditMessage,
   auditOutcomeText,
@@ -28,13 +29,26 @@ describe('help', () => {
       '`/capture quota`',
       '`/capture status C7K2Q9`',
       '`/capture list`',
-      '`/capture list mine`',
-      '`/capture list @alice`',
-      '`/capture list LAPTOP-42`',
+      '`list mine`',
+      '`list @alice`',
+      '`list LAPTOP-42`',
       '`/capture help`',
     ]) {
       expect(text).toContain(example);
     }
+  });
+
+  it('is grouped (start / check / review) with a button that opens the form', () => {
+    const { blocks = [] } = helpMessage();
+    const sections = blocks.filter((b): b is SectionBlock => b.type === 'section').map((b) => b.text?.text ?? '');
+    expect(sections.slice(1).map((t) => t.split('\n')[0])).toEqual(['*Start*', '*Check*', '*Review*']);
+    const actions = blocks.find((b) => b.type === 'actions') as {
+      elements: Array<{ action_id: string; text: { text: string } }>;
+    };
+    expect(actions.elements.map((e) => [e.action_id, e.text.text])).toEqual([
+      [OPEN_FORM_ACTION, 'Open the capture form'],
+    ]);
+    expect(blockKitProblems(blocks, 50)).toEqual([]);
   });
 
   it('names every capture type it runs', () => {

@@ -77,6 +77,28 @@ export function retryFailed(deps: ListenerDeps) {
   });
 }
 
+/** "Open the capture form" in the help: the modal, as `/capture` opens it, through the same check. */
+export function openForm(deps: ListenerDeps) {
+  return authorized<ButtonArgs, void>(deps, {
+    prepare: ({ ack }) => ack(),
+    needs: ({ body }) => ({
+      right: 'capture',
+      userId: body.user.id,
+      channelId: asConversationId(body.channel?.id),
+      attempted: 'open-form',
+    }),
+    refuse: ({ respond }, refusal) => respond(denied(refusal, 'open-form')),
+    run: async ({ body, client, respond }) => {
+      await deps.followUps.run(() =>
+        openCaptureModal(client, body.trigger_id, { channelId: asConversationId(body.channel?.id) }, deps, {
+          userId: body.user.id,
+          tellPrivately: (reply) => respond({ response_type: 'ephemeral', replace_original: false, ...reply }),
+        }),
+      );
+    },
+  });
+}
+
 /** "Stop watching": the API has no cancel; the bot stops following the request and says exactly that. */
 export function stopWatching(deps: ListenerDeps) {
   const { service, logger } = deps;
