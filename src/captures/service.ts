@@ -149,6 +149,15 @@ export class CaptureService {
       .map(toTarget);
   }
 
+  /** The eligible devices with exactly this name (case aside), for `/capture LAPTOP-42`. */
+  async devicesNamed(name: string, by: string): Promise<TargetDevice[]> {
+    const devices = await this.deps.directory.search(name, { by });
+    return devices
+      .filter((d) => d.eligible && d.name.toLowerCase() === name.toLowerCase())
+      .slice(0, 10)
+      .map(toTarget);
+  }
+
   /**
    * Checks a selection against what Cloudflare said about each device, and the quota. Returns the devices, and the
    * problems (the devices' in the order selected, then the quota's). Fast: uses what is cached, and gives Cloudflare

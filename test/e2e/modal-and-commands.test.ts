@@ -151,6 +151,21 @@ describe('the modal', () => {
     ]);
   });
 
+  it('`/capture ZED-LAPTOP-42` (a name pasted from a ticket) picks that device when it is the only one', async () => {
+    const viewId = await openModal(stack, 'zed-laptop-42');
+    type InputBlock = { block_id?: string; element?: { initial_options?: Array<{ text: { text: string } }> } };
+    const blocks = (stack.slack.view(viewId)?.view.blocks ?? []) as InputBlock[];
+    expect(blocks.find((b) => b.block_id === DEVICES_BLOCK)?.element?.initial_options?.map((o) => o.text.text)).toEqual(
+      ['ZED-LAPTOP-42 · alice@example.com · windows'],
+    );
+    // No such device: nothing picked, and the form says so.
+    const none = await openModal(stack, 'NO-SUCH-PC');
+    const view = stack.slack.view(none)?.view as { blocks?: unknown };
+    expect(visibleText(view)).toContain('No device named “NO-SUCH-PC” can be captured right now');
+    const noneBlocks = (view.blocks ?? []) as InputBlock[];
+    expect(noneBlocks.find((b) => b.block_id === DEVICES_BLOCK)?.element?.initial_options ?? []).toEqual([]);
+  });
+
   it('`/capture @alice` does the same through her Slack profile', async () => {
     const viewId = await openModal(stack, '<@U_ALICE|alice>');
     expect(visibleText(stack.slack.view(viewId)?.view as { blocks?: unknown })).toContain(

@@ -21,6 +21,8 @@ function expectWellShaped(parsed: CaptureCommand): void {
     case 'open':
       if (parsed.target !== null) {
         if ('userId' in parsed.target) expect(parsed.target.userId).toMatch(/^[UW][A-Z0-9_]{2,}$/);
+        else if ('deviceName' in parsed.target)
+          expect(parsed.target.deviceName).toMatch(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/);
         else {
           expect(parsed.target.email).toMatch(/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/);
           expect(parsed.target.email).toBe(parsed.target.email.toLowerCase());

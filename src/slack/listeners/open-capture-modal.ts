@@ -10,6 +10,7 @@ import {
 import { conversationIdSchema } from '../slack-ids.js';
 import {
   captureModal,
+  deviceNameNotice,
   noCapturableDevicesNotice,
   PERSON_LOOKUP_FAILED_NOTICE,
   publicChannelNotice,
@@ -26,6 +27,8 @@ export interface ModalPrefill {
   devices?: TargetDevice[];
   /** Whose devices to preselect (`/capture @alice`, `/capture alice@example.com`). */
   person?: { userId: string } | { email: string };
+  /** A device name (`/capture LAPTOP-42`): picked when it is the only device of that name. */
+  deviceName?: string;
   types?: CaptureType[];
   options?: CaptureOptions;
 }
@@ -99,7 +102,7 @@ export async function openCaptureModal(
 
   const cachedQuota = service.cachedQuota();
   const knownPublic = sharedIn ? channels.known(sharedIn) : false;
-  if (!prefill.person && cachedQuota && knownPublic !== undefined) {
+  if (!prefill.person && !prefill.deviceName && cachedQuota && knownPublic !== undefined) {
     const notice = knownPublic && sharedIn ? publicChannelNotice(sharedIn) : undefined;
     await open(captureModal({ ...base, quota: cachedQuota, ...(notice ? { notice } : {}) }));
     return;
@@ -109,16 +112,22 @@ export async function openCaptureModal(
   const viewId = opened?.view?.id;
   if (!opened || !viewId) return;
 
-  const [quota, person, publicChannel] = await Promise.allSettled([
+  const [quota, person, named, publicChannel] = await Promise.allSettled([
     service.quota(),
     devicesOfPerson(client, prefill.person, service, opener.userId),
+    prefill.deviceName ? service.devicesNamed(prefill.deviceName, opener.userId) : null,
     sharedIn ? channels.isPublic(sharedIn) : false,
   ]);
   const found = person.status === 'fulfilled' ? person.value : null;
-  const preselected = found?.devices.length ? found.devices : base.preselected;
+  const byName = named.status === 'fulfilled' ? named.value : null;
+  const preselected = found?.devices.length ? found.devices : byName?.length === 1 ? byName : base.preselected;
   const notices: string[] = [];
   if (person.status === 'rejected') notices.push(PERSON_LOOKUP_FAILED_NOTICE);
   else if (found && found.devices.length === 0) notices.push(noCapturableDevicesNotice(found.person));
+  if (prefill.deviceName) {
+    if (named.status === 'rejected') notices.push(PERSON_LOOKUP_FAILED_NOTICE);
+    else if (byName && byName.length !== 1) notices.push(deviceNameNotice(prefill.deviceName, byName.length));
+  }
   if (quota.status === 'rejected') logger.warn({ err: quota.reason }, 'quota unavailable for the modal');
   if (sharedIn && publicChannel.status === 'fulfilled' && publicChannel.value) {
     notices.push(publicChannelNotice(sharedIn));

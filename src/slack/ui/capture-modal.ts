@@ -177,7 +177,15 @@ export function noCapturableDevicesNotice(
   return `${who} has no devices that can be captured right now (devices must have connected in the last hour).`;
 }
 
-export const PERSON_LOOKUP_FAILED_NOTICE = 'Could not look up that person’s devices. Search for them below.';
+export const PERSON_LOOKUP_FAILED_NOTICE = 'Could not look up those devices just now. Search for them below.';
+
+/** `/capture LAPTOP-42` found no device of that name that can be captured, or several. */
+export function deviceNameNotice(name: string, matches: number): string {
+  const shown = inert(name, 100);
+  return matches === 0
+    ? `No device named “${shown}” can be captured right now (devices must have connected in the last hour). Search below.`
+    : `${matches} devices are named “${shown}”: pick the right one below (search for the name or the person's email).`;
+}
 export const QUOTA_UNAVAILABLE = 'Quota: Cloudflare did not answer; it is checked again when you submit.';
 
 /** What the quota line says while the modal waits for its data (a `views.update` replaces it). */

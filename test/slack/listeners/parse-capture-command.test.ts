@@ -26,14 +26,21 @@ describe('parseCaptureCommand', () => {
     'status',
     'status a b',
     'status <script>',
-    'frobnicate',
-    'alice',
     '@alice',
+    'LAPTOP 42 please',
+    'a/b',
     'list a b',
     'help me',
   ])('does not guess at %j', (text) => {
     expect(parseCaptureCommand(text).kind).toBe('unknown');
   });
+
+  it.each(['LAPTOP-42', 'mbp-alice.local', 'alice', 'DESKTOP_7'])(
+    'reads the bare word %j as a device name (pasted from a ticket)',
+    (text) => {
+      expect(parseCaptureCommand(text)).toEqual({ kind: 'open', target: { deviceName: text } });
+    },
+  );
 
   it('never throws and always answers, whatever the text', () => {
     const alphabet = 'ab@.<>|:/ \t\nUW0123-_mailtoquotastatuslisthelp😀';

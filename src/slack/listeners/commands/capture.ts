@@ -58,9 +58,13 @@ export function captureCommand(deps: ListenerDeps) {
         return ack(ephemeral(unknownCommandMessage(parsed.text)));
       case 'open': {
         await ack();
-        const person = parsed.target ?? undefined;
+        const target = parsed.target;
+        const prefill =
+          target && 'deviceName' in target
+            ? { channelId, deviceName: target.deviceName }
+            : { channelId, ...(target ? { person: target } : {}) };
         await deps.followUps.run(() =>
-          openCaptureModal(client, command.trigger_id, { channelId, ...(person ? { person } : {}) }, deps, {
+          openCaptureModal(client, command.trigger_id, prefill, deps, {
             userId: command.user_id,
             tellPrivately: (reply) => respond(ephemeral(reply)),
           }),

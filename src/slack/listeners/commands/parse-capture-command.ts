@@ -3,7 +3,7 @@ import { truncate } from '../../ui/format.js';
 
 /** What someone asked for with `/capture …`. The text is untrusted: anything unexpected is `unknown`. */
 export type CaptureCommand =
-  | { kind: 'open'; target: null | { userId: string } | { email: string } }
+  | { kind: 'open'; target: null | { userId: string } | { email: string } | { deviceName: string } }
   | { kind: 'quota' }
   | { kind: 'status'; requestId: string }
   | {
@@ -20,6 +20,8 @@ const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 // Slack escapes an email as <mailto:a@b.c|a@b.c>.
 const MAILTO = /^<mailto:([^|>]+)(?:\|[^>]*)?>$/;
 const REQUEST_ID = /^[A-Za-z0-9]{4,12}$/;
+/** A device name as pasted from a ticket: a host name (letters, digits, `.`, `_`, `-`). */
+const DEVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const MAX_TEXT = 500;
 
 export function parseCaptureCommand(raw: string): CaptureCommand {
@@ -53,6 +55,7 @@ export function parseCaptureCommand(raw: string): CaptureCommand {
     if (mention?.[1]) return { kind: 'open', target: { userId: mention[1] } };
     const email = MAILTO.exec(word)?.[1] ?? word;
     if (EMAIL.test(email)) return { kind: 'open', target: { email: email.toLowerCase() } };
+    if (DEVICE_NAME.test(word)) return { kind: 'open', target: { deviceName: word } };
   }
   return { kind: 'unknown', text };
 }
