@@ -112,7 +112,7 @@ function commandMark(
 }
 
 /** "⏳ running until 14:07", "✅ done: DNS: 14 of 212 lookups failed" — one type's state on a device's line. */
-export function commandStatusWords(
+function commandStatusWords(
   request: CaptureRequest,
   command: TrackedCommand | undefined,
   upload?: ArtifactUpload,
@@ -180,7 +180,7 @@ export function commandSummary(commands: TrackedCommand[], uploads: ArtifactUplo
 }
 
 /** `*LAPTOP-42* · alice@example.com` */
-export function deviceHeading(device: TargetDevice): string {
+function deviceHeading(device: TargetDevice): string {
   const name = inert(device.name, 150) || 'Unnamed device';
   const email = inert(device.email, 200) || 'no email';
   return `*${name}* · ${email}`;
