@@ -135,6 +135,15 @@ export class CaptureService {
     return this.#quota.peek();
   }
 
+  /**
+   * The last quota Cloudflare gave, however old, and when it was fetched: what to show when Cloudflare does not
+   * answer now. Null until one read has succeeded.
+   */
+  lastKnownQuota(): { quota: Quota; fetchedAt: Date } | null {
+    const last = this.#quota.lastKnown();
+    return last ? { quota: last.value, fetchedAt: new Date(last.at) } : null;
+  }
+
   /** Device search for the picker; a person's searches that reach Cloudflare are limited (SearchLimitedError). */
   searchDevices(query: string, by: string, signal?: AbortSignal) {
     return this.deps.directory.search(query, { by, ...(signal ? { signal } : {}) });

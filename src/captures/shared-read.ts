@@ -35,6 +35,11 @@ export class SharedRead<T> {
     const last = this.#last;
     return last && this.now() - last.at < this.ttlMs ? last.value : null;
   }
+
+  /** The last successful answer however old, with when it was loaded (asked for): for "last known: …, 12 min ago". */
+  lastKnown(): { value: T; at: number } | null {
+    return this.#last ? { ...this.#last } : null;
+  }
 }
 
 function raceSignal<T>(value: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -43,6 +43,18 @@ describe('SharedRead', () => {
     expect(await read.get()).toBe(7);
   });
 
+  it('remembers the last answer that came, however old, with when it was asked for, through later failures', async () => {
+    let now = 1_000;
+    const source = counting([async () => 38, () => Promise.reject(new Error('503'))]);
+    const read = new SharedRead(source.load, 30_000, () => now);
+    expect(read.lastKnown()).toBeNull();
+    expect(await read.get()).toBe(38);
+    now = 1_000 + 12 * 60_000;
+    await expect(read.get()).rejects.toThrow('503');
+    expect(read.peek()).toBeNull();
+    expect(read.lastKnown()).toEqual({ value: 38, at: 1_000 });
+  });
+
   it("a caller's own time limit ends its wait, not the shared load", async () => {
     let resolve: (value: number) => void = () => {};
     const source = counting([() => new Promise<number>((r) => (resolve = r))]);
