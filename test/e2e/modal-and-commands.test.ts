@@ -254,6 +254,22 @@ describe('where the status goes', () => {
 describe('quick answers', () => {
   const lastResponse = () => stack.slack.responses.at(-1) as { body?: { text?: string } } | undefined;
 
+  it('`/capture quota` when Cloudflare fails says so, with the last known figure and its age', async () => {
+    stack.sim.setQuota({ used: 12 });
+    await stack.user.slashCommand('quota');
+    await stack.slack.waitFor(() => /788 of 800/.test(JSON.stringify(lastResponse())));
+    // Past the 30 s shared read, Cloudflare fails.
+    stack.clock.advance(12 * 60_000);
+    stack.sim.faults.serverError({ endpoint: 'quota', times: 20 });
+    await stack.user.slashCommand('quota');
+    const response = await stack.slack.waitFor(() =>
+      /did not answer/.test(JSON.stringify(lastResponse())) ? lastResponse() : undefined,
+    );
+    expect(response?.body?.text).toMatch(
+      /^Cloudflare did not answer just now, so I cannot tell the quota\. Last known: \*788 of 800\* left, 12 min ago/,
+    );
+  });
+
   it('`/capture quota` says used, total, and when it resets', async () => {
     stack.sim.setQuota({ used: 12 });
     await stack.user.slashCommand('quota');

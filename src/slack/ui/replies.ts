@@ -334,9 +334,17 @@ export function internalErrorReply(reference: string): Reply {
   };
 }
 
-/** `/capture quota` when Cloudflare did not answer. */
-export function quotaUnavailableReply(): Reply {
-  return { text: 'Cloudflare did not answer just now, so I cannot tell the quota. Try again in a minute.' };
+/** `/capture quota` when Cloudflare did not answer: says so, with the last figure it gave and how old that is. */
+export function quotaUnavailableReply(lastKnown: { quota: Quota; fetchedAt: Date } | null = null, now?: Date): Reply {
+  const lead = 'Cloudflare did not answer just now, so I cannot tell the quota.';
+  if (!lastKnown || !now) return { text: `${lead} Try again in a minute.` };
+  const { quota, fetchedAt } = lastKnown;
+  const age = shortDuration(fetchedAt, now);
+  return {
+    text:
+      `${lead} Last known: *${quota.remaining} of ${quota.total}* left, ${age === 'less than a minute' ? 'under a minute' : age} ago ` +
+      `(${slackDate(fetchedAt, '{time}')}). Try again in a minute.`,
+  };
 }
 
 /** On the capture form when the bot's database was too slow to confirm the request within Slack's time. */

@@ -9,6 +9,7 @@ import {
   auditOutcomeText,
   helpMessage,
   quotaMessage,
+  quotaUnavailableReply,
   refusalText,
   refusedMessage,
   requestListMessage,
@@ -72,6 +73,20 @@ describe('refusedMessage', () => {
   it('shows the access policy’s reason as written, user group mentions included', () => {
     expect(refusedMessage('Only members of <!subteam^S0HELPDESK>, @oncall may start captures.').text).toBe(
       '🚫 Only members of <!subteam^S0HELPDESK>, @oncall may start captures.',
+    );
+  });
+});
+
+describe('quotaUnavailableReply', () => {
+  it('says Cloudflare did not answer, with the last known figure and its age when there is one', () => {
+    expect(quotaUnavailableReply().text).toBe(
+      'Cloudflare did not answer just now, so I cannot tell the quota. Try again in a minute.',
+    );
+    const fetchedAt = new Date(NOW.getTime() - 12 * 60_000);
+    const quota = { total: 50, used: 12, remaining: 38, resetsAt: NOW };
+    expect(quotaUnavailableReply({ quota, fetchedAt }, NOW).text).toBe(
+      `Cloudflare did not answer just now, so I cannot tell the quota. Last known: *38 of 50* left, 12 min ago ` +
+        `(<!date^${fetchedAt.getTime() / 1000}^{time}|2026-11-25 13:54 UTC>). Try again in a minute.`,
     );
   });
 });

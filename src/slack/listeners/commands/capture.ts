@@ -79,7 +79,9 @@ export function captureCommand(deps: ListenerDeps) {
       if (parsed.kind === 'quota') {
         // Shared and cached for 30 s: a burst of these (or replays) costs Cloudflare one call.
         const quota = await service.quota().catch(() => null);
-        await respond(ephemeral(quota ? quotaMessage(quota, now()) : quotaUnavailableReply()));
+        await respond(
+          ephemeral(quota ? quotaMessage(quota, now()) : quotaUnavailableReply(service.lastKnownQuota(), now())),
+        );
       } else if (parsed.kind === 'audit') {
         const since = new Date(now().getTime() - parsed.days * 86_400_000);
         await respond(ephemeral(auditMessage(await audit.report(since), parsed.days)));
