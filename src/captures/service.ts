@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { DexClient } from '../dex/client.js';
 import { createOutcomeUnknown, DexApiError, DexInputError, DexNetworkError, DexRateLimitError } from '../dex/errors.js';
-import type { Command, NewCommand, Quota } from '../dex/types.js';
+import type { Command, Device, NewCommand, Quota } from '../dex/types.js';
 import type { Logger } from '../logger.js';
 import { WorkQueue } from '../work-queue.js';
 import type { AuditTrail } from './audit.js';
@@ -150,19 +150,20 @@ export class CaptureService {
   }
 
   /** A person's eligible devices, for `/capture @alice` and `/capture alice@example.com`. */
-  async devicesOf(email: string, by: string): Promise<TargetDevice[]> {
-    const devices = await this.deps.directory.search(email, { by });
-    return devices
-      .filter((d) => d.eligible && d.email.toLowerCase() === email.toLowerCase())
-      .slice(0, 10)
-      .map(toTarget);
+  devicesOf(email: string, by: string): Promise<TargetDevice[]> {
+    return this.#eligibleExactly(email, by, (d) => d.email);
   }
 
   /** The eligible devices with exactly this name (case aside), for `/capture LAPTOP-42`. */
-  async devicesNamed(name: string, by: string): Promise<TargetDevice[]> {
-    const devices = await this.deps.directory.search(name, { by });
+  devicesNamed(name: string, by: string): Promise<TargetDevice[]> {
+    return this.#eligibleExactly(name, by, (d) => d.name);
+  }
+
+  /** Eligible devices whose field is exactly `query`, case aside (a search also finds partial matches). */
+  async #eligibleExactly(query: string, by: string, field: (d: Device) => string): Promise<TargetDevice[]> {
+    const devices = await this.deps.directory.search(query, { by });
     return devices
-      .filter((d) => d.eligible && d.name.toLowerCase() === name.toLowerCase())
+      .filter((d) => d.eligible && field(d).toLowerCase() === query.toLowerCase())
       .slice(0, 10)
       .map(toTarget);
   }

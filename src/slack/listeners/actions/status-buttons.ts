@@ -79,23 +79,13 @@ export function retryFailed(deps: ListenerDeps) {
 
 /** "Open the capture form" in the help: the modal, as `/capture` opens it, through the same check. */
 export function openForm(deps: ListenerDeps) {
-  return authorized<ButtonArgs, void>(deps, {
-    prepare: ({ ack }) => ack(),
-    needs: ({ body }) => ({
-      right: 'capture',
-      userId: body.user.id,
-      channelId: asConversationId(body.channel?.id),
-      attempted: 'open-form',
-    }),
-    refuse: ({ respond }, refusal) => respond(denied(refusal, 'open-form')),
-    run: async ({ body, client, respond }) => {
-      await deps.followUps.run(() =>
-        openCaptureModal(client, body.trigger_id, { channelId: asConversationId(body.channel?.id) }, deps, {
-          userId: body.user.id,
-          tellPrivately: (reply) => respond({ response_type: 'ephemeral', replace_original: false, ...reply }),
-        }),
-      );
-    },
+  return capturingButton(deps, 'open-form', async ({ body, client, respond }) => {
+    await deps.followUps.run(() =>
+      openCaptureModal(client, body.trigger_id, { channelId: asConversationId(body.channel?.id) }, deps, {
+        userId: body.user.id,
+        tellPrivately: (reply) => respond({ response_type: 'ephemeral', replace_original: false, ...reply }),
+      }),
+    );
   });
 }
 
@@ -113,14 +103,10 @@ export function stopWatching(deps: ListenerDeps) {
 }
 
 /**
- * What both buttons do first: acknowledge, check the person may capture (audited when not), and read the request id
- * from the button's value. `run` is reached only when both are fine; otherwise the person has been told why.
+ * What every button does first: acknowledge, and check the person may capture (audited when not). `run` is reached
+ * only when they may; otherwise they have been told why, privately.
  */
-function statusButton(
-  deps: ListenerDeps,
-  attempted: DeniedAttempt,
-  run: (args: ButtonArgs, requestId: string) => Promise<void>,
-) {
+function capturingButton(deps: ListenerDeps, attempted: DeniedAttempt, run: (args: ButtonArgs) => Promise<void>) {
   return authorized<ButtonArgs, void>(deps, {
     // Acknowledged at once: the access check may take a moment.
     prepare: ({ ack }) => ack(),
@@ -131,13 +117,22 @@ function statusButton(
       attempted,
     }),
     refuse: ({ respond }, refusal) => respond(denied(refusal, attempted)),
-    run: async (args) => {
-      const requestId = requestIdValue.safeParse(args.action.value);
-      if (!requestId.success) {
-        await args.respond(gone);
-        return;
-      }
-      await run(args, requestId.data);
-    },
+    run,
+  });
+}
+
+/** A status message's button: the check above, then the request id read from the button's value. */
+function statusButton(
+  deps: ListenerDeps,
+  attempted: DeniedAttempt,
+  run: (args: ButtonArgs, requestId: string) => Promise<void>,
+) {
+  return capturingButton(deps, attempted, async (args) => {
+    const requestId = requestIdValue.safeParse(args.action.value);
+    if (!requestId.success) {
+      await args.respond(gone);
+      return;
+    }
+    await run(args, requestId.data);
   });
 }
