@@ -31,7 +31,7 @@ export interface NoticeBoardDeps {
   leases?: Leases;
   now: () => Date;
   metrics?: NoticeMetrics;
-  /** What Cloudflare last said about a device (online, last seen, client version): the likely cause of a failure. */
+  /** What Cloudflare last said about a device (online, last seen): the likely cause of a failure. */
   devices?: Pick<DeviceDirectory, 'known'>;
 }
 
