@@ -291,6 +291,8 @@ export function captureModal(input: CaptureModalInput): View {
       type: 'multi_external_select',
       action_id: DEVICES_ACTION,
       min_query_length: 1,
+      // The search is what the agent does first.
+      focus_on_load: true,
       max_selected_items: MAX_DEVICES_PER_CREATE,
       placeholder: plain('Search by device name or email'),
       ...(preselected.length > 0 ? { initial_options: preselected } : {}),

@@ -107,17 +107,20 @@ describe('captureModal', () => {
     expect(JSON.stringify(modal().blocks[0])).toContain("Captures can include the person's network traffic.");
   });
 
-  it('has a device search that answers from the first letter, up to 10 devices', () => {
+  it('has a device search that answers from the first letter, up to 10 devices, and has the focus when it opens', () => {
     const devices = block<InputBlock>(modal(), DEVICES_BLOCK);
     expect(devices.optional).toBeFalsy();
     expect(devices.element).toMatchObject({
       type: 'multi_external_select',
       action_id: DEVICES_ACTION,
       min_query_length: 1,
+      focus_on_load: true,
       max_selected_items: 10,
       placeholder: { type: 'plain_text', text: 'Search by device name or email' },
     });
     expect(devices.element).not.toHaveProperty('initial_options');
+    // Slack allows one focused element per view.
+    expect(JSON.stringify(modal()).match(/"focus_on_load":true/g)).toHaveLength(1);
   });
 
   it('prefills devices, types and options (Run again, /capture @alice)', () => {
