@@ -82,8 +82,11 @@ export class NoticeBoard {
   /** The request's status message must show what the store says now: posted if there is none, else edited. */
   async statusChanged(requestId: string): Promise<void> {
     await this.#enqueue(requestId, 'status', { kind: 'status' }, true);
-    // Once it is over, the requester is told how it went (once: the notice's key is the same every time).
-    const view = await this.#view(requestId).catch(() => null);
+    // Once it is over, the requester is told how it went (once: the notice's key is the same every time). Only a
+    // request in a final state can be over, so a running one costs no read of its commands and uploads.
+    const request = await this.deps.store.getRequest(requestId).catch(() => null);
+    if (request?.state !== 'finished' && request?.state !== 'failed-to-start') return;
+    const view = await statusViewOf(this.deps.store, request).catch(() => null);
     if (view && isOver(view)) await this.tell(requestId, { kind: 'finished' });
   }
 

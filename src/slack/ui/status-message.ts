@@ -8,7 +8,7 @@ import {
   type TargetDevice,
   type TrackedCommand,
 } from '../../captures/model.js';
-import { commandFor, filePending, fileTrouble, isOver, outcomeOf, typesFor, uploadOf } from '../../captures/outcome.js';
+import { commandFor, fileTrouble, isOver, outcomeOf, typesFor, uploadOf } from '../../captures/outcome.js';
 import { MAX_DEVICES_PER_CREATE } from '../../dex/types.js';
 import { digestHeadline } from './digest.js';
 import {
@@ -129,15 +129,15 @@ export function requestStateWords(
   uploads: ArtifactUpload[] = [],
 ): string {
   const view = { request, commands, uploads };
+  // The mark decides "Finished" or "Finished with problems"; the words add the counts.
+  const { word } = markOfRequest(view);
   if (request.state === 'finished') {
-    if (commands.some((c) => filePending(c, uploads))) return 'Finished — posting the files';
+    if (!isOver(view)) return `${word} — posting the files`;
     const { done, wanted } = outcomeOf(view);
-    return done === wanted
-      ? `Finished — ${done} of ${wanted} done`
-      : `Finished with problems — ${done} of ${wanted} done`;
+    return `${word} — ${done} of ${wanted} done`;
   }
-  if (request.state === 'starting' && request.launch?.unknownOutcome) return 'Starting — confirming with Cloudflare';
-  return markOfRequest(view).word;
+  if (request.state === 'starting' && request.launch?.unknownOutcome) return `${word} — confirming with Cloudflare`;
+  return word;
 }
 
 /** The state in words that stand out: `*✅ Finished — 4 of 4 done*`. */
