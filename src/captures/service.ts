@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { DexClient } from '../dex/client.js';
 import { createOutcomeUnknown, DexApiError, DexInputError, DexNetworkError, DexRateLimitError } from '../dex/errors.js';
-import type { Command, Device, NewCommand, Quota } from '../dex/types.js';
+import { type Command, type Device, MAX_DEVICES_PER_CREATE, type NewCommand, type Quota } from '../dex/types.js';
 import type { Logger } from '../logger.js';
 import { WorkQueue } from '../work-queue.js';
 import type { AuditTrail } from './audit.js';
@@ -52,6 +52,12 @@ export interface DeviceSelection {
 }
 
 /** What stops a selection from starting, for the person to fix first. Only facts: the Slack side words them. */
+/** The devices that exactly match a person or a name: those that can be captured, and the others with Cloudflare's reason. */
+export interface ExactMatches {
+  capturable: TargetDevice[];
+  leftOut: Array<{ name: string; reason: string | null }>;
+}
+
 export type SelectionProblem =
   /** Cloudflare no longer lists the device (devices must have connected in the last hour); `hint` is the name shown. */
   | { kind: 'device-not-listed'; deviceId: string; hint: string }
@@ -149,23 +155,27 @@ export class CaptureService {
     return this.deps.directory.search(query, { by, ...(signal ? { signal } : {}) });
   }
 
-  /** A person's eligible devices, for `/capture @alice` and `/capture alice@example.com`. */
-  devicesOf(email: string, by: string): Promise<TargetDevice[]> {
-    return this.#eligibleExactly(email, by, (d) => d.email);
+  /** A person's devices, for `/capture @alice` and `/capture alice@example.com`. */
+  devicesOf(email: string, by: string): Promise<ExactMatches> {
+    return this.#exactly(email, by, (d) => d.email);
   }
 
-  /** The eligible devices with exactly this name (case aside), for `/capture LAPTOP-42`. */
-  devicesNamed(name: string, by: string): Promise<TargetDevice[]> {
-    return this.#eligibleExactly(name, by, (d) => d.name);
+  /** The devices with exactly this name (case aside), for `/capture LAPTOP-42`. */
+  devicesNamed(name: string, by: string): Promise<ExactMatches> {
+    return this.#exactly(name, by, (d) => d.name);
   }
 
-  /** Eligible devices whose field is exactly `query`, case aside (a search also finds partial matches). */
-  async #eligibleExactly(query: string, by: string, field: (d: Device) => string): Promise<TargetDevice[]> {
+  /** Devices whose field is exactly `query`, case aside (a search also finds partial matches), split by eligibility. */
+  async #exactly(query: string, by: string, field: (d: Device) => string): Promise<ExactMatches> {
     const devices = await this.deps.directory.search(query, { by });
-    return devices
-      .filter((d) => d.eligible && field(d).toLowerCase() === query.toLowerCase())
-      .slice(0, 10)
-      .map(toTarget);
+    const matching = devices.filter((d) => field(d).toLowerCase() === query.toLowerCase());
+    return {
+      capturable: matching
+        .filter((d) => d.eligible)
+        .slice(0, MAX_DEVICES_PER_CREATE)
+        .map(toTarget),
+      leftOut: matching.filter((d) => !d.eligible).map((d) => ({ name: d.name, reason: d.ineligibleReason })),
+    };
   }
 
   /**

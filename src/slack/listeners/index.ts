@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import {
   CAPTURE_MODAL,
+  CHANGE_OPTIONS_ACTION,
+  CHANNEL_ACTION,
   DEVICES_ACTION,
   OPEN_FORM_ACTION,
   RETRY_FAILED_ACTION,
@@ -9,7 +11,7 @@ import {
   STOP_WATCHING_ACTION,
   TYPES_ACTION,
 } from '../ui/ids.js';
-import { selectionChanged } from './actions/selection-changed.js';
+import { modalChanged } from './actions/modal-changed.js';
 import { openForm, retryFailed, runAgain, stopWatching } from './actions/status-buttons.js';
 import { captureCommand } from './commands/capture.js';
 import type { ListenerDeps } from './deps.js';
@@ -39,8 +41,9 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   app.command('/capture', safely(captureCommand(deps), logger));
   app.options({ action_id: DEVICES_ACTION }, safely(deviceSearch(deps), logger));
   app.view(CAPTURE_MODAL, safely(captureSubmit(deps), logger));
-  app.action(DEVICES_ACTION, safely(selectionChanged(deps), logger));
-  app.action(TYPES_ACTION, safely(selectionChanged(deps), logger));
+  for (const actionId of [DEVICES_ACTION, TYPES_ACTION, CHANNEL_ACTION, CHANGE_OPTIONS_ACTION]) {
+    app.action(actionId, safely(modalChanged(deps), logger));
+  }
   app.action<BlockAction<ButtonAction>>(RUN_AGAIN_ACTION, safely(runAgain(deps), logger));
   app.action<BlockAction<ButtonAction>>(OPEN_FORM_ACTION, safely(openForm(deps), logger));
   app.action<BlockAction<ButtonAction>>(RETRY_FAILED_ACTION, safely(retryFailed(deps), logger));

@@ -1,21 +1,22 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
-import { z } from 'zod';
 import {
   type CaptureOptions,
   type CaptureType,
   DEFAULT_CAPTURE_OPTIONS,
   type TargetDevice,
 } from '../../captures/model.js';
-import { conversationIdSchema } from '../slack-ids.js';
+import type { ExactMatches } from '../../captures/service.js';
 import {
   captureModal,
   deviceNameNotice,
+  leftOutHint,
+  lookingUpHint,
   noCapturableDevicesNotice,
   PERSON_LOOKUP_FAILED_NOTICE,
-  publicChannelNotice,
   QUOTA_UNAVAILABLE,
 } from '../ui/capture-modal.js';
+import { modalMetadataText } from '../ui/modal-metadata.js';
 import { formDidNotOpenReply, type Reply } from '../ui/replies.js';
 import type { ListenerDeps } from './deps.js';
 
@@ -31,25 +32,6 @@ export interface ModalPrefill {
   deviceName?: string;
   types?: CaptureType[];
   options?: CaptureOptions;
-}
-
-/**
- * What the modal carries between open and submit. Never trusted for identity (the user id comes from Slack), and read
- * back like any payload: a channel id that is not one is dropped.
- */
-const modalMetadata = z.object({ channelId: conversationIdSchema.nullable() });
-export type ModalMetadata = z.infer<typeof modalMetadata>;
-
-/** The metadata of a submitted modal; `{ channelId: null }` when it is missing, not JSON, or not what we wrote. */
-export function readModalMetadata(text: string | undefined): ModalMetadata {
-  let json: unknown = null;
-  try {
-    json = JSON.parse(text ?? 'null');
-  } catch {
-    // not JSON: as if there were none
-  }
-  const parsed = modalMetadata.safeParse(json);
-  return parsed.success ? parsed.data : { channelId: null };
 }
 
 /** Who is opening the form, and how to tell them privately when it could not open. */
@@ -90,25 +72,40 @@ export async function openCaptureModal(
     }
   };
   const { service, channels, logger } = deps;
+  // Packet captures can hold a person's traffic: the modal says plainly when files would reach a whole channel.
+  const sharedIn = deps.artifactDestination === 'thread' ? prefill.channelId : null;
+  const metadata = (publicChannel: boolean) =>
+    modalMetadataText({
+      channelId: prefill.channelId,
+      options: prefill.options ?? DEFAULT_CAPTURE_OPTIONS,
+      warnedPublic: publicChannel ? sharedIn : null,
+    });
   const base = {
     channelId: prefill.channelId,
     preselected: prefill.devices ?? [],
     types: prefill.types ?? (['pcap', 'warp-diag'] satisfies CaptureType[]),
     options: prefill.options ?? DEFAULT_CAPTURE_OPTIONS,
-    privateMetadata: JSON.stringify({ channelId: prefill.channelId } satisfies ModalMetadata),
   };
-  // Packet captures can hold a person's traffic: the modal says plainly when files would reach a whole channel.
-  const sharedIn = deps.artifactDestination === 'thread' ? prefill.channelId : null;
 
   const cachedQuota = service.cachedQuota();
   const knownPublic = sharedIn ? channels.known(sharedIn) : false;
   if (!prefill.person && !prefill.deviceName && cachedQuota && knownPublic !== undefined) {
-    const notice = knownPublic && sharedIn ? publicChannelNotice(sharedIn) : undefined;
-    await open(captureModal({ ...base, quota: cachedQuota, ...(notice ? { notice } : {}) }));
+    await open(
+      captureModal({ ...base, quota: cachedQuota, publicChannel: knownPublic, privateMetadata: metadata(knownPublic) }),
+    );
     return;
   }
 
-  const opened = await open(captureModal({ ...base, quota: null, loading: true }));
+  const lookingFor = prefill.person ?? (prefill.deviceName ? { deviceName: prefill.deviceName } : null);
+  const opened = await open(
+    captureModal({
+      ...base,
+      quota: null,
+      loading: true,
+      privateMetadata: metadata(false),
+      ...(lookingFor ? { devicesHint: lookingUpHint(lookingFor) } : {}),
+    }),
+  );
   const viewId = opened?.view?.id;
   if (!opened || !viewId) return;
 
@@ -120,18 +117,22 @@ export async function openCaptureModal(
   ]);
   const found = person.status === 'fulfilled' ? person.value : null;
   const byName = named.status === 'fulfilled' ? named.value : null;
-  const preselected = found?.devices.length ? found.devices : byName?.length === 1 ? byName : base.preselected;
+  const preselected = found?.capturable.length
+    ? found.capturable
+    : byName?.capturable.length === 1
+      ? byName.capturable
+      : base.preselected;
   const notices: string[] = [];
   if (person.status === 'rejected') notices.push(PERSON_LOOKUP_FAILED_NOTICE);
-  else if (found && found.devices.length === 0) notices.push(noCapturableDevicesNotice(found.person));
+  else if (found && found.capturable.length === 0) notices.push(noCapturableDevicesNotice(found.person));
   if (prefill.deviceName) {
     if (named.status === 'rejected') notices.push(PERSON_LOOKUP_FAILED_NOTICE);
-    else if (byName && byName.length !== 1) notices.push(deviceNameNotice(prefill.deviceName, byName.length));
+    else if (byName && byName.capturable.length !== 1)
+      notices.push(deviceNameNotice(prefill.deviceName, byName.capturable.length));
   }
   if (quota.status === 'rejected') logger.warn({ err: quota.reason }, 'quota unavailable for the modal');
-  if (sharedIn && publicChannel.status === 'fulfilled' && publicChannel.value) {
-    notices.push(publicChannelNotice(sharedIn));
-  }
+  const isPublic = publicChannel.status === 'fulfilled' && publicChannel.value;
+  const leftOut = leftOutHint([...(found?.leftOut ?? []), ...(byName?.leftOut ?? [])]);
 
   await client.views.update({
     view_id: viewId,
@@ -142,6 +143,9 @@ export async function openCaptureModal(
       quota: quota.status === 'fulfilled' ? quota.value : null,
       ...(quota.status === 'rejected' ? { quotaError: QUOTA_UNAVAILABLE } : {}),
       ...(notices.length > 0 ? { notice: notices.join('\n') } : {}),
+      ...(leftOut ? { devicesHint: leftOut } : {}),
+      publicChannel: isPublic,
+      privateMetadata: metadata(isPublic),
     }),
   });
 }
@@ -151,13 +155,13 @@ async function devicesOfPerson(
   person: ModalPrefill['person'],
   service: ListenerDeps['service'],
   by: string,
-): Promise<{ person: Parameters<typeof noCapturableDevicesNotice>[0]; devices: TargetDevice[] } | null> {
+): Promise<({ person: Parameters<typeof noCapturableDevicesNotice>[0] } & ExactMatches) | null> {
   if (!person) return null;
-  if ('email' in person) return { person, devices: await service.devicesOf(person.email, by) };
+  if ('email' in person) return { person, ...(await service.devicesOf(person.email, by)) };
   const { user } = await client.users.info({ user: person.userId });
   const email = user?.profile?.email ?? null;
   return {
     person: { userId: person.userId, email },
-    devices: email ? await service.devicesOf(email, by) : [],
+    ...(email ? await service.devicesOf(email, by) : { capturable: [], leftOut: [] }),
   };
 }

@@ -1,23 +1,24 @@
 import type { Checkboxes, InputBlock, KnownBlock, PlainTextOption, View } from '@slack/types';
-import { z } from 'zod';
 import type { CaptureTypeDescriptor, OptionField } from '../../capture-types/descriptor.js';
-import { CAPTURE_TYPE_DESCRIPTORS, CAPTURE_TYPES, defaultCaptureOptions } from '../../capture-types/registry.js';
+import { CAPTURE_TYPE_DESCRIPTORS, summariseOptions } from '../../capture-types/registry.js';
 import type { CaptureOptions, CaptureType, TargetDevice } from '../../captures/model.js';
 import type { SelectionProblem } from '../../captures/service.js';
 import { MAX_DEVICES_PER_CREATE, type Quota } from '../../dex/types.js';
-import { conversationIdSchema } from '../slack-ids.js';
-import { deviceOption, ineligibleFromOptionText, parseDeviceOptionValue } from './device-option.js';
+import { deviceOption } from './device-option.js';
 import { channelRef, inert, inertPlain, mention, plural, slackDate, truncate, truncateMrkdwn } from './format.js';
 import {
   CAPTURE_MODAL,
+  CHANGE_OPTIONS_ACTION,
   CHANNEL_ACTION,
   CHANNEL_BLOCK,
+  CHANNEL_WARNING_BLOCK,
   DEVICES_ACTION,
   DEVICES_BLOCK,
   FLAG_ON_VALUE,
   INTRO_BLOCK,
   NOTICE_BLOCK,
   optionIds,
+  optionsSummaryBlock,
   QUOTA_BLOCK,
   TYPES_ACTION,
   TYPES_BLOCK,
@@ -64,6 +65,8 @@ export interface CaptureModalInput {
   quotaError?: string;
   /** Devices selected when the modal opens (`/capture @alice`, "Run again"); at most 10 are used. */
   preselected: TargetDevice[];
+  /** The device options picked so far, as Slack sent them back (a rebuilt modal keeps them); replaces `preselected`. */
+  picked?: PlainTextOption[];
   types: CaptureType[];
   options: CaptureOptions;
   privateMetadata: string;
@@ -71,6 +74,12 @@ export interface CaptureModalInput {
   loading?: boolean;
   /** A short note shown near the top (mrkdwn, so `<@U…>` mentions work), e.g. "<@U1> has no devices …". */
   notice?: string;
+  /** Capture types whose option fields are open ("Change" was pressed); a ticked type shows a one-line summary. */
+  editing?: readonly CaptureType[];
+  /** The conversation picked under "Post status in" is public: the warning shows right under it. */
+  publicChannel?: boolean;
+  /** The device field's hint instead of the usual one ("Looking up …", "Left out, as they can't be captured: …"). */
+  devicesHint?: string;
 }
 
 const TYPE_OPTIONS: PlainTextOption[] = CAPTURE_TYPE_DESCRIPTORS.map((descriptor) => ({
@@ -84,14 +93,14 @@ function plain(text: string) {
 }
 
 /** Each capture type's options, in registry order: a type's descriptor says what its fields are. */
-interface OptionInput {
+export interface OptionInput {
   descriptor: CaptureTypeDescriptor;
   key: string;
   field: OptionField;
   ids: { block: string; action: string };
 }
 
-const OPTION_INPUTS: OptionInput[] = CAPTURE_TYPE_DESCRIPTORS.flatMap((descriptor) =>
+export const OPTION_INPUTS: OptionInput[] = CAPTURE_TYPE_DESCRIPTORS.flatMap((descriptor) =>
   Object.entries(descriptor.options as Record<string, OptionField>).map(([key, field]) => ({
     descriptor,
     key,
@@ -106,15 +115,14 @@ function clampWhole(value: unknown, field: { min: number; max: number; default: 
 }
 
 /** One option's field, showing `value` (the request's, or the default). */
-function optionBlock({ descriptor, field, ids }: OptionInput, value: unknown): InputBlock {
+function optionBlock({ field, ids }: OptionInput, value: unknown): InputBlock {
   const base = { type: 'input' as const, block_id: ids.block, optional: true, label: plain(field.label) };
   switch (field.kind) {
     case 'whole-number':
       return {
         ...base,
-        hint: plain(
-          `Used for ${descriptor.usedFor}. ${field.min}–${field.max} ${field.unit}, default ${field.default}.`,
-        ),
+        // The range is in the label, once: the number field refuses anything outside it.
+        label: plain(`${field.label} (${field.min}–${field.max} ${field.unit})`),
         element: {
           type: 'number_input',
           action_id: ids.action,
@@ -158,12 +166,31 @@ export interface QuotaUsage {
   types: number;
 }
 
-/** The notice when the files would reach everyone in a public channel. */
+/** The warning under "Post status in" when the files would reach everyone in a public channel. */
 export function publicChannelNotice(channelId: string): string {
   return (
-    `The files will be posted in the status thread in ${channelRef(channelId)}, a public channel: everyone in it ` +
-    'can download them. Pick a private channel or a DM under "Post status in" to keep them private.'
+    `⚠️ ${channelRef(channelId)} is a public channel: everyone in it can download the files posted in the ` +
+    'status thread. Pick a private channel or a DM to keep them private.'
   );
+}
+
+/** The device field's hint while `/capture alice@example.com` or `/capture LAPTOP-42` looks the devices up. */
+export function lookingUpHint(what: { email: string } | { userId: string } | { deviceName: string }): string {
+  if ('email' in what) return `Looking up the devices of ${inertPlain(what.email, 200)}…`;
+  if ('deviceName' in what) return `Looking up devices named ${inertPlain(what.deviceName, 100)}…`;
+  return 'Looking up their devices…';
+}
+
+export const LEFT_OUT_PREFIX = "Left out, as they can't be captured:";
+
+/** The device field's hint when some of the person's devices could not be picked: each with Cloudflare's reason. */
+export function leftOutHint(devices: ReadonlyArray<{ name: string; reason: string | null }>): string | null {
+  if (devices.length === 0) return null;
+  const shown = devices
+    .slice(0, 5)
+    .map((d) => `${inertPlain(d.name, 80) || 'Unnamed device'} (${inertPlain(d.reason, 300) || 'not eligible'})`);
+  const more = devices.length > shown.length ? ` and ${devices.length - shown.length} more` : '';
+  return `${LEFT_OUT_PREFIX} ${shown.join('; ')}${more}.`;
 }
 
 /** `/capture @alice` or `/capture alice@example.com` found nothing to preselect. */
@@ -214,34 +241,6 @@ export function quotaLine(
   return `Quota: ${remaining} of ${total} captures left today · resets ${slackDate(resetsAt)} · ${uses}`;
 }
 
-/**
- * The modal as it is now (from an interaction payload) with a new quota line, ready for `views.update`.
- * Only the fields a view may be updated with are kept; block ids stay, so Slack keeps what was typed.
- * With `usage`, the submit button is relabelled to say how many captures it starts.
- */
-export function withQuotaLine(view: unknown, line: string, usage?: QuotaUsage): View | null {
-  const current = view as Partial<View> & { blocks?: Array<{ block_id?: string }> };
-  if (current?.type !== 'modal' || !Array.isArray(current.blocks)) return null;
-  const blocks = current.blocks.map((block) =>
-    block.block_id === QUOTA_BLOCK
-      ? { type: 'context', block_id: QUOTA_BLOCK, elements: [{ type: 'mrkdwn', text: line }] }
-      : block,
-  ) as KnownBlock[];
-  const { type, callback_id, title, submit, close, private_metadata } = current as View & { type: 'modal' };
-  const button = usage ? plain(submitText(usage)) : submit;
-  return { type, callback_id, title, submit: button, close, private_metadata, blocks };
-}
-
-/** How many devices and capture types are picked right now, read leniently from `view.state.values`. */
-export function selectionCounts(values: unknown): QuotaUsage {
-  const state = (values ?? {}) as Record<string, Record<string, { selected_options?: unknown }>>;
-  const count = (block: string, action: string) => {
-    const selected = state[block]?.[action]?.selected_options;
-    return Array.isArray(selected) ? selected.length : 0;
-  };
-  return { devices: count(DEVICES_BLOCK, DEVICES_ACTION), types: count(TYPES_BLOCK, TYPES_ACTION) };
-}
-
 /** The submit button says what it will start: one capture per device and type (Slack allows 24 characters). */
 export function submitText(usage: QuotaUsage): string {
   const count = usage.devices * usage.types;
@@ -273,20 +272,28 @@ export function captureModal(input: CaptureModalInput): View {
     });
   }
 
-  const preselected = input.preselected.slice(0, MAX_DEVICES_PER_CREATE).flatMap((device) => {
-    try {
-      return [deviceOption(device)];
-    } catch {
-      return []; // ids that do not fit an option value cannot be preselected
-    }
-  });
+  const preselected =
+    input.picked?.slice(0, MAX_DEVICES_PER_CREATE) ??
+    input.preselected.slice(0, MAX_DEVICES_PER_CREATE).flatMap((device) => {
+      try {
+        return [deviceOption(device)];
+      } catch {
+        return []; // ids that do not fit an option value cannot be preselected
+      }
+    });
   blocks.push({
     type: 'input',
     block_id: DEVICES_BLOCK,
     // Selection changes come to the bot, so the quota line can say what this request will use.
     dispatch_action: true,
     label: plain('Devices'),
-    hint: plain(`Up to ${MAX_DEVICES_PER_CREATE} devices. Devices that can't be captured are listed apart.`),
+    hint: plain(
+      truncate(
+        input.devicesHint ??
+          `Up to ${MAX_DEVICES_PER_CREATE} devices. Devices that can't be captured are listed apart.`,
+        2000,
+      ),
+    ),
     element: {
       type: 'multi_external_select',
       action_id: DEVICES_ACTION,
@@ -309,19 +316,18 @@ export function captureModal(input: CaptureModalInput): View {
   blocks.push({
     type: 'input',
     block_id: TYPES_BLOCK,
+    // Ticking a type shows its options; unticking hides them.
     dispatch_action: true,
     label: plain('Capture types'),
     element: typesElement,
   });
-
-  for (const option of OPTION_INPUTS) {
-    const typeOptions = input.options[option.descriptor.type as CaptureType] as Record<string, unknown> | undefined;
-    blocks.push(optionBlock(option, typeOptions?.[option.key]));
-  }
+  blocks.push(...optionBlocks(input));
 
   blocks.push({
     type: 'input',
     block_id: CHANNEL_BLOCK,
+    // A change comes to the bot, so the public-channel warning follows the choice.
+    dispatch_action: true,
     label: plain('Post status in'),
     element: {
       type: 'conversations_select',
@@ -332,6 +338,14 @@ export function captureModal(input: CaptureModalInput): View {
       response_url_enabled: false,
     },
   });
+
+  if (input.publicChannel && input.channelId) {
+    blocks.push({
+      type: 'context',
+      block_id: CHANNEL_WARNING_BLOCK,
+      elements: [{ type: 'mrkdwn', text: publicChannelNotice(input.channelId) }],
+    });
+  }
 
   const usage = { devices: preselected.length, types: initialTypes.length };
   blocks.push({
@@ -351,153 +365,41 @@ export function captureModal(input: CaptureModalInput): View {
   };
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Reading the submitted state (`view.state.values`). The payload is untrusted: every block is checked.
-
-export interface SubmittedDevice {
-  deviceId: string;
-  registrationId: string | null;
-  eligible: boolean;
-  /** The option text the person saw, e.g. `LAPTOP-42 · alice@example.com · windows`. */
-  text: string;
-}
-
-export interface CaptureSubmission {
-  devices: SubmittedDevice[];
-  types: CaptureType[];
-  options: CaptureOptions;
-  /** The conversation picked for the status message; null when none came back. */
-  channelId: string | null;
-}
-
-export type CaptureSubmissionResult =
-  | { ok: true; value: CaptureSubmission }
-  | { ok: false; errors: Record<string, string> };
-
-const selectedOption = z.object({
-  value: z.string(),
-  text: z.object({ text: z.string() }).nullish(),
-});
-const selectionState = z.object({ selected_options: z.array(selectedOption).nullish() });
-const numberState = z.object({ value: z.string().nullish() });
-const conversationState = z.object({ selected_conversation: conversationIdSchema.nullish() });
-
-type Result<T> = { ok: true; value: T } | { ok: false; error: string };
-
-function elementState(values: unknown, block: string, action: string): unknown {
-  if (typeof values !== 'object' || values === null) return undefined;
-  const blockState = (values as Record<string, unknown>)[block];
-  if (typeof blockState !== 'object' || blockState === null) return undefined;
-  return (blockState as Record<string, unknown>)[action];
-}
-
-function readDevices(values: unknown): Result<SubmittedDevice[]> {
-  const malformed = { ok: false as const, error: "Couldn't read the devices you picked. Pick them again." };
-  const parsed = selectionState.safeParse(elementState(values, DEVICES_BLOCK, DEVICES_ACTION));
-  if (!parsed.success) return malformed;
-
-  const devices: SubmittedDevice[] = [];
-  const seen = new Set<string>();
-  for (const option of parsed.data.selected_options ?? []) {
-    const ref = parseDeviceOptionValue(option.value);
-    if (!ref) return malformed;
-    if (seen.has(option.value)) continue;
-    seen.add(option.value);
-    devices.push({ ...ref, text: option.text?.text ?? ref.deviceId });
-  }
-
-  if (devices.length === 0) return { ok: false, error: 'Pick at least one device.' };
-  const problems: string[] = [];
-  if (devices.length > MAX_DEVICES_PER_CREATE) problems.push(`Pick at most ${MAX_DEVICES_PER_CREATE} devices.`);
-  for (const device of devices.filter((d) => !d.eligible)) {
-    const { name, reason } = ineligibleFromOptionText(device.text);
-    problems.push(`${name} can't be captured: ${reason.replace(/[.…]+$/, '')}.`);
-  }
-  if (problems.length > 0) return { ok: false, error: fieldError(...problems) };
-  return { ok: true, value: devices };
-}
-
-function readTypes(values: unknown): Result<CaptureType[]> {
-  const parsed = selectionState.safeParse(elementState(values, TYPES_BLOCK, TYPES_ACTION));
-  const malformed = { ok: false as const, error: "Couldn't read the capture types. Pick them again." };
-  if (!parsed.success) return malformed;
-  const picked = (parsed.data.selected_options ?? []).map((option) => option.value);
-  if (!picked.every((value) => (CAPTURE_TYPES as readonly string[]).includes(value))) return malformed;
-  const types = CAPTURE_TYPES.filter((type) => picked.includes(type));
-  if (types.length === 0) return { ok: false, error: 'Pick at least one capture type.' };
-  return { ok: true, value: types };
-}
-
-function readWholeNumber(
-  values: unknown,
-  ids: OptionInput['ids'],
-  field: { min: number; max: number; default: number },
-): Result<number> {
-  const { min, max } = field;
-  const wanted = `Enter a whole number from ${min} to ${max}.`;
-  const parsed = numberState.safeParse(elementState(values, ids.block, ids.action));
-  if (!parsed.success) return { ok: false, error: `Couldn't read this number. ${wanted}` };
-  const raw = parsed.data.value?.trim() ?? '';
-  if (raw === '') return { ok: true, value: field.default };
-  if (!/^[+-]?\d{1,9}(\.0*)?$/.test(raw)) return { ok: false, error: wanted };
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) return { ok: false, error: wanted };
-  return { ok: true, value };
-}
-
-/** One option's value from the submitted state; `picked` says whether its capture type was ticked. */
-function readOption({ field, ids }: OptionInput, values: unknown, picked: boolean): Result<unknown> {
-  if (field.kind === 'whole-number') return readWholeNumber(values, ids, field);
-  const state = elementState(values, ids.block, ids.action);
-  // Slack leaves out a block the modal did not have: one opened by an older version, before this type existed.
-  if (state === undefined && field.kind === 'choices' && !picked) return { ok: true, value: [...field.default] };
-  const parsed = selectionState.safeParse(state);
-  if (!parsed.success) return { ok: false, error: "Couldn't read this choice. Tick or untick it again." };
-  const selected = (parsed.data.selected_options ?? []).map((o) => o.value);
-  // A flag's field has one checkbox: ticked is on.
-  if (field.kind === 'flag') return { ok: true, value: selected.length > 0 };
-  const allowed = field.choices.map((c) => c.value);
-  if (!selected.every((value) => allowed.includes(value))) {
-    return { ok: false, error: "Couldn't read this choice. Tick or untick it again." };
-  }
-  // Only a type that will run needs a choice; an untouched one keeps its defaults.
-  if (selected.length === 0)
-    return picked ? { ok: false, error: 'Pick at least one.' } : { ok: true, value: [...field.default] };
-  return { ok: true, value: allowed.filter((value) => selected.includes(value)) };
-}
-
-function readChannel(values: unknown): Result<string | null> {
-  const parsed = conversationState.safeParse(elementState(values, CHANNEL_BLOCK, CHANNEL_ACTION));
-  if (!parsed.success) return { ok: false, error: "Couldn't read the conversation. Pick it again." };
-  return { ok: true, value: parsed.data.selected_conversation ?? null };
-}
-
 /**
- * Reads and checks `view.state.values` from a capture modal submission. Every problem is reported at once, keyed
- * by the block it belongs to, ready for `response_action: 'errors'`. Empty number fields take the defaults.
+ * Each ticked capture type's options: one line that says what they are, with a "Change" button, or (once pressed)
+ * its fields. An unticked type shows nothing.
  */
-export function readCaptureSubmission(values: Record<string, Record<string, unknown>>): CaptureSubmissionResult {
-  const errors: Record<string, string> = {};
-  function take<T>(block: string, result: Result<T>, fallback: T): T {
-    if (result.ok) return result.value;
-    errors[block] = result.error;
-    return fallback;
+function optionBlocks(input: CaptureModalInput): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
+  for (const descriptor of CAPTURE_TYPE_DESCRIPTORS) {
+    const type = descriptor.type as CaptureType;
+    if (!input.types.includes(type)) continue;
+    if (input.editing?.includes(type)) {
+      const own = input.options[type] as Record<string, unknown>;
+      for (const option of OPTION_INPUTS.filter((o) => o.descriptor.type === type)) {
+        blocks.push(optionBlock(option, own[option.key]));
+      }
+      continue;
+    }
+    const [name, settings] = splitSummary(summariseOptions(type, input.options));
+    blocks.push({
+      type: 'section',
+      block_id: optionsSummaryBlock(descriptor),
+      text: { type: 'mrkdwn', text: `*${name}:* ${settings}` },
+      accessory: {
+        type: 'button',
+        action_id: CHANGE_OPTIONS_ACTION,
+        text: plain('Change'),
+        value: type,
+        accessibility_label: `Change the ${name.toLowerCase()} options`,
+      },
+    });
   }
+  return blocks;
+}
 
-  const devices = take(DEVICES_BLOCK, readDevices(values), []);
-  const types = take(TYPES_BLOCK, readTypes(values), []);
-  const options = defaultCaptureOptions() as Record<string, Record<string, unknown>>;
-  for (const option of OPTION_INPUTS) {
-    const type = option.descriptor.type as CaptureType;
-    const fallback = options[type]?.[option.key];
-    (options[type] as Record<string, unknown>)[option.key] = take(
-      option.ids.block,
-      readOption(option, values, types.includes(type)),
-      fallback,
-    );
-  }
-  const channelId = take(CHANNEL_BLOCK, readChannel(values), null);
-
-  if (Object.keys(errors).length > 0) return { ok: false, errors };
-  return { ok: true, value: { devices, types, options: options as CaptureOptions, channelId } };
+/** "Packet capture: 5 min, 5 MB max" → ["Packet capture", "5 min, 5 MB max"]. */
+function splitSummary(summary: string): [string, string] {
+  const at = summary.indexOf(': ');
+  return at < 0 ? [summary, ''] : [summary.slice(0, at), summary.slice(at + 2)];
 }

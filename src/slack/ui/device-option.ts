@@ -1,6 +1,6 @@
 import type { OptionGroup, PlainTextOption } from '@slack/types';
 import type { Device } from '../../dex/types.js';
-import { inertPlain, OPTION_TEXT_MAX, truncate } from './format.js';
+import { inertPlain, OPTION_TEXT_MAX, shortDuration, truncate, truncateAtWord } from './format.js';
 
 /** How a device is identified in an option value. */
 export interface DeviceRef {
@@ -35,7 +35,6 @@ export const MAX_OPTIONS = 100;
 const INELIGIBLE_PREFIX = '!';
 const ID = /^[A-Za-z0-9._-]{1,64}$/;
 const SEP = ' · ';
-const REASON_SEP = ' — ';
 const DEFAULT_REASON = 'Not eligible for remote captures';
 
 /**
@@ -90,34 +89,50 @@ function fitParts(parts: Part[], separators: string[], max: number): string {
 }
 
 /**
- * `LAPTOP-42 · alice@example.com · windows`, or for a device that is not eligible
- * `iPhone-7 · bob@example.com — Platform not supported`. Never over 75 characters: the name is shortened first,
- * then the email (with `…`); the platform is kept, and a reason is shortened last.
+ * `LAPTOP-42 · alice@example.com · windows`. Never over 75 characters: the name is shortened first, then the email
+ * (with `…`); the platform is kept. (Whether it can be captured is said by its group and its description.)
  */
 export function deviceOptionText(device: DeviceLabel): string {
   const name: Part = { text: clean(device.name, 'Unnamed device'), min: 12 };
   const email: Part = { text: clean(device.email, 'no email'), min: 12 };
-  if (device.eligible === false) {
-    const reason: Part = { text: clean(device.ineligibleReason, DEFAULT_REASON), min: 1 };
-    return fitParts([name, email, reason], [SEP, REASON_SEP], OPTION_TEXT_MAX);
-  }
   const platform: Part = { text: clean(device.platform, 'unknown platform'), min: 8 };
   return fitParts([name, email, platform], [SEP, SEP], OPTION_TEXT_MAX);
 }
 
-/** The device name and the reason, read back from an ineligible device's option text. */
-export function ineligibleFromOptionText(raw: string): { name: string; reason: string } {
+/** What the agent needs to know about a device before picking it. */
+export interface DeviceFacts {
+  eligible: boolean;
+  ineligibleReason: string | null;
+  networkStatus: string | null;
+  lastSeenAt: Date | null;
+}
+
+/**
+ * The option's second line: for a device that cannot be captured, Cloudflare's reason (cut at a word if it must be);
+ * otherwise how Cloudflare last saw it, "Connected · last seen 3 min ago". Null when there is nothing to say.
+ */
+export function deviceDescription(device: DeviceFacts, now: Date): string | null {
+  if (!device.eligible) return truncateAtWord(clean(device.ineligibleReason, DEFAULT_REASON), OPTION_TEXT_MAX);
+  const status = clean(device.networkStatus, '');
+  const seen = device.lastSeenAt ? `last seen ${agoText(device.lastSeenAt, now)}` : '';
+  const text = [status && status[0]?.toUpperCase() + status.slice(1), seen].filter(Boolean).join(' · ');
+  return text ? truncate(text, OPTION_TEXT_MAX) : null;
+}
+
+function agoText(at: Date, now: Date): string {
+  const ms = now.getTime() - at.getTime();
+  return ms < 60_000 ? 'just now' : `${shortDuration(at, now)} ago`;
+}
+
+/** The device name at the start of an option text the person saw (to find the device in Cloudflare's list). */
+export function deviceNameFromOptionText(raw: string): string {
   // The text comes back in the submission payload: it is cleaned again, as outside text.
   const text = inertPlain(raw, OPTION_TEXT_MAX);
-  const reasonAt = text.indexOf(REASON_SEP);
-  const reason = reasonAt >= 0 ? text.slice(reasonAt + REASON_SEP.length).trim() : '';
-  const head = reasonAt >= 0 ? text.slice(0, reasonAt) : text;
-  const name = head.split(SEP)[0]?.trim() ?? '';
-  return { name: name || 'This device', reason: reason || 'it is not eligible for remote captures' };
+  return (text.split(SEP)[0] ?? '').replace(/…$/, '').trim();
 }
 
 /** One option for the picker (also used for the modal's preselected devices). */
-export function deviceOption(device: DeviceRef & DeviceLabel): PlainTextOption {
+export function deviceOption(device: DeviceRef & DeviceLabel, description?: string | null): PlainTextOption {
   return {
     text: { type: 'plain_text', text: deviceOptionText(device), emoji: false },
     value: deviceOptionValue({
@@ -125,16 +140,17 @@ export function deviceOption(device: DeviceRef & DeviceLabel): PlainTextOption {
       registrationId: device.registrationId,
       eligible: device.eligible !== false,
     }),
+    ...(description ? { description: { type: 'plain_text', text: description, emoji: false } } : {}),
   };
 }
 
-function optionsFor(devices: Device[], seen: Set<string>, limit: number): PlainTextOption[] {
+function optionsFor(devices: Device[], seen: Set<string>, limit: number, now: Date): PlainTextOption[] {
   const options: PlainTextOption[] = [];
   for (const device of devices) {
     if (options.length >= limit) break;
     let option: PlainTextOption;
     try {
-      option = deviceOption({ ...device, deviceId: device.id });
+      option = deviceOption({ ...device, deviceId: device.id }, deviceDescription(device, now));
     } catch {
       continue; // ids that cannot fit an option value: leave the device out rather than fail the whole answer
     }
@@ -145,21 +161,31 @@ function optionsFor(devices: Device[], seen: Set<string>, limit: number): PlainT
   return options;
 }
 
+/** Devices whose name or email is exactly what was typed come first (case aside); the rest keep their order. */
+function exactFirst(devices: Device[], query: string): Device[] {
+  const typed = query.trim().toLowerCase();
+  const exact = (d: Device) => d.name.toLowerCase() === typed || d.email.toLowerCase() === typed;
+  return [...devices.filter(exact), ...devices.filter((d) => !exact(d))];
+}
+
 /**
  * The `block_suggestion` answer: eligible devices first, then the others with their reason, in two groups
- * (an empty group is left out), at most 100 options in all.
+ * (an empty group is left out), at most 100 options in all; in each, exact name or email matches first.
  */
-export function deviceOptions(devices: Device[]): DeviceOptionsResponse {
+export function deviceOptions(devices: Device[], query = '', now = new Date()): DeviceOptionsResponse {
   const seen = new Set<string>();
+  const ordered = exactFirst(devices, query);
   const eligible = optionsFor(
-    devices.filter((d) => d.eligible),
+    ordered.filter((d) => d.eligible),
     seen,
     MAX_OPTIONS,
+    now,
   );
   const ineligible = optionsFor(
-    devices.filter((d) => !d.eligible),
+    ordered.filter((d) => !d.eligible),
     seen,
     MAX_OPTIONS - eligible.length,
+    now,
   );
   const groups: OptionGroup[] = [];
   if (eligible.length > 0) groups.push({ label: { type: 'plain_text', text: 'Eligible' }, options: eligible });
@@ -167,21 +193,28 @@ export function deviceOptions(devices: Device[]): DeviceOptionsResponse {
   return groups.length > 0 ? { option_groups: groups } : { options: [] };
 }
 
-/** Not a device: its value parses as none, so choosing it is refused like any unknown option. */
-const NOTICE_VALUE = '~search-limited';
-
 /**
- * What the picker shows when a person searched too often (the options answer carries no message): one option that
- * says so. Picking it does nothing: its value is not a device.
+ * A message in the device list, as its one option (an options answer carries no message of its own). Its value
+ * starts with `~`, which no device value can: picking it is refused at submit as "a message, not a device".
  */
+function noticeOptions(text: string, value: string): { options: PlainTextOption[] } {
+  return { options: [{ text: { type: 'plain_text', text, emoji: false }, value: `${NOTICE_PREFIX}${value}` }] };
+}
+
+const NOTICE_PREFIX = '~';
+
+/** Whether a picked option's value is one of those messages. */
+export function isNoticeOptionValue(value: string): boolean {
+  return value.startsWith(NOTICE_PREFIX);
+}
+
+/** The person searched too often. */
 export function searchLimitedOptions(retryInMs: number): { options: PlainTextOption[] } {
   const seconds = Math.max(1, Math.ceil(retryInMs / 1000));
-  return {
-    options: [
-      {
-        text: { type: 'plain_text', text: `Too many searches just now. Type again in ${seconds} s.`, emoji: false },
-        value: NOTICE_VALUE,
-      },
-    ],
-  };
+  return noticeOptions(`Too many searches just now. Type again in ${seconds} s.`, 'search-limited');
+}
+
+/** Cloudflare did not answer the search (down, slow, refusing): said as such, not as "No results". */
+export function searchFailedOptions(): { options: PlainTextOption[] } {
+  return noticeOptions('Cloudflare did not answer. Type again to retry.', 'search-failed');
 }

@@ -33,6 +33,14 @@ export function truncate(text: string, max: number): string {
   return `${cut.trimEnd()}${ELLIPSIS}`;
 }
 
+/** `truncate` (or another shortener), but the cut ends at a word when one ends in the second half. */
+export function truncateAtWord(text: string, max: number, shorten = truncate): string {
+  if (text.length <= max) return text;
+  const cut = shorten(text, max);
+  const space = cut.lastIndexOf(' ', cut.length - 2);
+  return space > max / 2 ? `${cut.slice(0, space).replace(/[,;:.]$/, '')}${ELLIPSIS}` : cut;
+}
+
 /**
  * `truncate` for mrkdwn the ui composed (a section's text): also never leaves half a `<…>` token (a mention, a date,
  * a link) or half an `&amp;`-style escape at the cut; what would be cut in half is left out. A backstop: builders

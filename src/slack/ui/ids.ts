@@ -29,11 +29,19 @@ export function optionIds(
   const block = `capture_${descriptor.slug}_${field.id}`;
   return { block, action: `${block}${field.kind === 'whole-number' ? '_input' : '_select'}` };
 }
+/** A ticked type's one-line options summary (`capture_<slug>_summary`), shown until "Change" is pressed. */
+export function optionsSummaryBlock(descriptor: Pick<CaptureTypeDescriptor, 'slug'>): string {
+  return `capture_${descriptor.slug}_summary`;
+}
+/** Button beside a type's summary: open its option fields. Value: the capture type. */
+export const CHANGE_OPTIONS_ACTION = 'capture_change_options';
 /** The value of a flag option's one checkbox. */
 export const FLAG_ON_VALUE = 'on';
 
 export const CHANNEL_BLOCK = 'capture_channel';
 export const CHANNEL_ACTION = 'capture_channel_select';
+/** The warning under the conversation select when the picked conversation is public. */
+export const CHANNEL_WARNING_BLOCK = 'capture_channel_warning';
 
 // The status message.
 export const STATUS_HEADER_BLOCK = 'capture_status_header';

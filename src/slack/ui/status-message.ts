@@ -20,6 +20,7 @@ import {
   requestIdCode,
   SECTION_TEXT_MAX,
   slackDate,
+  truncateAtWord,
   truncateMrkdwn,
   typeShort,
 } from './format.js';
@@ -57,10 +58,7 @@ export interface SlackMessage {
 
 /** Mrkdwn shortened at a word boundary, so a line on the card never ends mid-word. */
 function shortLine(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const cut = truncateMrkdwn(text, max);
-  const space = cut.lastIndexOf(' ', cut.length - 2);
-  return space > max / 2 ? `${cut.slice(0, space).replace(/[,;:]$/, '')}…` : cut;
+  return truncateAtWord(text, max, truncateMrkdwn);
 }
 
 /** A time of day as a date token: every reader sees it in their own time zone. */

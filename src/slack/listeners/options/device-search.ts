@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt';
 import { SearchLimitedError } from '../../../captures/device-directory.js';
-import { deviceOptions, searchLimitedOptions } from '../../ui/device-option.js';
+import { deviceOptions, searchFailedOptions, searchLimitedOptions } from '../../ui/device-option.js';
 import { authorized } from '../authorized.js';
 import type { ListenerDeps } from '../deps.js';
 
@@ -11,7 +11,7 @@ type Args = AllMiddlewareArgs & SlackOptionsMiddlewareArgs<'block_suggestion'>;
 
 /** The device picker's search (block_suggestion): by device name or email. */
 export function deviceSearch(deps: ListenerDeps) {
-  const { service, logger } = deps;
+  const { service, logger, now } = deps;
   const run = async ({ options, ack }: Args, budget: AbortSignal): Promise<void> => {
     // The payload is untrusted: anything but a string gets no options.
     if (typeof options.value !== 'string') {
@@ -21,14 +21,14 @@ export function deviceSearch(deps: ListenerDeps) {
     const query = options.value.slice(0, 100);
     try {
       const devices = await service.searchDevices(query, options.user.id, budget);
-      await ack(deviceOptions(devices));
+      await ack(deviceOptions(devices, query, now()));
     } catch (error) {
       if (error instanceof SearchLimitedError) {
         await ack(searchLimitedOptions(error.retryInMs));
         return;
       }
       logger.warn({ err: error }, 'device search failed');
-      await ack({ options: [] });
+      await ack(searchFailedOptions());
     }
   };
 

@@ -1,13 +1,15 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { asUserId } from '../../slack-ids.js';
-import { fieldError, readCaptureSubmission, selectionProblemsError } from '../../ui/capture-modal.js';
-import { ineligibleFromOptionText } from '../../ui/device-option.js';
+import { fieldError, selectionProblemsError } from '../../ui/capture-modal.js';
+import { readCaptureSubmission, readModalNow } from '../../ui/capture-modal-read.js';
+import { deviceNameFromOptionText } from '../../ui/device-option.js';
 import { DEVICES_BLOCK } from '../../ui/ids.js';
+import { readModalMetadata } from '../../ui/modal-metadata.js';
 import { notRecordedError, refusalText, storeSlowError, unusableIdsError } from '../../ui/replies.js';
 import { authorized } from '../authorized.js';
 import type { ListenerDeps } from '../deps.js';
-import { readModalMetadata } from '../open-capture-modal.js';
+import { rebuildCaptureModal } from '../rebuild-capture-modal.js';
 
 /** The store normally answers in milliseconds; the acknowledgement must reach Slack within 3 s. */
 const STORE_BUDGET_MS = 1_000;
@@ -18,6 +20,8 @@ interface Prepared {
   read: ReturnType<typeof readCaptureSubmission>;
   /** The selection's check, under way while the person's right is decided. */
   checking: ReturnType<ListenerDeps['service']['check']> | null;
+  /** Whether the picked conversation is public, asked beside the check (usually remembered from the modal). */
+  publicDestination: Promise<boolean>;
 }
 
 /**
@@ -27,8 +31,8 @@ interface Prepared {
  * starts nothing twice: the service records it once.
  */
 export function captureSubmit(deps: ListenerDeps) {
-  const { service, logger } = deps;
-  const run = async ({ ack, body, view }: Args, { read, checking }: Prepared): Promise<void> => {
+  const { service, channels, logger } = deps;
+  const run = async ({ ack, body, view }: Args, { read, checking, publicDestination }: Prepared): Promise<void> => {
     if (!read.ok || !checking) {
       await ack({ response_action: 'errors', errors: read.ok ? {} : read.errors });
       return;
@@ -42,8 +46,15 @@ export function captureSubmit(deps: ListenerDeps) {
 
     // No conversation picked (a DM with the bot, say): where /capture was typed, if the metadata names a real
     // conversation; otherwise the person's DM with the bot. A forged channel id is never posted to.
+    const metadata = readModalMetadata(view.private_metadata);
     const userId = asUserId(body.user.id);
-    const channelId = read.value.channelId ?? readModalMetadata(view.private_metadata).channelId ?? userId;
+    const channelId = read.value.channelId ?? metadata.channelId ?? userId;
+    if (read.value.channelId && (await publicDestination) && metadata.warnedPublic !== read.value.channelId) {
+      // The warning did not reach the modal (the change was missed, or the channel just became public): show it
+      // now; submitting again posts there.
+      await ack({ response_action: 'update', view: await rebuildCaptureModal(readModalNow(view), deps) });
+      return;
+    }
     if (!channelId || !userId) {
       logger.warn({ user: body.user.id }, 'capture submission without a usable user or conversation id');
       await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: unusableIdsError() } });
@@ -86,18 +97,25 @@ export function captureSubmit(deps: ListenerDeps) {
     // The right is checked again here: the modal may have been opened before the rights changed. The selection's
     // checks run beside that decision, each with its own time budget, so the answer reaches Slack well within its 3 s.
     prepare: ({ view }) => {
-      const read = readCaptureSubmission(view.state.values as Record<string, Record<string, unknown>>);
+      const carried = readModalMetadata(view.private_metadata).options;
+      const read = readCaptureSubmission(view.state.values as Record<string, Record<string, unknown>>, carried);
       const checking = read.ok
         ? service.check(
             read.value.devices.map((d) => ({
               deviceId: d.deviceId,
               registrationId: d.registrationId,
-              hint: ineligibleFromOptionText(d.text).name.replace(/…$/, ''),
+              // Only to find a device Cloudflare's list has dropped from the cache; names and reasons shown come
+              // from Cloudflare's data.
+              hint: deviceNameFromOptionText(d.text),
             })),
             read.value.types,
           )
         : null;
-      return { read, checking };
+      const destination = read.ok && deps.artifactDestination === 'thread' ? read.value.channelId : null;
+      const publicDestination = destination
+        ? channels.isPublic(destination).catch(() => false)
+        : Promise.resolve(false);
+      return { read, checking, publicDestination };
     },
     needs: ({ body }) => ({ right: 'capture', userId: body.user.id, channelId: null, attempted: 'start' }),
     refuse: ({ ack }, refusal) =>
