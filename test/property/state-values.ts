@@ -309,9 +309,7 @@ export const BREAKERS: Record<string, fc.Arbitrary<unknown>> = {
     fc.constant({
       selected_options: Array.from({ length: 11 }, (_, i) => ({ value: `dev-${i}`, text: { text: `D${i}` } })),
     }),
-    fc.constant({
-      selected_options: [{ value: '!dev-1', text: { text: 'IPHONE · b@x.io — Platform not supported' } }],
-    }),
+    fc.constant({ selected_options: [{ value: '~search-failed', text: { text: 'Cloudflare did not answer.' } }] }),
   ),
   [TYPES_BLOCK]: fc.oneof(
     fc.constant({ selected_options: [] }),

@@ -1,4 +1,4 @@
-import type { InputBlock, KnownBlock, ModalView } from '@slack/types';
+import type { InputBlock, KnownBlock, ModalView, SectionBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CAPTURE_OPTIONS } from '../../../src/captures/model.js';
 import {
@@ -8,17 +8,17 @@ import {
   noCapturableDevicesNotice,
   publicChannelNotice,
   quotaLine,
-  readCaptureSubmission,
-  selectionCounts,
   selectionProblemsError,
   submitText,
-  withQuotaLine,
 } from '../../../src/slack/ui/capture-modal.js';
+import { readCaptureSubmission } from '../../../src/slack/ui/capture-modal-read.js';
 import { deviceOptionValue } from '../../../src/slack/ui/device-option.js';
 import {
   CAPTURE_MODAL,
+  CHANGE_OPTIONS_ACTION,
   CHANNEL_ACTION,
   CHANNEL_BLOCK,
+  CHANNEL_WARNING_BLOCK,
   DEVICES_ACTION,
   DEVICES_BLOCK,
   QUOTA_BLOCK,
@@ -96,11 +96,65 @@ describe('captureModal', () => {
     expect(view.blocks.length).toBeLessThanOrEqual(100);
     expect(blockKitProblems(view.blocks, 100)).toEqual([]);
     const ids = view.blocks.map((b) => b.block_id);
-    for (const id of [DEVICES_BLOCK, TYPES_BLOCK, PCAP_TIME_BLOCK, PCAP_SIZE_BLOCK, PCAP_PACKET_BLOCK]) {
-      expect(ids).toContain(id);
+    expect(ids).toEqual([
+      'capture_intro',
+      DEVICES_BLOCK,
+      TYPES_BLOCK,
+      'capture_pcap_summary',
+      'capture_warp_summary',
+      CHANNEL_BLOCK,
+      QUOTA_BLOCK,
+    ]);
+    const opened = modal({ editing: ['pcap', 'warp-diag', 'speed-test'], types: ['pcap', 'warp-diag', 'speed-test'] });
+    expect(blockKitProblems(opened.blocks, 100)).toEqual([]);
+    for (const id of [
+      PCAP_TIME_BLOCK,
+      PCAP_SIZE_BLOCK,
+      PCAP_PACKET_BLOCK,
+      WARP_ROUTES_BLOCK,
+      'capture_speed_interfaces',
+    ]) {
+      expect(opened.blocks.map((b) => b.block_id)).toContain(id);
     }
-    expect(ids).toContain(WARP_ROUTES_BLOCK);
-    expect(ids).toContain(CHANNEL_BLOCK);
+  });
+
+  it("folds each ticked type's options into one line with a Change button; an unticked type shows nothing", () => {
+    const view = modal({ types: ['pcap', 'speed-test'] });
+    const summaries = view.blocks.filter((b) => b.block_id?.endsWith('_summary')) as SectionBlock[];
+    expect(summaries.map((b) => (b.text as { text: string }).text)).toEqual([
+      '*Packet capture:* 5 min, 5 MB max, 160-byte packets',
+      '*Speed test:* default interface and WARP tunnel',
+    ]);
+    expect(summaries.map((b) => b.accessory)).toEqual([
+      expect.objectContaining({
+        type: 'button',
+        action_id: CHANGE_OPTIONS_ACTION,
+        value: 'pcap',
+        text: expect.objectContaining({ text: 'Change' }),
+      }),
+      expect.objectContaining({ type: 'button', action_id: CHANGE_OPTIONS_ACTION, value: 'speed-test' }),
+    ]);
+    expect(view.blocks.map((b) => b.block_id)).not.toContain('capture_warp_summary');
+    // Nine inputs before; now the destination and the quota line come right after three short lines.
+    expect(view.blocks.filter((b) => b.type === 'input')).toHaveLength(3);
+  });
+
+  it('dispatches an action on every change that the modal follows: devices, types, the conversation', () => {
+    const view = modal();
+    for (const id of [DEVICES_BLOCK, TYPES_BLOCK, CHANNEL_BLOCK]) {
+      expect(block<InputBlock>(view, id).dispatch_action, id).toBe(true);
+    }
+  });
+
+  it('shows the public-channel warning right under "Post status in" only when the picked conversation is public', () => {
+    const view = modal({ publicChannel: true });
+    const ids = view.blocks.map((b) => b.block_id);
+    expect(ids.indexOf(CHANNEL_WARNING_BLOCK)).toBe(ids.indexOf(CHANNEL_BLOCK) + 1);
+    expect(contextText(view, CHANNEL_WARNING_BLOCK)).toBe(
+      '⚠️ <#C0HELPDESK> is a public channel: everyone in it can download the files posted in the status thread. ' +
+        'Pick a private channel or a DM to keep them private.',
+    );
+    expect(modal().blocks.map((b) => b.block_id)).not.toContain(CHANNEL_WARNING_BLOCK);
   });
 
   it('warns that captures are privacy-sensitive', () => {
@@ -127,7 +181,8 @@ describe('captureModal', () => {
     const alice = target(42, { name: 'LAPTOP-42', email: 'alice@example.com', registrationId: uuid(9) });
     const view = modal({
       preselected: [alice],
-      types: ['warp-diag'],
+      types: ['pcap', 'warp-diag'],
+      editing: ['pcap', 'warp-diag'],
       options: {
         pcap: { timeLimitMin: 3, maxFileSizeMb: 20, packetSizeBytes: 1500 },
         'warp-diag': { testAllRoutes: false },
@@ -143,7 +198,7 @@ describe('captureModal', () => {
       ],
     });
     const types = block<InputBlock>(view, TYPES_BLOCK).element as { initial_options?: Array<{ value: string }> };
-    expect(types.initial_options?.map((o) => o.value)).toEqual(['warp-diag']);
+    expect(types.initial_options?.map((o) => o.value)).toEqual(['pcap', 'warp-diag']);
     expect(block<InputBlock>(view, PCAP_TIME_BLOCK).element).toMatchObject({ initial_value: '3' });
     expect(block<InputBlock>(view, PCAP_SIZE_BLOCK).element).toMatchObject({ initial_value: '20' });
     expect(block<InputBlock>(view, PCAP_PACKET_BLOCK).element).toMatchObject({ initial_value: '1500' });
@@ -183,24 +238,18 @@ describe('captureModal', () => {
     expect((element as { initial_options: unknown[] }).initial_options).toHaveLength(2);
   });
 
-  it('bounds the PCAP numbers to the documented limits, with hints', () => {
-    const view = modal();
+  it('bounds the PCAP numbers to the documented limits, said once in each label (no hint repeated on every field)', () => {
+    const view = modal({ editing: ['pcap'] });
     const cases = [
-      [PCAP_TIME_BLOCK, PCAP_TIME_ACTION, '1', '10', '5', 'Used for packet captures. 1–10 minutes, default 5.'],
-      [PCAP_SIZE_BLOCK, PCAP_SIZE_ACTION, '1', '50', '5', 'Used for packet captures. 1–50 MB, default 5.'],
-      [
-        PCAP_PACKET_BLOCK,
-        PCAP_PACKET_ACTION,
-        '1',
-        '1500',
-        '160',
-        'Used for packet captures. 1–1500 bytes, default 160.',
-      ],
+      [PCAP_TIME_BLOCK, PCAP_TIME_ACTION, '1', '10', '5', 'PCAP time limit (1–10 minutes)'],
+      [PCAP_SIZE_BLOCK, PCAP_SIZE_ACTION, '1', '50', '5', 'PCAP max file size (1–50 MB)'],
+      [PCAP_PACKET_BLOCK, PCAP_PACKET_ACTION, '1', '1500', '160', 'PCAP packet size (1–1500 bytes)'],
     ] as const;
-    for (const [blockId, actionId, min, max, initial, hint] of cases) {
+    for (const [blockId, actionId, min, max, initial, label] of cases) {
       const b = block<InputBlock>(view, blockId);
       expect(b.optional).toBe(true);
-      expect(b.hint?.text).toBe(hint);
+      expect(b.label.text).toBe(label);
+      expect(b.hint).toBeUndefined();
       expect(b.element).toEqual({
         type: 'number_input',
         action_id: actionId,
@@ -213,7 +262,7 @@ describe('captureModal', () => {
   });
 
   it('has "Test all routes" on by default with a hint that it takes longer', () => {
-    const b = block<InputBlock>(modal(), WARP_ROUTES_BLOCK);
+    const b = block<InputBlock>(modal({ editing: ['warp-diag'] }), WARP_ROUTES_BLOCK);
     expect(b.optional).toBe(true);
     expect(b.hint?.text).toMatch(/longer/);
     expect(b.element).toMatchObject({
@@ -226,6 +275,7 @@ describe('captureModal', () => {
   it('posts the status where /capture was typed unless the agent picks another conversation', () => {
     const b = block<InputBlock>(modal(), CHANNEL_BLOCK);
     expect(b.label.text).toBe('Post status in');
+    expect(b.dispatch_action).toBe(true);
     expect(b.element).toEqual({
       type: 'conversations_select',
       action_id: CHANNEL_ACTION,
@@ -268,35 +318,6 @@ describe('captureModal', () => {
     expect(quotaLine({ quota, usage: { devices: 1, types: 3 } })).toMatch(/^Quota: 3 of 800 captures left today/);
   });
 
-  it('rewrites only the quota line of a modal as Slack sends it back, keeping block ids', () => {
-    const current = { ...modal(), id: 'V1', hash: 'h', state: { values: {} }, team_id: 'T1' };
-    const updated = withQuotaLine(current, 'Quota: 5 left · this request uses 2 (1 device × 2 types)');
-    expect(updated && Object.keys(updated).sort()).toEqual(
-      ['blocks', 'callback_id', 'close', 'private_metadata', 'submit', 'title', 'type'].sort(),
-    );
-    expect(updated?.blocks.map((b) => b.block_id)).toEqual(current.blocks.map((b) => b.block_id));
-    expect(contextText(updated as ModalView, QUOTA_BLOCK)).toBe(
-      'Quota: 5 left · this request uses 2 (1 device × 2 types)',
-    );
-    expect(withQuotaLine({ type: 'home', blocks: [] }, 'x')).toBeNull();
-  });
-
-  it('relabels the submit button with the selection when given one, and keeps it otherwise', () => {
-    const current = { ...modal(), id: 'V1', hash: 'h', state: { values: {} } };
-    expect((withQuotaLine(current, 'x') as ModalView).submit?.text).toBe('Start capture');
-    expect((withQuotaLine(current, 'x', { devices: 3, types: 2 }) as ModalView).submit?.text).toBe('Start 6 captures');
-  });
-
-  it('counts the picked devices and types from the modal state, whatever its shape', () => {
-    const state = {
-      [DEVICES_BLOCK]: { [DEVICES_ACTION]: { type: 'multi_external_select', selected_options: [{}, {}, {}] } },
-      [TYPES_BLOCK]: { [TYPES_ACTION]: { type: 'checkboxes', selected_options: [{}] } },
-    };
-    expect(selectionCounts(state)).toEqual({ devices: 3, types: 1 });
-    expect(selectionCounts(undefined)).toEqual({ devices: 0, types: 0 });
-    expect(selectionCounts({ [DEVICES_BLOCK]: 'garbage' })).toEqual({ devices: 0, types: 0 });
-  });
-
   it('keeps the same blocks while loading, so views.update only swaps the quota line', () => {
     const loading = modal({ loading: true, quota: null });
     const loaded = modal();
@@ -321,10 +342,8 @@ describe('captureModal', () => {
     );
     expect(noCapturableDevicesNotice({ userId: 'U0ALICE', email: null })).toMatch(/^<@U0ALICE> has no devices/);
     expect(noCapturableDevicesNotice({ email: '<!here>@x.io' })).toMatch(/^&lt;!here&gt;@x\.io has no devices/);
-    expect(publicChannelNotice('C0HELPDESK')).toMatch(
-      /^The files will be posted in the status thread in <#C0HELPDESK>,/,
-    );
-    expect(publicChannelNotice('C0X><!channel><#C0Y')).toMatch(/in an unknown conversation, a public channel/);
+    expect(publicChannelNotice('C0HELPDESK')).toMatch(/^⚠️ <#C0HELPDESK> is a public channel:/);
+    expect(publicChannelNotice('C0X><!channel><#C0Y')).toMatch(/^⚠️ an unknown conversation is a public channel/);
   });
 
   it('field errors are one plain line, however the sentences came', () => {
@@ -467,17 +486,53 @@ describe('readCaptureSubmission', () => {
     });
   });
 
-  it('refuses an ineligible device with the reason it was listed with', () => {
+  it("leaves an ineligible device to the selection check, which words it from Cloudflare's data, not the option text", () => {
     const phone = deviceOptionValue({ deviceId: uuid(7), registrationId: uuid(8), eligible: false });
     const values = state({
       [DEVICES_BLOCK]: {
         [DEVICES_ACTION]: deviceState([
           { value: uuid(42), text: 'LAPTOP-42 · alice@example.com · windows' },
-          { value: phone, text: 'iPhone-7 · bob@example.com — Platform not supported' },
+          { value: phone, text: 'iPhone-7 · bob@example.com · ios' },
         ]),
       },
     });
-    expect(errorsOf(values)).toEqual({ [DEVICES_BLOCK]: "iPhone-7 can't be captured: Platform not supported." });
+    const read = readCaptureSubmission(values);
+    expect(read.ok && read.value.devices.map((d) => d.eligible)).toEqual([true, false]);
+    expect(
+      selectionProblemsError([
+        {
+          kind: 'device-ineligible',
+          deviceId: uuid(7),
+          name: 'LAPTOP-ALICE',
+          reason: 'WARP client version 2024.3.1.0 is below the minimum version 2024.12.0 needed for remote captures',
+        },
+      ]),
+    ).toBe(
+      "LAPTOP-ALICE can't be captured: WARP client version 2024.3.1.0 is below the minimum version 2024.12.0 needed for remote captures.",
+    );
+  });
+
+  it('says a picked message ("Cloudflare did not answer") is not a device', () => {
+    const values = state({
+      [DEVICES_BLOCK]: {
+        [DEVICES_ACTION]: deviceState([
+          { value: '~search-failed', text: 'Cloudflare did not answer. Type again to retry.' },
+        ]),
+      },
+    });
+    expect(errorsOf(values)).toEqual({
+      [DEVICES_BLOCK]:
+        '“Cloudflare did not answer. Type again to retry.” is a message, not a device: remove it and search again.',
+    });
+  });
+
+  it('keeps the carried options of a type whose fields were folded away (not in the view, so not sent)', () => {
+    const carried = structuredClone(DEFAULT_CAPTURE_OPTIONS);
+    carried.pcap.timeLimitMin = 9;
+    const values = state({});
+    for (const id of [PCAP_TIME_BLOCK, PCAP_SIZE_BLOCK, PCAP_PACKET_BLOCK, WARP_ROUTES_BLOCK]) delete values[id];
+    const read = readCaptureSubmission(values, carried);
+    expect(read.ok && read.value.options.pcap).toEqual({ timeLimitMin: 9, maxFileSizeMb: 5, packetSizeBytes: 160 });
   });
 
   it('asks for at least one capture type', () => {
@@ -522,7 +577,6 @@ describe('readCaptureSubmission', () => {
         [DEVICES_BLOCK]: { [DEVICES_ACTION]: { selected_options: [{ value: 'not a device id!' }] } },
         [TYPES_BLOCK]: { [TYPES_ACTION]: { selected_options: [{ value: 'traceroute' }] } },
         [PCAP_TIME_BLOCK]: { [PCAP_TIME_ACTION]: { value: 5 } },
-        [PCAP_SIZE_BLOCK]: {},
         [WARP_ROUTES_BLOCK]: { [WARP_ROUTES_ACTION]: { selected_options: 'yes' } },
         [CHANNEL_BLOCK]: { [CHANNEL_ACTION]: { selected_conversation: '<script>' } },
       }),
@@ -531,13 +585,13 @@ describe('readCaptureSubmission', () => {
       [DEVICES_BLOCK]: "Couldn't read the devices you picked. Pick them again.",
       [TYPES_BLOCK]: "Couldn't read the capture types. Pick them again.",
       [PCAP_TIME_BLOCK]: "Couldn't read this number. Enter a whole number from 1 to 10.",
-      [PCAP_SIZE_BLOCK]: "Couldn't read this number. Enter a whole number from 1 to 50.",
       [WARP_ROUTES_BLOCK]: "Couldn't read this choice. Tick or untick it again.",
       [CHANNEL_BLOCK]: "Couldn't read the conversation. Pick it again.",
     });
 
+    // Missing option fields were folded away: they keep their carried values; the rest must be there.
     const empty = errorsOf({});
-    expect(Object.keys(empty)).toHaveLength(7);
+    expect(Object.keys(empty).sort()).toEqual([CHANNEL_BLOCK, DEVICES_BLOCK, TYPES_BLOCK].sort());
     for (const junk of [null, 'values', 42, []]) {
       expect(readCaptureSubmission(junk as never).ok).toBe(false);
     }

@@ -1,13 +1,16 @@
 import type { OptionGroup, PlainTextOption } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import {
+  deviceNameFromOptionText,
   deviceOptions,
   deviceOptionText,
   deviceOptionValue,
-  ineligibleFromOptionText,
   parseDeviceOptionValue,
+  searchFailedOptions,
 } from '../../../src/slack/ui/device-option.js';
 import { dexDevice, uuid } from './fixtures.js';
+
+const NOW = new Date('2026-11-25T14:00:00Z');
 
 describe('device option value', () => {
   it('is the device id, or device id and registration id, and reads back', () => {
@@ -45,7 +48,7 @@ describe('device option text', () => {
     );
   });
 
-  it('gives an ineligible device its reason instead of the platform', () => {
+  it('reads the same for an ineligible device: the reason goes in the description, never cut into the text', () => {
     expect(
       deviceOptionText({
         name: 'iPhone-7',
@@ -54,7 +57,7 @@ describe('device option text', () => {
         eligible: false,
         ineligibleReason: 'Platform not supported',
       }),
-    ).toBe('iPhone-7 · bob@example.com — Platform not supported');
+    ).toBe('iPhone-7 · bob@example.com · ios');
   });
 
   it('never goes over 75 characters, shortening the name first, then the email, and keeps the platform', () => {
@@ -78,19 +81,10 @@ describe('device option text', () => {
     }
   });
 
-  it('shortens the reason last for ineligible devices, within 75 characters', () => {
-    for (let length = 1; length <= 200; length += 13) {
-      const text = deviceOptionText({
-        name: `PHONE-${'x'.repeat(length)}`,
-        email: `${'b'.repeat(length)}@example.com`,
-        platform: 'android',
-        eligible: false,
-        ineligibleReason: `WARP client too old (${'9'.repeat(length)})`,
-      });
-      expect(text.length).toBeLessThanOrEqual(75);
-      expect(text).toContain(' — WARP client');
-      expect(ineligibleFromOptionText(text).name.startsWith('PHONE-')).toBe(true);
-    }
+  it('reads the device name back from any option text, also one from an older version', () => {
+    expect(deviceNameFromOptionText('LAPTOP-42 · alice@example.com · windows')).toBe('LAPTOP-42');
+    expect(deviceNameFromOptionText('iPhone-7 · bob@example.com — Platform not supported')).toBe('iPhone-7');
+    expect(deviceNameFromOptionText('LAPTOP-VERY-LO… · alice@example.com · windows')).toBe('LAPTOP-VERY-LO');
   });
 
   it('keeps emoji and accents whole when shortening', () => {
@@ -105,7 +99,50 @@ describe('deviceOptions (the block_suggestion answer)', () => {
   const groups = (answer: ReturnType<typeof deviceOptions>): OptionGroup[] =>
     'option_groups' in answer ? answer.option_groups : [];
 
-  it('lists eligible devices first, then the others with their reason', () => {
+  it('lists eligible devices first, then the others with their reason in full as the description', () => {
+    const reason = 'WARP client version 2024.3.1.0 is below the minimum version 2024.12.0 needed for remote captures';
+    const answer = deviceOptions(
+      [
+        dexDevice(7, {
+          name: 'iPhone-7',
+          email: 'bob@example.com',
+          platform: 'ios',
+          eligible: false,
+          ineligibleReason: reason,
+        }),
+        dexDevice(42, { name: 'LAPTOP-42', email: 'alice@example.com', lastSeenAt: new Date(NOW.getTime() - 180_000) }),
+      ],
+      'a',
+      NOW,
+    );
+    const [eligible, other] = groups(answer);
+    expect(eligible?.options.map((o) => o.description?.text)).toEqual(['Connected · last seen 3 min ago']);
+    // Cut at a word, not mid-word, within Slack's 75 characters.
+    const description = other?.options[0]?.description?.text ?? '';
+    expect(description.length).toBeLessThanOrEqual(75);
+    expect(description).toBe('WARP client version 2024.3.1.0 is below the minimum version 2024.12.0…');
+    expect(other?.options[0]?.text.text).toBe('iPhone-7 · bob@example.com · ios');
+  });
+
+  it('puts exact name or email matches first, in each group', () => {
+    const devices = [
+      dexDevice(1, { name: 'LAPTOP-420', email: 'al@example.com' }),
+      dexDevice(2, { name: 'LAPTOP-42', email: 'x@example.com' }),
+      dexDevice(3, { name: 'DESK-1', email: 'laptop-42@example.com' }),
+    ];
+    const names = (query: string) =>
+      groups(deviceOptions(devices, query, NOW))[0]?.options.map((o) => o.text.text.split(' · ')[0]);
+    expect(names('laptop-42')).toEqual(['LAPTOP-42', 'LAPTOP-420', 'DESK-1']);
+    expect(names('LAPTOP-42@example.com')).toEqual(['DESK-1', 'LAPTOP-420', 'LAPTOP-42']);
+  });
+
+  it('says Cloudflare did not answer as an option that is not a device', () => {
+    const [option] = searchFailedOptions().options;
+    expect(option?.text.text).toBe('Cloudflare did not answer. Type again to retry.');
+    expect(parseDeviceOptionValue(option?.value ?? '')).toBeNull();
+  });
+
+  it('lists eligible devices first, then the others', () => {
     const answer = deviceOptions([
       dexDevice(7, {
         name: 'iPhone-7',
@@ -120,7 +157,8 @@ describe('deviceOptions (the block_suggestion answer)', () => {
     expect(eligible?.label).toEqual({ type: 'plain_text', text: 'Eligible' });
     expect(eligible?.options.map((o) => o.text.text)).toEqual(['LAPTOP-42 · alice@example.com · windows']);
     expect(other?.label).toEqual({ type: 'plain_text', text: 'Not eligible' });
-    expect(other?.options.map((o) => o.text.text)).toEqual(['iPhone-7 · bob@example.com — Platform not supported']);
+    expect(other?.options.map((o) => o.text.text)).toEqual(['iPhone-7 · bob@example.com · ios']);
+    expect(other?.options.map((o) => o.description?.text)).toEqual(['Platform not supported']);
     expect(parseDeviceOptionValue(other?.options[0]?.value ?? '')?.eligible).toBe(false);
     expect(parseDeviceOptionValue(eligible?.options[0]?.value ?? '')).toEqual({
       deviceId: uuid(42),
