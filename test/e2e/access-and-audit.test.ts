@@ -1,7 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HELPDESK_GROUP } from '../../src/demo/local-environment.js';
-import { imIdFor } from '../../src/fake-slack/index.js';
-import { DEVICES_ACTION, DEVICES_BLOCK } from '../../src/slack/ui/ids.js';
+import { imIdFor, values } from '../../src/fake-slack/index.js';
+import {
+  CHANNEL_ACTION,
+  CHANNEL_BLOCK,
+  CHANNEL_WARNING_BLOCK,
+  DEVICES_ACTION,
+  DEVICES_BLOCK,
+} from '../../src/slack/ui/ids.js';
 import { openModal, pickDevices, type Stack, startStack, visibleText, waitForStatus } from './stack.js';
 
 let stack: Stack | undefined;
@@ -151,12 +157,53 @@ describe('the audit trail cannot be drowned', () => {
 });
 
 describe('sensitive files', () => {
-  it('the modal says plainly when the files would be visible to a public channel', async () => {
+  it('the modal says plainly when the files would be visible to a public channel, and the warning follows the choice', async () => {
     stack = await startStack();
-    const viewId = await openModal(stack);
-    expect(visibleText(stack.slack.view(viewId)?.view as { blocks?: unknown })).toMatch(
-      /a public channel: everyone in it can download them/,
+    const s = stack;
+    s.sim.addDevice({ deviceName: 'PUB-1', personEmail: 'pub@example.com', platform: 'macos' });
+    const viewId = await openModal(s);
+    const warning = () =>
+      (
+        (s.slack.view(viewId)?.view.blocks ?? []) as Array<{ block_id?: string; elements?: Array<{ text: string }> }>
+      ).find((b) => b.block_id === CHANNEL_WARNING_BLOCK)?.elements?.[0]?.text;
+    expect(warning()).toMatch(/^⚠️ <#C_HELPDESK> is a public channel: everyone in it can download the files/);
+
+    // Picking the private channel: the conversation select dispatches an action and the warning goes.
+    const updates = () => s.slack.callsTo('views.update').filter((c) => c.ok).length;
+    let seen = updates();
+    await s.user.changeInput(
+      viewId,
+      CHANNEL_BLOCK,
+      CHANNEL_ACTION,
+      values.conversation(CHANNEL_BLOCK, CHANNEL_ACTION, 'G_SECURITY'),
     );
+    await s.slack.waitFor(() => updates() > seen);
+    expect(warning()).toBeUndefined();
+
+    // Another public channel: warned about it by name.
+    seen = updates();
+    await s.user.changeInput(
+      viewId,
+      CHANNEL_BLOCK,
+      CHANNEL_ACTION,
+      values.conversation(CHANNEL_BLOCK, CHANNEL_ACTION, 'C_ONCALL'),
+    );
+    await s.slack.waitFor(() => updates() > seen);
+    expect(warning()).toMatch(/^⚠️ <#C_ONCALL> is a public channel/);
+
+    // Submit re-checks: a public channel the modal did not warn about (the change never reached the bot) is warned
+    // about first, in the modal; nothing starts until the person submits again.
+    const devices = await pickDevices(s, viewId, ['PUB-1']);
+    const first = await s.user.submitView(
+      viewId,
+      values.merge(devices, values.conversation(CHANNEL_BLOCK, CHANNEL_ACTION, 'C_HELPDESK')),
+    );
+    expect(first.outcome).toBe('updated');
+    expect(warning()).toMatch(/^⚠️ <#C_HELPDESK> is a public channel/);
+    expect(s.sim.requests.filter((r) => r.endpoint === 'create')).toHaveLength(0);
+    const second = await s.user.submitView(viewId, devices);
+    expect(second.outcome).toBe('closed');
+    await waitForStatus(s);
   });
 
   it('a modal opened again soon after opens whole in one call, still with the quota and the warning', async () => {
@@ -172,7 +219,7 @@ describe('sensitive files', () => {
     expect(s.sim.requests.filter((r) => r.endpoint === 'quota')).toHaveLength(1);
     const text = visibleText(s.slack.view(again)?.view as { blocks?: unknown });
     expect(text).toMatch(/captures left today/);
-    expect(text).toMatch(/a public channel: everyone in it can download them/);
+    expect(text).toMatch(/a public channel: everyone in it can download the files/);
   });
 
   it('ARTIFACT_DESTINATION=dm sends the zips to the requester by DM, not to the thread', async () => {

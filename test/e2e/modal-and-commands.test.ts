@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { filledModal } from '../../src/demo/local-environment.js';
+import { filledModal, offeredOptions } from '../../src/demo/local-environment.js';
 import { type FakeMessage, imIdFor, values } from '../../src/fake-slack/index.js';
 import {
   CHANNEL_ACTION,
   CHANNEL_BLOCK,
+  CHANNEL_WARNING_BLOCK,
   DEVICES_ACTION,
   DEVICES_BLOCK,
+  QUOTA_BLOCK,
   RUN_AGAIN_ACTION,
   STOP_WATCHING_ACTION,
   TYPES_ACTION,
@@ -14,10 +16,12 @@ import {
 import { PCAP_PACKET_ACTION, PCAP_PACKET_BLOCK, PCAP_TIME_ACTION, PCAP_TIME_BLOCK } from '../option-ids.js';
 import {
   openModal,
+  openOptions,
   pickDevices,
   type Stack,
   startStack,
   statusMessageIn,
+  tickTypes,
   visibleText,
   waitForStatus,
 } from './stack.js';
@@ -84,6 +88,7 @@ describe('the modal refuses bad requests inline, and nothing reaches Cloudflare'
 
   it('no capture type, and numbers out of range, all at once', async () => {
     const viewId = await openModal(stack);
+    await openOptions(stack, viewId, 'pcap');
     const errors = await submitErrors(
       values.merge(
         await pickDevices(stack, viewId, ['ZED-LAPTOP-42']),
@@ -109,6 +114,95 @@ describe('the modal refuses bad requests inline, and nothing reaches Cloudflare'
 });
 
 describe('the modal', () => {
+  const viewOf = (viewId: string) => stack.slack.view(viewId)?.view as { blocks: Array<Record<string, unknown>> };
+  const blockIds = (viewId: string) => viewOf(viewId).blocks.map((b) => b.block_id);
+
+  it('shows each ticked type as one line; Change opens its fields; the typed and the folded options both start', async () => {
+    const viewId = await openModal(stack);
+    expect(blockIds(viewId)).toEqual([
+      'capture_intro',
+      DEVICES_BLOCK,
+      TYPES_BLOCK,
+      'capture_pcap_summary',
+      'capture_warp_summary',
+      CHANNEL_BLOCK,
+      CHANNEL_WARNING_BLOCK,
+      QUOTA_BLOCK,
+    ]);
+    // Ticking the speed test adds its line; unticking WARP removes its line.
+    await tickTypes(stack, viewId, ['pcap', 'speed-test']);
+    expect(blockIds(viewId)).toContain('capture_speed_summary');
+    expect(blockIds(viewId)).not.toContain('capture_warp_summary');
+    expect((viewOf(viewId) as { submit?: { text: string } }).submit?.text).toBe('Start capture');
+
+    await openOptions(stack, viewId, 'pcap');
+    expect(blockIds(viewId)).toEqual(
+      expect.arrayContaining([PCAP_TIME_BLOCK, PCAP_PACKET_BLOCK, 'capture_speed_summary']),
+    );
+    const result = await stack.user.submitView(
+      viewId,
+      values.merge(
+        await pickDevices(stack, viewId, ['ZED-LAPTOP-42']),
+        values.number(PCAP_TIME_BLOCK, PCAP_TIME_ACTION, 7),
+      ),
+    );
+    expect(result.outcome).toBe('closed');
+    await stack.slack.waitFor(() => stack.sim.commands.length === 2);
+    const byType = Object.fromEntries(stack.sim.commands.map((c) => [c.type, c.args]));
+    expect(byType.pcap).toMatchObject({ 'time-limit-min': '7', 'packet-size-bytes': '160' });
+    // The folded speed test keeps its defaults: both interfaces.
+    expect(String(byType['speed-test']?.interfaces)).toBe('default,tunnel');
+  });
+
+  it('`/capture alice@example.com` says it is looking up her devices, then which were left out and why', async () => {
+    stack.sim.addDevice({
+      deviceName: 'ZED-IPAD-ALICE',
+      personEmail: 'alice@example.com',
+      platform: 'ios',
+      eligible: false,
+      ineligibleReason: 'WARP client version 2024.3.1.0 is below the minimum version 2024.12.0 for remote captures',
+    });
+    const result = await stack.user.slashCommand('alice@example.com');
+    const opened = await stack.slack.waitFor(() => stack.slack.viewOpenedWith(result.triggerId));
+    const hint = (view: { blocks?: unknown }) =>
+      ((view.blocks ?? []) as Array<{ block_id?: string; hint?: { text: string } }>).find(
+        (b) => b.block_id === DEVICES_BLOCK,
+      )?.hint?.text;
+    const openCall = stack.slack.callsTo('views.open').at(-1);
+    const raw = openCall?.args.view;
+    const firstView = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { blocks?: unknown };
+    expect(hint(firstView)).toBe('Looking up the devices of alice@example.com…');
+    const filled = await filledModal(stack.slack, result.triggerId);
+    expect(filled.id).toBe(opened.id);
+    expect(hint(filled.view)).toBe(
+      "Left out, as they can't be captured: ZED-IPAD-ALICE (WARP client version 2024.3.1.0 is below the minimum version 2024.12.0 for remote captures).",
+    );
+    const picked = (
+      (
+        filled.view.blocks as Array<{
+          block_id?: string;
+          element?: { initial_options?: Array<{ text: { text: string } }> };
+        }>
+      ).find((b) => b.block_id === DEVICES_BLOCK)?.element?.initial_options ?? []
+    ).map((o) => o.text.text.split(' · ')[0]);
+    expect(picked.sort()).toEqual(['ZED-LAPTOP-42', 'ZED-MBP-ALICE']);
+  });
+
+  it('a device search that Cloudflare does not answer says so as an option, and picking it is refused', async () => {
+    const viewId = await openModal(stack);
+    stack.sim.faults.serverError({ endpoint: 'devices', times: 50 });
+    const answer = await stack.user.searchOptions(viewId, DEVICES_ACTION, DEVICES_BLOCK, 'nobody-cached');
+    const [option] = offeredOptions(answer);
+    expect(option?.text.text).toBe('Cloudflare did not answer. Type again to retry.');
+    const errors = await submitErrors(
+      values.multiExternal(DEVICES_BLOCK, DEVICES_ACTION, [
+        { text: option?.text.text ?? '', value: option?.value ?? '' },
+      ]),
+      viewId,
+    );
+    expect(errors[DEVICES_BLOCK]).toMatch(/is a message, not a device: remove it and search again\.$/);
+  });
+
   it('opens at once, then shows the quota left and what a request uses', async () => {
     const viewId = await openModal(stack);
     const opened = stack.slack.callsTo('views.open')[0];

@@ -23,7 +23,8 @@ async function pick(s: Stack, viewId: string, query: string, startsWith: string)
   const answer = await s.user.searchOptions(viewId, DEVICES_ACTION, DEVICES_BLOCK, query);
   const option = offeredOptions(answer).find((o) => o.text.text.startsWith(startsWith));
   if (!option) throw new Error(`no option for ${startsWith}: ${JSON.stringify(answer)}`);
-  return { text: option.text.text, value: option.value };
+  const description = (option as { description?: { text: string } }).description?.text;
+  return { text: option.text.text, value: option.value, description };
 }
 
 describe('outside text is inert', () => {
@@ -111,7 +112,9 @@ describe('outside text is inert', () => {
     });
     const viewId = await openModal(s);
     const kiosk = await pick(s, viewId, 'KIOSK-9', 'KIOSK-9');
-    expect(kiosk.text).toBe('KIOSK-9 · kiosk@example.com — Too old Packet capture (PCAP): ✅ Done');
+    expect(kiosk.text).toBe('KIOSK-9 · kiosk@example.com · windows');
+    expect(kiosk.description).toBe('Too old Packet capture (PCAP): ✅ Done');
+    delete kiosk.description;
 
     const result = await s.user.submitView(viewId, values.multiExternal(DEVICES_BLOCK, DEVICES_ACTION, [kiosk]));
     expect(result.outcome).toBe('errors');

@@ -1,14 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { speedTest } from '../../src/capture-types/speed-test.js';
 import { type FakeFileShare, type FakeMessage, values } from '../../src/fake-slack/index.js';
-import { optionIds, TYPES_ACTION, TYPES_BLOCK } from '../../src/slack/ui/ids.js';
+import { optionIds } from '../../src/slack/ui/ids.js';
 import {
   artifactDigest,
   openModal,
+  openOptions,
   pickDevices,
   type Stack,
   startStack,
   statusMessageIn,
+  tickTypes,
   visibleText,
   waitForStatus,
 } from './stack.js';
@@ -36,11 +38,15 @@ const filesIn = (thread: ReturnType<Stack['slack']['thread']>) =>
 async function startSpeedTestOnTunnel() {
   const viewId = await openModal(stack);
   expect(JSON.stringify(stack.slack.view(viewId)?.view)).toContain('"Speed test"');
+  await tickTypes(stack, viewId, ['speed-test']);
+  expect(visibleText(stack.slack.view(viewId)?.view as { blocks?: unknown })).toContain(
+    '*Speed test:* default interface and WARP tunnel',
+  );
+  await openOptions(stack, viewId, 'speed-test');
   const result = await stack.user.submitView(
     viewId,
     values.merge(
       await pickDevices(stack, viewId, ['SPEED-LAPTOP']),
-      values.checkboxes(TYPES_BLOCK, TYPES_ACTION, [{ text: speedTest.label, value: 'speed-test' }]),
       values.checkboxes(interfaces.block, interfaces.action, [{ text: 'WARP tunnel', value: 'tunnel' }]),
     ),
   );

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Bot, createBot } from '../../src/bot.js';
+import { type CaptureType, descriptorOf } from '../../src/capture-types/registry.js';
 import type { RelayTiming } from '../../src/captures/relay.js';
 import { loadConfig, secretsOf } from '../../src/config.js';
 import { filledModal, HELPDESK_GROUP, localEnvironment, optionFor } from '../../src/demo/local-environment.js';
@@ -16,7 +17,13 @@ import {
 } from '../../src/fake-slack/index.js';
 import { createLogger } from '../../src/logger.js';
 import { type DexSimulator, startDexSimulator } from '../../src/simulator/index.js';
-import { DEVICES_ACTION, DEVICES_BLOCK } from '../../src/slack/ui/ids.js';
+import {
+  CHANGE_OPTIONS_ACTION,
+  DEVICES_ACTION,
+  DEVICES_BLOCK,
+  TYPES_ACTION,
+  TYPES_BLOCK,
+} from '../../src/slack/ui/ids.js';
 
 export interface Stack {
   sim: DexSimulator;
@@ -104,6 +111,29 @@ export async function openModal(stack: Pick<Stack, 'slack' | 'user'>, text = '')
   const result = await stack.user.slashCommand(text);
   if (result.status !== 200) throw new Error(`slash command answered ${result.status}`);
   return (await filledModal(stack.slack, result.triggerId)).id;
+}
+
+/**
+ * Presses "Change" beside a capture type's options summary, as a person would before typing an option, and waits
+ * for the modal to show that type's fields.
+ */
+export async function openOptions(stack: Pick<Stack, 'slack' | 'user'>, viewId: string, type: CaptureType) {
+  const result = await stack.user.clickButton({ viewId }, CHANGE_OPTIONS_ACTION, type);
+  if (result.status !== 200) throw new Error(`Change answered ${result.status}`);
+  const summary = `capture_${descriptorOf(type)?.slug}_summary`;
+  await stack.slack.waitFor(() => {
+    const blocks = (stack.slack.view(viewId)?.view.blocks ?? []) as Array<{ block_id?: string }>;
+    return blocks.length > 0 && !blocks.some((b) => b.block_id === summary);
+  });
+}
+
+/** Ticks exactly these capture types, as a person would; the modal is rebuilt (each type's summary shows). */
+export async function tickTypes(stack: Pick<Stack, 'slack' | 'user'>, viewId: string, types: CaptureType[]) {
+  const updates = () => stack.slack.callsTo('views.update').filter((c) => c.ok).length;
+  const seen = updates();
+  const ticked = types.map((type) => ({ text: descriptorOf(type)?.label ?? type, value: type }));
+  await stack.user.changeInput(viewId, TYPES_BLOCK, TYPES_ACTION, values.checkboxes(TYPES_BLOCK, TYPES_ACTION, ticked));
+  await stack.slack.waitFor(() => updates() > seen);
 }
 
 /** Types each device's name into the device picker and picks the matching option, as a person would. */
