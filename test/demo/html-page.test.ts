@@ -61,6 +61,55 @@ describe('blocksToHtml', () => {
     expect(html).toContain('<div class="unknown-block">Unknown element: datepicker</div>');
   });
 
+  it('knows every block and element type Slack shows here, the ones the bot sends and a few more', () => {
+    const plain = (text: string) => ({ type: 'plain_text', text });
+    const option = (text: string) => ({ text: plain(text), value: text, description: plain(`${text} help`) });
+    const html = blocksToHtml(
+      [
+        { type: 'header', text: plain('Header') },
+        { type: 'divider' },
+        {
+          type: 'section',
+          text: { type: 'mrkdwn', text: '*s*' },
+          fields: [{ type: 'mrkdwn', text: 'f1' }, plain('f2')],
+          accessory: { type: 'button', text: plain('Go'), style: 'danger' },
+        },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: 'm' }, plain('p')] },
+        { type: 'actions', elements: [{ type: 'button', text: plain('OK'), style: 'primary' }] },
+        ...[
+          { type: 'multi_external_select', placeholder: plain('Search'), initial_options: [option('A')] },
+          { type: 'static_select', options: [option('A')], initial_option: option('A') },
+          { type: 'checkboxes', options: [option('A'), option('B')], initial_options: [option('B')] },
+          { type: 'radio_buttons', options: [option('A')] },
+          { type: 'number_input', is_decimal_allowed: false, initial_value: '5' },
+          { type: 'plain_text_input', placeholder: plain('Type'), multiline: true },
+          { type: 'conversations_select', initial_conversation: 'C_HELPDESK' },
+          { type: 'users_select', initial_user: 'U_ALICE' },
+        ].map((element) => ({ type: 'input', label: plain(element.type), element })),
+        {
+          type: 'rich_text',
+          elements: [
+            { type: 'rich_text_section', elements: [{ type: 'text', text: 'hi ', style: { bold: true } }] },
+            {
+              type: 'rich_text_list',
+              style: 'bullet',
+              elements: [{ elements: [{ type: 'user', user_id: 'U_ALICE' }] }],
+            },
+            { type: 'rich_text_preformatted', elements: [{ type: 'link', url: 'https://example.com', text: 'x' }] },
+          ],
+        },
+      ],
+      names,
+    );
+    expect(html).not.toContain('unknown-block');
+    expect(html).toContain('<span class="chip">A ×</span>');
+    expect(html).toContain('<div class="choice ticked"><span class="box">☑</span><div>B<div class="description">');
+    expect(html).toContain('<span class="button danger">Go</span>');
+    expect(html).toContain('<div class="text-input">5</div>');
+    expect(html).toContain('#helpdesk');
+    expect(html).toContain('<strong>hi </strong>');
+  });
+
   it('escapes the type it names', () => {
     expect(blocksToHtml([{ type: '<img src=x>' }], names)).toContain('Unknown block: &lt;img src=x&gt;');
   });
