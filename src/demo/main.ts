@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBot } from '../bot.js';
@@ -7,19 +7,22 @@ import { type FakeCall, type FakeFileShare, type FakeMessage, startFakeSlack } f
 import { createLogger } from '../logger.js';
 import { startDexSimulator } from '../simulator/index.js';
 import { DEVICES_ACTION, DEVICES_BLOCK, RETRY_FAILED_ACTION } from '../slack/ui/ids.js';
+import { renderConversationPage } from './html-page.js';
 import { HELPDESK_GROUP, localEnvironment } from './local-environment.js';
+import { htmlOutputPath, PageRecorder } from './page-recorder.js';
 import { humanSize, messageLines, readable } from './render.js';
 
 /*
  * `npm run demo`: a whole /capture run with no tokens and no network. A DEX API simulator and a local Slack
  * stand-in run on 127.0.0.1; the real bot talks to both; a scripted agent types and clicks as a person would;
- * the conversation is printed as it would read in Slack.
+ * the conversation is printed as it would read in Slack. With `--html FILE` it is also written as a Slack-like page.
  */
 
 const TIME_SCALE = 120; // simulated ms per real ms: a 1-minute packet capture takes half a second
 const DEADLINE_MS = 60_000;
 
 async function main(): Promise<void> {
+  const htmlFile = htmlOutputPath(process.argv.slice(2));
   const out = (line = '') => process.stdout.write(`${line}\n`);
   const workDir = mkdtempSync(join(tmpdir(), 'dex-capture-demo-'));
   out('dex-capture-bot demo: a DEX API simulator and a local Slack stand-in on 127.0.0.1, no tokens needed.');
@@ -57,11 +60,21 @@ async function main(): Promise<void> {
     channelId: 'C_HELPDESK',
   });
   const names = (id: string) => ({ U_ALICE: 'alice', U_BOB: 'bob', U_ADMIN: 'admin' })[id] ?? id;
+  const page = htmlFile ? new PageRecorder(slack) : null;
+  // The story's own lines: printed, and on the page as captions between the Slack parts.
+  const say = (line: string) => {
+    out(line);
+    page?.caption(line);
+  };
 
   let actor = 'alice';
   let seen = 0;
   const narrate = () => {
-    for (const call of slack.calls.slice(seen)) if (call.ok) describeCall(call);
+    for (const call of slack.calls.slice(seen)) {
+      if (!call.ok) continue;
+      describeCall(call);
+      page?.record(call, actor);
+    }
     seen = slack.calls.length;
   };
   const describeCall = (call: FakeCall) => {
@@ -117,17 +130,17 @@ async function main(): Promise<void> {
   };
 
   try {
-    out('alice types in #helpdesk:  /capture alice@example.com');
+    say('alice types in #helpdesk:  /capture alice@example.com');
     await agent.slashCommand('alice@example.com');
     const filled = await slack.waitForCall('views.update');
     narrate();
     const viewId = String(filled.args.view_id);
 
     out();
-    out('alice also searches for "ubuntu" and picks nothing more; she keeps her three devices and submits.');
+    say('alice also searches for "ubuntu" and picks nothing more; she keeps her three devices and submits.');
     await agent.searchOptions(viewId, DEVICES_ACTION, DEVICES_BLOCK, 'ubuntu');
     const result = await agent.submitView(viewId, {});
-    out(
+    say(
       result.outcome === 'closed' ? '🪟  The modal closes.' : `🪟  The modal answered: ${JSON.stringify(result.body)}`,
     );
     if (result.outcome !== 'closed') throw new Error('the capture request was not accepted');
@@ -148,7 +161,7 @@ async function main(): Promise<void> {
     narrate();
 
     out();
-    out('alice presses "Retry failed": only what failed starts again, as a new capture.');
+    say('alice presses "Retry failed": only what failed starts again, as a new capture.');
     const status = slack.messages('C_HELPDESK')[0] as FakeMessage;
     const requestId = (status.blocks ?? [])
       .flatMap((b) => (b as { elements?: Array<{ action_id?: string; value?: string }> }).elements ?? [])
@@ -160,17 +173,21 @@ async function main(): Promise<void> {
 
     out();
     actor = 'bob';
-    out('bob, on call, types:  /capture quota');
+    say('bob, on call, types:  /capture quota');
     await slack
       .driver({ botUrl: `http://127.0.0.1:${port}/slack/events`, userId: 'U_BOB', channelId: 'C_ONCALL' })
       .slashCommand('quota');
     await slack.waitForCall('respond');
     narrate();
     out();
-    out(
+    say(
       `Done: 6 captures on 3 devices, every zip in the thread, what failed retried. (Simulated time ran ×${TIME_SCALE}.)`,
     );
-    out('Next: put the bot in your workspace — see README.md, "Run it in Slack".');
+    say('Next: put the bot in your workspace — see README.md, "Run it in Slack".');
+    if (htmlFile && page) {
+      writeFileSync(htmlFile, renderConversationPage(page.entries, names));
+      out(`Wrote the conversation to ${htmlFile}`);
+    }
   } finally {
     await bot.stop();
     await slack.close();
