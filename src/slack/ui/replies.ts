@@ -257,7 +257,7 @@ export function requestListMessage(
 }
 
 /** `/capture status <id>`: one request in detail, with the same device lines as its status message. */
-export function requestStatusMessage(view: StatusView, now: Date, threadLink: string | null): Reply {
+export function requestStatusMessage(view: StatusView, threadLink: string | null): Reply {
   const { request, commands, uploads } = view;
   const blocks: KnownBlock[] = [
     {

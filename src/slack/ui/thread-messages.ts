@@ -12,12 +12,10 @@ import type { DeviceFacts } from '../../captures/notifier.js';
 import type { RequestOutcome } from '../../captures/outcome.js';
 import {
   channelRef,
-  humanBytes,
   inert,
   inertPlain,
   link,
   mention,
-  plural,
   requestIdCode,
   SECTION_TEXT_MAX,
   slackDate,

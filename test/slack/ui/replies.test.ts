@@ -202,7 +202,6 @@ describe('requestStatusMessage', () => {
         commands: [pcap, command(alice, 'warp-diag', 'TIMED_OUT')],
         uploads: [upload(pcap)],
       },
-      NOW,
       'https://example.slack.com/archives/C0HELPDESK/p1',
     );
     const all = JSON.stringify(reply.blocks);
@@ -223,7 +222,6 @@ describe('requestStatusMessage', () => {
         commands: [],
         uploads: [],
       },
-      NOW,
       null,
     );
     expect(JSON.stringify(reply.blocks)).toContain('Not enough quota left today.');

@@ -92,7 +92,7 @@ export function captureCommand(deps: ListenerDeps) {
           return;
         }
         const link = await permalink(client, request);
-        await respond(ephemeral(requestStatusMessage(await service.statusView(request), now(), link)));
+        await respond(ephemeral(requestStatusMessage(await service.statusView(request), link)));
       } else {
         const filter = parsed.filter;
         const query: RequestQuery =
