@@ -70,14 +70,20 @@ export function checkMessageBlocks(blocks: unknown, pointer = '/blocks'): SlackA
 
 /** A modal for views.open/update/push (or a submission's `update`/`push` answer). */
 export function checkModal(view: unknown, pointer = '/view'): SlackApiError | null {
+  return checkView(view, 'modal', pointer);
+}
+
+/** A Home tab for views.publish: no title, submit or close to require, otherwise a view's limits. */
+export function checkHomeView(view: unknown, pointer = '/view'): SlackApiError | null {
+  return checkView(view, 'home', pointer);
+}
+
+function checkView(view: unknown, type: 'modal' | 'home', pointer: string): SlackApiError | null {
   if (!isObject(view))
     return SlackApiError.withMessages('invalid_arguments', [`must be an object [json-pointer:${pointer}]`]);
   const args: Problems = [];
-  if (view.type !== 'modal') args.push(`must be "modal" [json-pointer:${pointer}/type]`);
-  if (textOf(view.title) === undefined) args.push(`missing required field: title [json-pointer:${pointer}/title]`);
-  for (const key of ['title', 'submit', 'close'] as const) {
-    maxLength(args, view[key], LIMITS.viewTitle, `${pointer}/${key}/text`);
-  }
+  if (view.type !== type) args.push(`must be "${type}" [json-pointer:${pointer}/type]`);
+  if (type === 'modal') checkModalFrame(args, view, pointer);
   if (typeof view.private_metadata === 'string' && view.private_metadata.length > LIMITS.privateMetadata) {
     args.push(`must be less than ${LIMITS.privateMetadata + 1} characters [json-pointer:${pointer}/private_metadata]`);
   }
@@ -87,7 +93,7 @@ export function checkModal(view: unknown, pointer = '/view'): SlackApiError | nu
   else {
     maxItems(args, blocks, LIMITS.viewBlocks, `${pointer}/blocks`);
     // Slack refuses a modal with inputs and nothing to submit them with.
-    if (view.submit === undefined && blocks.some((block) => isObject(block) && block.type === 'input')) {
+    if (type === 'modal' && view.submit === undefined && blocks.some((b) => isObject(b) && b.type === 'input')) {
       args.push(`missing required field: submit [json-pointer:${pointer}/submit]`);
     }
   }
@@ -95,6 +101,14 @@ export function checkModal(view: unknown, pointer = '/view'): SlackApiError | nu
   const problems: Problems = [];
   checkBlocks(problems, blocks as unknown[], `${pointer}/blocks`);
   return problems.length > 0 ? SlackApiError.withMessages('invalid_blocks', problems) : null;
+}
+
+/** A modal's title (required), submit and close buttons. */
+function checkModalFrame(args: Problems, view: JsonObject, pointer: string): void {
+  if (textOf(view.title) === undefined) args.push(`missing required field: title [json-pointer:${pointer}/title]`);
+  for (const key of ['title', 'submit', 'close'] as const) {
+    maxLength(args, view[key], LIMITS.viewTitle, `${pointer}/${key}/text`);
+  }
 }
 
 function checkBlocks(problems: Problems, blocks: readonly unknown[], pointer: string): void {

@@ -9,7 +9,10 @@ import {
   viewInputActionPayload,
   viewSubmissionPayload,
 } from './payloads.js';
+import { appHomeOpenedEvent, eventCallback } from './payloads-events.js';
+import { globalShortcutPayload, messageShortcutPayload } from './payloads-shortcuts.js';
 import type { Services } from './services.js';
+import { viewJson } from './slack-json.js';
 import type { DriverResponse, RetryOptions, SendOptions, SentRequest, Transport } from './transport.js';
 import type { FakeView, JsonObject } from './types.js';
 import { buildState, type StateValues } from './view-state.js';
@@ -55,7 +58,16 @@ export interface ClickResult extends DriverResponse {
   responseUrl?: string;
 }
 
-export type ClickTarget = { channelId: string; ts: string } | { viewId: string };
+export interface ShortcutResult extends DriverResponse {
+  triggerId: string;
+}
+
+export interface MessageShortcutResult extends ShortcutResult {
+  responseUrl: string;
+}
+
+/** A message, an open modal, or a user's Home tab (as the bot last published it). */
+export type ClickTarget = { channelId: string; ts: string } | { viewId: string } | { homeOf: string };
 
 /** A modal by id, or anything with its `id` (a FakeView, the `view` of a views.open answer). */
 export type ViewRef = string | { id: string };
@@ -148,8 +160,9 @@ export class SlackDriver {
   }
 
   /**
-   * Clicking a button in a message (`{channelId, ts}`) or an open modal (`{viewId}`). The button must exist
-   * there; `value` picks among buttons sharing an action_id. The payload carries the button's own value.
+   * Clicking a button in a message (`{channelId, ts}`), an open modal (`{viewId}`) or the user's own Home tab
+   * (`{homeOf: userId}`). The button must exist there; `value` picks among buttons sharing an action_id. The
+   * payload carries the button's own value.
    */
   async clickButton(
     target: ClickTarget,
@@ -158,18 +171,8 @@ export class SlackDriver {
     options: SendOptions = {},
   ): Promise<ClickResult> {
     const { views, responses, workspace } = this.services;
-    if ('viewId' in target) {
-      const view = this.openView(target.viewId);
-      const button = findButton(view.view.blocks, actionId, value, `view ${view.id}`);
-      const triggerId = views.issueTrigger(this.actor.userId, view.id);
-      const state = buildState(view.view.blocks, {});
-      const payload = viewBlockActionsPayload(this.services, this.actor, view, state, {
-        actionId,
-        ...button,
-        triggerId,
-      });
-      return { ...(await this.transport.send('interactive', payload, false, options)), triggerId };
-    }
+    if ('viewId' in target) return this.clickInView(this.openView(target.viewId), actionId, value, options);
+    if ('homeOf' in target) return this.clickInView(this.homeView(target.homeOf), actionId, value, options);
     const message = workspace.message(target.channelId, target.ts);
     const button = findButton(message.blocks, actionId, value, `message ${target.channelId}/${target.ts}`);
     const triggerId = views.issueTrigger(this.actor.userId);
@@ -180,6 +183,41 @@ export class SlackDriver {
       triggerId,
       responseUrl,
     });
+    return { ...(await this.transport.send('interactive', payload, false, options)), triggerId, responseUrl };
+  }
+
+  /** The user opening the app's Home tab: an `app_home_opened` event, carrying the published view if any. */
+  openAppHome(options: SendOptions = {}): Promise<DriverResponse> {
+    const { workspace, homes, identity } = this.services;
+    const { userId } = this.actor;
+    const home = homes.of(userId);
+    const event = appHomeOpenedEvent(
+      userId,
+      workspace.openDirectMessage(userId),
+      home === undefined ? undefined : viewJson(home, identity),
+    );
+    return this.transport.send('event', eventCallback(this.services, event), false, options);
+  }
+
+  /** Picking the app's global shortcut `callbackId` (lightning menu); its trigger can open a modal. */
+  async globalShortcut(callbackId: string, options: SendOptions = {}): Promise<ShortcutResult> {
+    const triggerId = this.services.views.issueTrigger(this.actor.userId);
+    const payload = globalShortcutPayload(this.services, this.actor, { callbackId, triggerId });
+    return { ...(await this.transport.send('interactive', payload, false, options)), triggerId };
+  }
+
+  /** Picking the message shortcut `callbackId` on an existing message (a person's or the bot's). */
+  async messageShortcut(
+    callbackId: string,
+    target: { channelId: string; ts: string },
+    options: SendOptions = {},
+  ): Promise<MessageShortcutResult> {
+    const { views, responses, workspace } = this.services;
+    const message = workspace.message(target.channelId, target.ts);
+    const triggerId = views.issueTrigger(this.actor.userId);
+    // Not tied to the message: Slack posts what comes back to its channel (replace_original does not apply).
+    const responseUrl = responses.issue('shortcut', message.channel, this.actor.userId);
+    const payload = messageShortcutPayload(this.services, this.actor, message, { callbackId, triggerId, responseUrl });
     return { ...(await this.transport.send('interactive', payload, false, options)), triggerId, responseUrl };
   }
 
@@ -208,6 +246,31 @@ export class SlackDriver {
   /** Sends exactly the same request again (same body, timestamp and signature), as Slack's retries do. */
   resend(request: SentRequest, options: RetryOptions = {}): Promise<DriverResponse> {
     return this.transport.resend(request, options);
+  }
+
+  /** A modal's trigger comes "from" it (views.push stacks on it); a Home tab's only opens new modals. */
+  private async clickInView(
+    view: FakeView,
+    actionId: string,
+    value: string | undefined,
+    options: SendOptions,
+  ): Promise<ClickResult> {
+    const where = view.view.type === 'home' ? `home view of ${view.userId}` : `view ${view.id}`;
+    const button = findButton(view.view.blocks, actionId, value, where);
+    const fromModal = view.view.type !== 'home';
+    const triggerId = this.services.views.issueTrigger(this.actor.userId, fromModal ? view.id : undefined);
+    const state = buildState(view.view.blocks, {});
+    const payload = viewBlockActionsPayload(this.services, this.actor, view, state, { actionId, ...button, triggerId });
+    return { ...(await this.transport.send('interactive', payload, false, options)), triggerId };
+  }
+
+  private homeView(userId: string): FakeView {
+    if (userId !== this.actor.userId) {
+      throw new Error(`fake-slack: ${this.actor.userId} cannot click in the Home tab of ${userId}`);
+    }
+    const home = this.services.homes.of(userId);
+    if (!home) throw new Error(`fake-slack: the bot has published no home view for ${userId}`);
+    return home;
   }
 
   private openView(viewId: string): FakeView {

@@ -4,10 +4,12 @@ import { CallLog } from './call-log.js';
 import { type DriverOptions, SlackDriver } from './driver.js';
 import { Failures } from './failures.js';
 import { type FakeFile, FileRegistry } from './file-registry.js';
+import { HomeViews } from './home-views.js';
 import { FakeSlackServer, HOST } from './http-server.js';
 import { IdFactory } from './ids.js';
 import { ResponseUrls } from './response-urls.js';
 import type { Identity, Services } from './services.js';
+import { viewJson } from './slack-json.js';
 import { type SocketModeControl, SocketModeLink } from './socket-control.js';
 import { HttpTransport } from './transport-http.js';
 import { SocketTransport } from './transport-socket.js';
@@ -17,10 +19,12 @@ import type {
   FakeCall,
   FakeChannel,
   FakeEphemeral,
+  FakeMessage,
   FakeResponse,
   FakeUser,
   FakeUsergroup,
   FakeView,
+  JsonObject,
 } from './types.js';
 import { ViewRegistry } from './view-registry.js';
 import { waitFor } from './wait.js';
@@ -97,6 +101,7 @@ export class FakeSlack {
       identity,
       workspace,
       views: new ViewRegistry(this.ids, options.triggerTtlMs ?? 3000),
+      homes: new HomeViews(this.ids),
       files: new FileRegistry(this.ids),
       responses: new ResponseUrls(this.ids, workspace, () => this.baseUrl),
       baseUrl: () => this.baseUrl,
@@ -160,6 +165,21 @@ export class FakeSlack {
   /** The modal the bot opened with `triggerId` (views.open), once it has. */
   viewOpenedWith(triggerId: string): FakeView | undefined {
     return this.services.views.openedWith(triggerId);
+  }
+
+  /** The user's Home tab as the bot last published it (views.publish), as Slack shows it; else undefined. */
+  homeView(userId: string): JsonObject | undefined {
+    const home = this.services.homes.of(userId);
+    return home === undefined ? undefined : viewJson(home, this.services.identity);
+  }
+
+  /**
+   * A message typed by a person (not the bot), e.g. for a message shortcut to act on. Returns it with its ts.
+   * Slack would also send the bot a `message` event; this does not.
+   */
+  postAs(userId: string, channelId: string, text: string, options: { threadTs?: string } = {}): FakeMessage {
+    this.services.workspace.user(userId);
+    return this.services.workspace.post(channelId, { text, blocks: undefined, author: userId, ...options });
   }
 
   ephemerals(userId?: string): FakeEphemeral[] {

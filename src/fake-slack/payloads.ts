@@ -10,7 +10,7 @@ export interface Actor {
   channelId: string;
 }
 
-function userName(services: Services, userId: string): string {
+export function userName(services: Services, userId: string): string {
   try {
     return services.workspace.user(userId).name;
   } catch {
@@ -18,7 +18,7 @@ function userName(services: Services, userId: string): string {
   }
 }
 
-function channelName(services: Services, channelId: string): string {
+export function channelName(services: Services, channelId: string): string {
   try {
     const channel = services.workspace.channel(channelId);
     return channel.isIm ? 'directmessage' : channel.name;
@@ -27,7 +27,7 @@ function channelName(services: Services, channelId: string): string {
   }
 }
 
-function common(services: Services, actor: Actor): JsonObject {
+export function common(services: Services, actor: Actor): JsonObject {
   const { identity } = services;
   return {
     team: { id: identity.teamId, domain: identity.teamDomain },

@@ -1,4 +1,5 @@
 import type { FileRegistry } from './file-registry.js';
+import type { HomeViews } from './home-views.js';
 import type { IdFactory } from './ids.js';
 import type { ResponseUrls } from './response-urls.js';
 import type { ViewRegistry } from './view-registry.js';
@@ -23,6 +24,7 @@ export interface Services {
   identity: Identity;
   workspace: Workspace;
   views: ViewRegistry;
+  homes: HomeViews;
   files: FileRegistry;
   responses: ResponseUrls;
   /** `http://127.0.0.1:PORT/` once listening. */

@@ -4,13 +4,17 @@ import type { FakeChannel, FakeMessage, FakeUser, FakeView, JsonObject } from '.
 /* The JSON shapes Slack answers with, built from the fake's records. */
 
 export function messageJson(message: FakeMessage, identity: Identity): JsonObject {
-  return {
-    type: 'message',
+  // A person's message has no bot fields.
+  const fromBot = message.botId !== undefined && {
     subtype: 'bot_message',
-    text: message.text ?? '',
-    user: message.user,
     bot_id: message.botId,
     app_id: identity.appId,
+  };
+  return {
+    type: 'message',
+    ...fromBot,
+    text: message.text ?? '',
+    user: message.user,
     team: identity.teamId,
     ts: message.ts,
     ...(message.threadTs !== undefined && { thread_ts: message.threadTs }),

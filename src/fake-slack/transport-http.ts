@@ -30,13 +30,10 @@ export class HttpTransport implements Transport {
   }
 
   send(kind: PayloadKind, payload: JsonObject, _accepts: boolean, options: SendOptions): Promise<DriverResponse> {
-    // Slash commands are a flat form; interactions are one `payload` field holding JSON.
-    const form = kind === 'command' ? (payload as Record<string, string>) : { payload: JSON.stringify(payload) };
-    const body = new URLSearchParams(form).toString();
+    const { body, contentType } = encode(kind, payload);
     const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000) - (options.stale ? STALE_SECONDS : 0);
-    // Exactly this content-type: Bolt's HTTPReceiver answers 400 to `…; charset=utf-8`.
     const headers: Record<string, string> = {
-      'content-type': 'application/x-www-form-urlencoded',
+      'content-type': contentType,
       'x-slack-request-timestamp': String(timestamp),
     };
     const signature = options.signature ?? 'valid';
@@ -68,6 +65,17 @@ export class HttpTransport implements Transport {
     const text = await response.body.text();
     return { status: response.statusCode, body: parseBody(text), acked: response.statusCode === 200, request: sent };
   }
+}
+
+/**
+ * Slash commands are a flat form; interactions are one `payload` form field holding JSON; Events API callbacks
+ * are a JSON body. The signature covers these exact bytes either way.
+ */
+function encode(kind: PayloadKind, payload: JsonObject): { body: string; contentType: string } {
+  if (kind === 'event') return { body: JSON.stringify(payload), contentType: 'application/json' };
+  const form = kind === 'command' ? (payload as Record<string, string>) : { payload: JSON.stringify(payload) };
+  // Exactly this content-type: Bolt's HTTPReceiver answers 400 to `…; charset=utf-8`.
+  return { body: new URLSearchParams(form).toString(), contentType: 'application/x-www-form-urlencoded' };
 }
 
 function parseBody(text: string): unknown {

@@ -6,6 +6,12 @@ import type { JsonObject } from './types.js';
 /** Slack gives up on an unacknowledged envelope after 3 seconds, as over HTTP. */
 const DEFAULT_ACK_TIMEOUT_MS = 3000;
 
+const ENVELOPE_TYPES: Record<PayloadKind, SocketEnvelope['type']> = {
+  command: 'slash_commands',
+  interactive: 'interactive',
+  event: 'events_api',
+};
+
 /** Envelopes over the bot's Socket Mode link; no signatures there (the link itself is authenticated). */
 export class SocketTransport implements Transport {
   constructor(private readonly hub: () => Promise<SocketHub>) {}
@@ -13,7 +19,7 @@ export class SocketTransport implements Transport {
   send(kind: PayloadKind, payload: JsonObject, accepts: boolean, options: SendOptions): Promise<DriverResponse> {
     const envelope: SocketEnvelope = {
       envelope_id: randomUUID(),
-      type: kind === 'command' ? 'slash_commands' : 'interactive',
+      type: ENVELOPE_TYPES[kind],
       accepts_response_payload: accepts,
       payload,
     };

@@ -32,7 +32,8 @@ export interface DriverResponse {
   request: SentRequest;
 }
 
-export type PayloadKind = 'command' | 'interactive';
+/** What Slack delivers: a slash command, an interaction, or an Events API `event_callback`. */
+export type PayloadKind = 'command' | 'interactive' | 'event';
 
 export interface Transport {
   send(

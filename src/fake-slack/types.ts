@@ -113,7 +113,7 @@ export interface FakeResponse {
   at: Date;
   status: number;
   /** What issued the URL. */
-  source: 'command' | 'action';
+  source: 'command' | 'action' | 'shortcut';
   channelId: string;
   userId: string;
 }

@@ -42,6 +42,8 @@ export interface NewMessage {
   blocks: JsonObject[] | undefined;
   threadTs?: string;
   metadata?: unknown;
+  /** A person's user id; default the bot. */
+  author?: string;
 }
 
 /** Users, channels and what was posted in them: the "workspace" the bot sees. */
@@ -110,8 +112,8 @@ export class Workspace {
       channel: state.info.id,
       ts: this.ids.ts(),
       ...(threadTs !== undefined && { threadTs }),
-      user: this.botUserId,
-      botId: this.botId,
+      user: message.author ?? this.botUserId,
+      ...(message.author === undefined && { botId: this.botId }),
       text: message.text,
       blocks: message.blocks,
       ...(message.metadata !== undefined && { metadata: message.metadata }),
