@@ -23,10 +23,12 @@ import {
   storeCheck,
 } from './operations/index.js';
 import { createSlackApp } from './slack/app.js';
+import { AppHome, followingStatus } from './slack/app-home.js';
 import { ChannelVisibility } from './slack/channels.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { SlackNotifier } from './slack/notifier.js';
 import { SlackPeople } from './slack/people.js';
+import { Permalinks } from './slack/permalinks.js';
 import { openStore } from './store/index.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -105,12 +107,17 @@ export async function createBot(
       logger,
     }),
   });
-  const notifier = new SlackNotifier({
-    client: slack.app.client,
-    dashboardUrl: DASHBOARD_URL,
-    artifactDestination: config.artifactDestination,
-    now,
-  });
+  // App Home is built once the service exists; until then there is no tab to follow.
+  let home: AppHome | null = null;
+  const notifier = followingStatus(
+    new SlackNotifier({
+      client: slack.app.client,
+      dashboardUrl: DASHBOARD_URL,
+      artifactDestination: config.artifactDestination,
+      now,
+    }),
+    (request) => home?.refresh(request.requestedBy),
+  );
   const directory = new DeviceDirectory(dex, () => now().getTime());
   const notices = new NoticeBoard({ store, notifier, logger, now, leases, metrics, devices: directory });
   const relay = new ArtifactRelay({
@@ -150,9 +157,13 @@ export async function createBot(
     onStart: metrics.captureStarted,
     leases,
   });
+  const permalinks = new Permalinks(slack.app.client);
+  home = new AppHome({ client: slack.app.client, service, access, permalinks, logger, now });
   registerListeners(slack.app, {
     service,
     access,
+    home,
+    permalinks,
     channels: new ChannelVisibility(slack.app.client, () => now().getTime()),
     followUps: new WorkQueue(4),
     audit,
@@ -178,7 +189,7 @@ export async function createBot(
       await tracker.stop();
       relay.stopWaiting();
       const finished = await Promise.race([
-        Promise.all([relay.idle(), notices.idle()]).then(() => true),
+        Promise.all([relay.idle(), notices.idle(), home?.idle()]).then(() => true),
         delay(SHUTDOWN_GRACE_MS, false, { ref: false }),
       ]);
       if (!finished)
@@ -197,6 +208,7 @@ export async function createBot(
         await service.idle();
         await relay.idle();
         await notices.idle();
+        await home?.idle();
       } while (!relay.isIdle() || !notices.isIdle());
     },
   };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import {
+  CAPTURE_AUTHOR_SHORTCUT,
   CAPTURE_MODAL,
   CHANGE_OPTIONS_ACTION,
   CHANNEL_ACTION,
@@ -8,6 +9,7 @@ import {
   OPEN_FORM_ACTION,
   RETRY_FAILED_ACTION,
   RUN_AGAIN_ACTION,
+  START_CAPTURE_SHORTCUT,
   STOP_WATCHING_ACTION,
   TYPES_ACTION,
 } from '../ui/ids.js';
@@ -15,8 +17,10 @@ import { modalChanged } from './actions/modal-changed.js';
 import { openForm, retryFailed, runAgain, stopWatching } from './actions/status-buttons.js';
 import { captureCommand } from './commands/capture.js';
 import type { ListenerDeps } from './deps.js';
+import { appHomeOpened } from './events/app-home-opened.js';
 import { deviceSearch } from './options/device-search.js';
 import { REFERENCE_KEY, safely } from './safely.js';
+import { captureAuthorShortcut, startCaptureShortcut } from './shortcuts/capture-shortcuts.js';
 import { captureSubmit } from './views/capture-submit.js';
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
@@ -39,6 +43,9 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     });
   });
   app.command('/capture', safely(captureCommand(deps), logger));
+  app.shortcut(START_CAPTURE_SHORTCUT, safely(startCaptureShortcut(deps), logger));
+  app.shortcut(CAPTURE_AUTHOR_SHORTCUT, safely(captureAuthorShortcut(deps), logger));
+  app.event('app_home_opened', safely(appHomeOpened(deps), logger));
   app.options({ action_id: DEVICES_ACTION }, safely(deviceSearch(deps), logger));
   app.view(CAPTURE_MODAL, safely(captureSubmit(deps), logger));
   for (const actionId of [DEVICES_ACTION, TYPES_ACTION, CHANNEL_ACTION, CHANGE_OPTIONS_ACTION]) {

@@ -32,6 +32,8 @@ export interface ModalPrefill {
   deviceName?: string;
   types?: CaptureType[];
   options?: CaptureOptions;
+  /** A note for the top of the form (mrkdwn written by the ui). */
+  notice?: string;
 }
 
 /** Who is opening the form, and how to tell them privately when it could not open. */
@@ -82,6 +84,7 @@ export async function openCaptureModal(
     });
   const base = {
     channelId: prefill.channelId,
+    ...(prefill.notice ? { notice: prefill.notice } : {}),
     preselected: prefill.devices ?? [],
     types: prefill.types ?? (['pcap', 'warp-diag'] satisfies CaptureType[]),
     options: prefill.options ?? DEFAULT_CAPTURE_OPTIONS,
@@ -122,7 +125,7 @@ export async function openCaptureModal(
     : byName?.capturable.length === 1
       ? byName.capturable
       : base.preselected;
-  const notices: string[] = [];
+  const notices: string[] = prefill.notice ? [prefill.notice] : [];
   if (person.status === 'rejected') notices.push(PERSON_LOOKUP_FAILED_NOTICE);
   else if (found && found.capturable.length === 0) notices.push(noCapturableDevicesNotice(found.person));
   if (prefill.deviceName) {

@@ -42,6 +42,8 @@ async function answer(args: Args, acked: boolean, ack: (response?: unknown) => P
     response_url?: string;
     view?: { blocks?: { type?: string; block_id?: string }[] };
   };
+  // An event has nothing to answer: Bolt has acknowledged it, and nobody is waiting on a reply.
+  if (body.type === 'event_callback') return;
   const respond = 'respond' in args && typeof args.respond === 'function' ? args.respond : null;
   const ephemeral = { response_type: 'ephemeral' as const, replace_original: false, text };
   if (body.command) {

@@ -204,6 +204,10 @@ export function noCapturableDevicesNotice(
   return `${who} has no devices that can be captured right now (devices must have connected in the last hour).`;
 }
 
+/** "Capture this person's devices" on a message no person wrote. */
+export const NO_AUTHOR_NOTICE =
+  'That message was not written by a person (a bot or a workflow posted it), so no devices were picked. Search for them below.';
+
 export const PERSON_LOOKUP_FAILED_NOTICE = 'Could not look up those devices just now. Search for them below.';
 
 /** `/capture LAPTOP-42` found no device of that name that can be captured, or several. */

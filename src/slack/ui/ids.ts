@@ -56,5 +56,11 @@ export const RETRY_FAILED_ACTION = 'capture_retry_failed';
 export const STOP_WATCHING_ACTION = 'capture_stop_watching';
 
 // Replies.
-/** Button in the help: open the capture form (as `/capture` does). */
+/** Button in the help and App Home's "New capture": open the capture form (as `/capture` does). */
 export const OPEN_FORM_ACTION = 'capture_open_form';
+
+// App Home and shortcuts.
+/** The global shortcut "Start a DEX capture" (manifest.yml's callback_id). */
+export const START_CAPTURE_SHORTCUT = 'capture_start';
+/** The message shortcut "Capture this person's devices" (manifest.yml's callback_id). */
+export const CAPTURE_AUTHOR_SHORTCUT = 'capture_message_author';

@@ -206,6 +206,22 @@ function emptyListText(filter: ListFilter): string {
   }
 }
 
+/** One request on one line, state first, with a link to its thread when known (the list and App Home). */
+export function requestRow(view: StatusView, now: Date, threadUrl: string | null): KnownBlock {
+  const { request } = view;
+  const summary = commandSummary(view.commands, view.uploads);
+  const parts = [
+    stateLead(view, now),
+    requestIdCode(request.id),
+    mention(request.requestedBy),
+    slackDate(request.createdAt, '{date_short_pretty} {time}'),
+    deviceNames(request.devices),
+    summary || request.types.map(typeShort).join(', '),
+  ];
+  if (threadUrl) parts.push(link(threadUrl, 'Thread'));
+  return { type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(parts.join(' · '), SECTION_TEXT_MAX) } };
+}
+
 /** `/capture list`: one line per request, newest first as given, with a link to its thread when known. */
 export function requestListMessage(
   requests: StatusView[],
@@ -221,24 +237,7 @@ export function requestListMessage(
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: `*Recent captures* (${requests.length})` } },
   ];
-  for (const view of requests.slice(0, MAX_LISTED)) {
-    const { request } = view;
-    const summary = commandSummary(view.commands, view.uploads);
-    const parts = [
-      stateLead(view, now),
-      requestIdCode(request.id),
-      mention(request.requestedBy),
-      slackDate(request.createdAt, '{date_short_pretty} {time}'),
-      deviceNames(request.devices),
-      summary || request.types.map(typeShort).join(', '),
-    ];
-    const url = links(request);
-    if (url) parts.push(link(url, 'Thread'));
-    blocks.push({
-      type: 'section',
-      text: { type: 'mrkdwn', text: truncateMrkdwn(parts.join(' · '), SECTION_TEXT_MAX) },
-    });
-  }
+  for (const view of requests.slice(0, MAX_LISTED)) blocks.push(requestRow(view, now, links(view.request)));
   const hidden = requests.length - MAX_LISTED;
   if (hidden > 0) {
     blocks.push({

@@ -3,18 +3,12 @@ import { z } from 'zod';
 import type { Refusal } from '../../../captures/access.js';
 import type { DeniedAttempt } from '../../../captures/model.js';
 import { asConversationId } from '../../slack-ids.js';
-import { refusalText, refusedMessage, retryFailedReply } from '../../ui/replies.js';
+import { type Reply, refusalText, refusedMessage, retryFailedReply } from '../../ui/replies.js';
 import { authorized } from '../authorized.js';
 import type { ListenerDeps } from '../deps.js';
 import { openCaptureModal } from '../open-capture-modal.js';
 
 type ButtonArgs = AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
-
-const denied = (refusal: Refusal, attempted: DeniedAttempt) => ({
-  response_type: 'ephemeral' as const,
-  replace_original: false,
-  ...refusedMessage(refusalText(refusal, attempted)),
-});
 
 /** A button's value is a request id; the payload is untrusted, so anything else is refused. */
 const requestIdValue = z
@@ -77,16 +71,26 @@ export function retryFailed(deps: ListenerDeps) {
   });
 }
 
-/** "Open the capture form" in the help: the modal, as `/capture` opens it, through the same check. */
+/** "Open the capture form" in the help and App Home's "New capture": the modal, as `/capture` opens it. */
 export function openForm(deps: ListenerDeps) {
-  return capturingButton(deps, 'open-form', async ({ body, client, respond }) => {
+  return capturingButton(deps, 'open-form', async (args) => {
+    const { body, client } = args;
     await deps.followUps.run(() =>
       openCaptureModal(client, body.trigger_id, { channelId: asConversationId(body.channel?.id) }, deps, {
         userId: body.user.id,
-        tellPrivately: (reply) => respond({ response_type: 'ephemeral', replace_original: false, ...reply }),
+        tellPrivately: (reply) => tellPrivately(args, reply),
       }),
     );
   });
+}
+
+/**
+ * An answer only the clicker sees: ephemeral where they clicked, or, for a button with nowhere to answer (App Home
+ * has no response_url), a DM from the bot.
+ */
+function tellPrivately(args: ButtonArgs, reply: Reply): Promise<unknown> {
+  if (args.body.response_url) return args.respond({ response_type: 'ephemeral', replace_original: false, ...reply });
+  return args.client.chat.postMessage({ channel: args.body.user.id, ...reply });
 }
 
 /** "Stop watching": the API has no cancel; the bot stops following the request and says exactly that. */
@@ -116,7 +120,7 @@ function capturingButton(deps: ListenerDeps, attempted: DeniedAttempt, run: (arg
       channelId: asConversationId(body.channel?.id),
       attempted,
     }),
-    refuse: ({ respond }, refusal) => respond(denied(refusal, attempted)),
+    refuse: (args, refusal) => tellPrivately(args, refusedMessage(refusalText(refusal, attempted))),
     run,
   });
 }

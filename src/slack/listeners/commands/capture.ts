@@ -1,5 +1,4 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import type { CaptureRequest } from '../../../captures/model.js';
 import type { RequestQuery } from '../../../captures/store.js';
 import { asConversationId } from '../../slack-ids.js';
 import {
@@ -91,7 +90,7 @@ export function captureCommand(deps: ListenerDeps) {
           await respond(ephemeral(requestNotFoundMessage(parsed.requestId)));
           return;
         }
-        const link = await permalink(client, request);
+        const link = await deps.permalinks.of(request);
         await respond(ephemeral(requestStatusMessage(await service.statusView(request), link)));
       } else {
         const filter = parsed.filter;
@@ -105,10 +104,8 @@ export function captureCommand(deps: ListenerDeps) {
                 : {};
         const requests = await service.listRequests({ ...query, limit: 10 });
         const views = await Promise.all(requests.map((request) => service.statusView(request)));
-        const links = new Map(
-          await Promise.all(requests.map(async (r) => [r.id, await permalink(client, r)] as const)),
-        );
-        await respond(ephemeral(requestListMessage(views, now(), (r) => links.get(r.id) ?? null, filter)));
+        const links = await deps.permalinks.forAll(requests);
+        await respond(ephemeral(requestListMessage(views, now(), links, filter)));
       }
     } catch (error) {
       logger.error({ err: error, subcommand: parsed.kind }, '/capture answer failed');
@@ -130,17 +127,4 @@ export function captureCommand(deps: ListenerDeps) {
     },
     run,
   });
-}
-
-async function permalink(client: Args['client'], request: CaptureRequest): Promise<string | null> {
-  if (!request.statusMessage) return null;
-  try {
-    const { permalink: url } = await client.chat.getPermalink({
-      channel: request.statusMessage.channelId,
-      message_ts: request.statusMessage.ts,
-    });
-    return url ?? null;
-  } catch {
-    return null;
-  }
 }
