@@ -79,7 +79,7 @@ function homeQuotaLine(quota: Quota | null): string {
 
 function recentBlocks({ recent, threadUrl, now }: AppHomeInput): KnownBlock[] {
   if (recent.length === 0) {
-    return [{ type: 'section', text: { type: 'mrkdwn', text: '*Your captures*\nYou have started none yet.' } }];
+    return [{ type: 'section', text: { type: 'mrkdwn', text: '*Your latest captures*\nYou have started none yet.' } }];
   }
   const shown = recent.slice(0, HOME_RECENT_MAX);
   return [

@@ -54,6 +54,8 @@ const HELP_GROUPS: Array<{ title: string; lines: string[] }> = [
     lines: [
       '• `/capture` — open the capture form',
       '• `/capture @alice` or `/capture alice@example.com` — open it with that person’s devices picked',
+      '• `/capture LAPTOP-42` — open it with that device picked',
+      '• Shortcuts: *Start a DEX capture*, and on a message *Capture this person’s devices*; the bot’s Home tab has *New capture* and your latest captures',
     ],
   },
   {
