@@ -13,6 +13,8 @@ export type PageEntry =
   /** A reply in a thread, in one of its versions. */
   | (Omit<MessageVersionEntry, 'kind'> & { kind: 'thread-reply'; threadTs: string })
   | { kind: 'file'; channel: string; threadTs: string | null; name: string; bytes: number; comment: string | null }
+  /** A person's App Home tab as the bot published it (`views.publish`). */
+  | { kind: 'home'; user: string; view: Record<string, unknown> }
   /** An answer only `to` sees (a `respond` to a slash command). */
   | { kind: 'ephemeral'; to: string; text: string; blocks: unknown[] | null };
 
@@ -64,6 +66,13 @@ function entryHtml(entry: PageEntry, names: UserNames): string {
       )}</div>`;
     case 'file':
       return fileHtml(entry, names);
+    case 'home': {
+      const blocks = Array.isArray(entry.view.blocks) ? entry.view.blocks : [];
+      return (
+        `<section class="modal home"><div class="modal-version">Home tab of @${escapeHtml(names(entry.user))}</div>` +
+        `<div class="modal-body">${blocksToHtml(blocks, names)}</div></section>`
+      );
+    }
     case 'ephemeral':
       return (
         `<article class="message ephemeral">${authorHtml(`Only you can see this · to @${escapeHtml(names(entry.to))}`)}` +

@@ -2,11 +2,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBot } from '../bot.js';
+import { pcap } from '../capture-types/pcap.js';
 import { loadConfig } from '../config.js';
-import { type FakeCall, type FakeFileShare, type FakeMessage, startFakeSlack } from '../fake-slack/index.js';
+import { type FakeCall, type FakeFileShare, type FakeMessage, startFakeSlack, values } from '../fake-slack/index.js';
 import { createLogger } from '../logger.js';
 import { startDexSimulator } from '../simulator/index.js';
-import { DEVICES_ACTION, DEVICES_BLOCK, RETRY_FAILED_ACTION } from '../slack/ui/ids.js';
+import {
+  CHANGE_OPTIONS_ACTION,
+  DEVICES_ACTION,
+  DEVICES_BLOCK,
+  optionIds,
+  RETRY_FAILED_ACTION,
+} from '../slack/ui/ids.js';
 import { renderConversationPage } from './html-page.js';
 import { HELPDESK_GROUP, localEnvironment } from './local-environment.js';
 import { htmlOutputPath, PageRecorder } from './page-recorder.js';
@@ -18,7 +25,8 @@ import { humanSize, messageLines, readable } from './render.js';
  * the conversation is printed as it would read in Slack. With `--html FILE` it is also written as a Slack-like page.
  */
 
-const TIME_SCALE = 120; // simulated ms per real ms: a 1-minute packet capture takes half a second
+const TIME_SCALE = 120;
+const pcapTime = optionIds(pcap, 'timeLimitMin'); // simulated ms per real ms: a 1-minute packet capture takes half a second
 const DEADLINE_MS = 60_000;
 
 async function main(): Promise<void> {
@@ -46,6 +54,13 @@ async function main(): Promise<void> {
     personEmail: 'alice@example.com',
     platform: 'linux',
     behaviour: 'fails',
+  });
+  sim.addDevice({
+    deviceName: 'IPAD-ALICE',
+    personEmail: 'alice@example.com',
+    platform: 'ios',
+    eligible: false,
+    ineligibleReason: 'Remote captures are not supported on iOS',
   });
   const slack = await startFakeSlack({ usergroups: [HELPDESK_GROUP] });
   const logLines: string[] = [];
@@ -89,9 +104,7 @@ async function main(): Promise<void> {
       case 'views.update': {
         const view = (typeof args.view === 'string' ? JSON.parse(args.view) : args.view) as { blocks: unknown[] };
         out(
-          call.method === 'views.open'
-            ? '🪟  A modal opens at once ("DEX remote capture"):'
-            : '🪟  The modal fills in:',
+          call.method === 'views.open' ? '🪟  A modal opens at once ("DEX remote capture"):' : '🪟  The modal changes:',
         );
         for (const line of modalSummary(view.blocks)) out(`      ${readable(line, names)}`);
         break;
@@ -137,9 +150,15 @@ async function main(): Promise<void> {
     const viewId = String(filled.args.view_id);
 
     out();
+    say('alice presses "Change" beside the packet capture line and sets its time limit to 2 minutes.');
+    await agent.clickButton({ viewId }, CHANGE_OPTIONS_ACTION, 'pcap');
+    await slack.waitFor(() => slack.callsTo('views.update').filter((c) => c.ok).length >= 2);
+    narrate();
+
+    out();
     say('alice also searches for "ubuntu" and picks nothing more; she keeps her three devices and submits.');
     await agent.searchOptions(viewId, DEVICES_ACTION, DEVICES_BLOCK, 'ubuntu');
-    const result = await agent.submitView(viewId, {});
+    const result = await agent.submitView(viewId, values.number(pcapTime.block, pcapTime.action, 2));
     say(
       result.outcome === 'closed' ? '🪟  The modal closes.' : `🪟  The modal answered: ${JSON.stringify(result.body)}`,
     );
@@ -198,6 +217,8 @@ async function main(): Promise<void> {
 
 interface ModalBlock {
   type: string;
+  text?: { text: string };
+  hint?: { text: string };
   label?: { text: string };
   element?: {
     initial_options?: Array<{ text: { text: string } }>;
@@ -217,6 +238,15 @@ function modalSummary(blocks: unknown[]): string[] {
         block.element?.initial_value ??
         (block.element?.initial_conversation ? `<#${block.element.initial_conversation}>` : '');
       lines.push(`${block.label?.text}${initial.length ? `: ${initial.join(', ')}` : value ? `: ${value}` : ''}`);
+      if (block.hint?.text.startsWith('Left out') || block.hint?.text.startsWith('Looking up')) {
+        lines.push(`  (${block.hint.text})`);
+      }
+    } else if (
+      block.type === 'section' &&
+      block.text &&
+      /_summary$/.test(String((block as { block_id?: string }).block_id))
+    ) {
+      lines.push(`${block.text.text} [ Change ]`);
     } else if (block.type === 'context') {
       lines.push((block.elements ?? []).map((e) => e.text ?? '').join(' '));
     }

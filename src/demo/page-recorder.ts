@@ -71,6 +71,13 @@ export class PageRecorder {
       case 'files.completeUploadExternal':
         this.recordFiles(args);
         break;
+      case 'views.publish':
+        this.entries.push({
+          kind: 'home',
+          user: String(args.user_id ?? ''),
+          view: (parsed(args.view) ?? {}) as Record<string, unknown>,
+        });
+        break;
       case 'respond':
         this.entries.push({ kind: 'ephemeral', to: actor, text: text ?? '', blocks: blocks ?? null });
         break;
