@@ -1,6 +1,5 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
-import type { Refusal } from '../../../captures/access.js';
 import type { DeniedAttempt } from '../../../captures/model.js';
 import { asConversationId } from '../../slack-ids.js';
 import { type Reply, refusalText, refusedMessage, retryFailedReply } from '../../ui/replies.js';
