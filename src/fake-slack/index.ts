@@ -11,6 +11,12 @@
  *   await slack.waitForCall('views.open');                 // the bot acts after its ack: wait for the effect
  *   const [view] = slack.views.values();
  *   await alice.submitView(view, values.checkboxes('types', 'capture_types', ['pcap']));
+ *   await alice.openAppHome();                             // app_home_opened (event_callback / events_api)
+ *   await slack.waitForCall('views.publish');              // then slack.homeView('U_ALICE')
+ *   await alice.clickButton({ homeOf: 'U_ALICE' }, 'new_capture');
+ *   const { triggerId } = await alice.globalShortcut('start_capture');
+ *   const typed = slack.postAs('U_BOB', 'C_HELPDESK', 'my VPN drops');
+ *   await alice.messageShortcut('capture_message', { channelId: 'C_HELPDESK', ts: typed.ts });
  *   await slack.close();
  *
  * Two fakes in one process share nothing. Socket Mode loads the `ws` package on first use only.
