@@ -517,10 +517,14 @@ describe('the running bot under random requests (property)', () => {
     await expectAlive();
   });
 
-  it('started nothing: no create reached Cloudflare and no status message was posted', async () => {
+  it('started nothing: no create reached Cloudflare and no status message was posted (refusals only, privately)', async () => {
     expect(stack.sim.requests.filter((r) => r.endpoint === 'create')).toEqual([]);
     expect(stack.sim.commands).toEqual([]);
-    expect(stack.slack.callsTo('chat.postMessage')).toEqual([]);
+    // The only posts: refusals told privately, in the person's DM, to a button click with nowhere else to answer
+    // (App Home has no response_url). No status message.
+    const posts = stack.slack.callsTo('chat.postMessage');
+    expect(posts.filter((c) => !String(c.args.text ?? '').startsWith('🚫 '))).toEqual([]);
+    for (const post of posts) expect(post.args.channel).toMatch(/^(U|D)/);
     // The simulator never had to rate-limit the bot (the test stayed within Cloudflare's budget).
     expect(stack.sim.requests.filter((r) => r.status === 429)).toEqual([]);
     await expectAlive();

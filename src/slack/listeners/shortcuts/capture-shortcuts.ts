@@ -61,7 +61,9 @@ export function startCaptureShortcut(deps: ListenerDeps) {
 export function captureAuthorShortcut(deps: ListenerDeps) {
   return formShortcut<MessageShortcut>(deps, (shortcut) => {
     const channelId = asConversationId(shortcut.channel?.id);
-    const author = asUserId(shortcut.message?.user);
+    // A bot's message (this bot's status, say) carries the bot's own user id: no person behind it either.
+    const message = shortcut.message as { user?: string; bot_id?: string } | undefined;
+    const author = message?.bot_id ? null : asUserId(message?.user);
     return author ? { channelId, person: { userId: author } } : { channelId, notice: NO_AUTHOR_NOTICE };
   });
 }
