@@ -116,7 +116,7 @@ export async function createBot(
       artifactDestination: config.artifactDestination,
       now,
     }),
-    (request) => home?.refresh(request.requestedBy),
+    (request) => home?.captureChanged(request.requestedBy),
   );
   const directory = new DeviceDirectory(dex, () => now().getTime());
   const notices = new NoticeBoard({ store, notifier, logger, now, leases, metrics, devices: directory });

@@ -389,6 +389,8 @@ export class CaptureService {
         const wanted = wireCommands(request);
         try {
           const created = await dex.createCommands(wanted);
+          // The quota just went down: the next read asks Cloudflare rather than show the figure from before.
+          this.#quota.expire();
           const commands = created.map((c, index) => {
             const { deviceId, registrationId, type } = wanted[index] as NewCommand;
             return this.#tracked(request, c.id, deviceId, registrationId ?? null, type, c.status);

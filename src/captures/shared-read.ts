@@ -7,6 +7,8 @@
 export class SharedRead<T> {
   #entry: { at: number; value: Promise<T> } | null = null;
   #last: { at: number; value: T } | null = null;
+  /** Set by `expire` until the next load: `lastKnown` still has the old answer, `peek` no longer gives it. */
+  #expired = false;
 
   constructor(
     private readonly load: () => Promise<T>,
@@ -19,10 +21,13 @@ export class SharedRead<T> {
     const now = this.now();
     if (!this.#entry || now - this.#entry.at >= this.ttlMs) {
       const value = this.load();
-      this.#entry = { at: now, value };
+      const entry = { at: now, value };
+      this.#entry = entry;
       value.then(
         (loaded) => {
           this.#last = { at: now, value: loaded };
+          // Only the load started after an expiry makes the answer fresh again.
+          if (this.#entry === entry) this.#expired = false;
         },
         () => {},
       );
@@ -33,7 +38,13 @@ export class SharedRead<T> {
   /** The last successful answer if it is fresh, without waiting or loading. */
   peek(): T | null {
     const last = this.#last;
-    return last && this.now() - last.at < this.ttlMs ? last.value : null;
+    return last && !this.#expired && this.now() - last.at < this.ttlMs ? last.value : null;
+  }
+
+  /** What was read is known to be out of date (the quota, once captures were created): the next `get` loads. */
+  expire(): void {
+    this.#entry = null;
+    this.#expired = true;
   }
 
   /** The last successful answer however old, with when it was loaded (asked for): for "last known: …, 12 min ago". */

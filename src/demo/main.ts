@@ -109,6 +109,12 @@ async function main(): Promise<void> {
         for (const line of modalSummary(view.blocks)) out(`      ${readable(line, names)}`);
         break;
       }
+      case 'views.publish': {
+        const view = (typeof args.view === 'string' ? JSON.parse(args.view) : args.view) as { blocks: unknown[] };
+        out(`🏠 ${names(String(args.user_id))}'s Home tab with the bot:`);
+        for (const line of messageLines({ blocks: view.blocks }, names)) out(`      ${line}`);
+        break;
+      }
       case 'chat.postMessage':
         if (args.thread_ts) {
           out('   ↳ in the thread:');
@@ -187,6 +193,14 @@ async function main(): Promise<void> {
       .find((e) => e.action_id === RETRY_FAILED_ACTION)?.value;
     await agent.clickButton({ channelId: 'C_HELPDESK', ts: status.ts }, RETRY_FAILED_ACTION, requestId);
     await slack.waitFor(() => slack.messages('C_HELPDESK').length === 2);
+    await bot.idle();
+    narrate();
+
+    out();
+    say("alice opens the bot's Home tab in Slack's sidebar.");
+    const published = slack.callsTo('views.publish').length;
+    await agent.openAppHome();
+    await slack.waitFor(() => slack.callsTo('views.publish').length > published || slack.homeView('U_ALICE'));
     await bot.idle();
     narrate();
 

@@ -17,11 +17,13 @@ export interface AppHomeDeps {
 }
 
 /**
- * Publishes each person's App Home tab: when they open it, and when one of their captures changes. At most one
- * publish per person at a time; changes that arrive meanwhile are folded into one more publish after it, and a tab
- * that would look the same is not published again.
+ * Publishes each person's App Home tab: when they open it, and (once they have opened it since this process started)
+ * when one of their captures changes. At most one publish per person at a time; changes that arrive meanwhile are
+ * folded into one more publish after it, and a tab that would look the same is not published again.
  */
 export class AppHome {
+  /** People who opened their tab since the start: only their tabs follow their captures. */
+  readonly #viewers = new Set<string>();
   readonly #running = new Map<string, Promise<void>>();
   readonly #again = new Set<string>();
   /** What each person's tab last showed, so an unchanged one costs no Slack call (bounded: oldest dropped). */
@@ -29,8 +31,19 @@ export class AppHome {
 
   constructor(private readonly deps: AppHomeDeps) {}
 
+  /** The person opened their tab: publish it, and keep it following their captures. */
+  opened(userId: string): void {
+    this.#viewers.add(userId);
+    this.#refresh(userId);
+  }
+
+  /** One of the person's captures changed: their tab follows, if they have one open. */
+  captureChanged(userId: string): void {
+    if (this.#viewers.has(userId)) this.#refresh(userId);
+  }
+
   /** Brings the person's tab up to date soon; never throws (a failure is logged, the next change tries again). */
-  refresh(userId: string): void {
+  #refresh(userId: string): void {
     if (this.#running.has(userId)) {
       this.#again.add(userId);
       return;
@@ -39,7 +52,7 @@ export class AppHome {
       .catch((error: unknown) => this.deps.logger.warn({ err: error, user: userId }, 'App Home not published'))
       .finally(() => {
         this.#running.delete(userId);
-        if (this.#again.delete(userId)) this.refresh(userId);
+        if (this.#again.delete(userId)) this.#refresh(userId);
       });
     this.#running.set(userId, run);
   }

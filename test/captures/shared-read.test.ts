@@ -55,6 +55,19 @@ describe('SharedRead', () => {
     expect(read.lastKnown()).toEqual({ value: 38, at: 1_000 });
   });
 
+  it('once expired (captures were created, so the quota went down) the next ask loads again, once for everyone', async () => {
+    const now = 0;
+    const source = counting([async () => 800, async () => 794]);
+    const read = new SharedRead(source.load, 30_000, () => now);
+    expect(await read.get()).toBe(800);
+    read.expire();
+    expect(read.peek()).toBeNull();
+    expect(read.lastKnown()?.value).toBe(800);
+    expect(await Promise.all([read.get(), read.get(), read.get()])).toEqual([794, 794, 794]);
+    expect(read.peek()).toBe(794);
+    expect(source.calls()).toBe(2);
+  });
+
   it("a caller's own time limit ends its wait, not the shared load", async () => {
     let resolve: (value: number) => void = () => {};
     const source = counting([() => new Promise<number>((r) => (resolve = r))]);

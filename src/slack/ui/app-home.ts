@@ -77,13 +77,14 @@ function homeQuotaLine(quota: Quota | null): string {
   return `Quota: *${quota.remaining} of ${quota.total}* captures left today · resets ${slackDate(quota.resetsAt)}`;
 }
 
-function recentBlocks({ recent, threadUrl, now }: AppHomeInput): KnownBlock[] {
+function recentBlocks({ recent, threadUrl }: AppHomeInput): KnownBlock[] {
   if (recent.length === 0) {
     return [{ type: 'section', text: { type: 'mrkdwn', text: '*Your latest captures*\nYou have started none yet.' } }];
   }
   const shown = recent.slice(0, HOME_RECENT_MAX);
   return [
     { type: 'section', text: { type: 'mrkdwn', text: '*Your latest captures*' } },
-    ...shown.map((view) => requestRow(view, now, threadUrl(view.request))),
+    // The tab stays up: no "for 4 min" that would go stale (each row has its start time).
+    ...shown.map((view) => requestRow(view, null, threadUrl(view.request))),
   ];
 }

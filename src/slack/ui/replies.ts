@@ -174,11 +174,14 @@ function deviceNames(devices: Pick<TargetDevice, 'name'>[], max = 60): string {
   return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
 }
 
-/** A list row leads with its state: "⏳ *Running for 4 min*", "⚠️ *Finished with problems — 1 of 2 done*". */
-function stateLead(view: StatusView, now: Date): string {
+/**
+ * A list row leads with its state: "⏳ *Running for 4 min*", "⚠️ *Finished with problems — 1 of 2 done*". Without
+ * `now` (a view that stays up, like App Home) no relative time, which would go stale: the row has the start time.
+ */
+function stateLead(view: StatusView, now: Date | null): string {
   const { request, commands, uploads } = view;
   let state = requestStateWords(request, commands, uploads);
-  if (request.state === 'starting' || request.state === 'running') {
+  if (now && (request.state === 'starting' || request.state === 'running')) {
     state += ` for ${shortDuration(request.createdAt, now)}`;
   }
   return `${markOfRequest(view).glyph} *${state}*`;
@@ -209,7 +212,7 @@ function emptyListText(filter: ListFilter): string {
 }
 
 /** One request on one line, state first, with a link to its thread when known (the list and App Home). */
-export function requestRow(view: StatusView, now: Date, threadUrl: string | null): KnownBlock {
+export function requestRow(view: StatusView, now: Date | null, threadUrl: string | null): KnownBlock {
   const { request } = view;
   const summary = commandSummary(view.commands, view.uploads);
   const parts = [

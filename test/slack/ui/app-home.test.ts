@@ -40,7 +40,7 @@ describe('App Home', () => {
     );
     const rows = all.filter((t) => t.includes('`R4NN1G`') || t.includes('`C7K2Q9`'));
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toMatch(/^⏳ \*Running for 4 min\* · `R4NN1G`/);
+    expect(rows[0]).toMatch(/^⏳ \*Running\* · `R4NN1G`/);
     expect(rows[1]).toMatch(
       /^✅ \*Finished — 1 of 1 done\* · `C7K2Q9`.*<https:\/\/example\.slack\.com\/archives\/C0HELPDESK\/p1\|Thread>$/,
     );

@@ -8,6 +8,6 @@ export function appHomeOpened({ home }: ListenerDeps) {
     // The Messages tab sends the same event; only the Home tab has a view to publish.
     if (event.tab !== 'home') return;
     const userId = asUserId(event.user);
-    if (userId) home.refresh(userId);
+    if (userId) home.opened(userId);
   };
 }
