@@ -2,6 +2,7 @@ import { checkModal, checkOptionsResponse } from './block-limits.js';
 import {
   type Actor,
   blockSuggestionPayload,
+  ephemeralBlockActionsPayload,
   messageBlockActionsPayload,
   slashCommandFields,
   viewBlockActionsPayload,
@@ -35,6 +36,8 @@ export interface DriverOptions {
 export interface SlashCommandResult extends DriverResponse {
   triggerId: string;
   responseUrl: string;
+  /** When the ack body had text or blocks: the ephemeral Slack showed the user (a click target). */
+  ephemeralTs?: string;
 }
 
 export interface OptionsAnswer {
@@ -66,8 +69,15 @@ export interface MessageShortcutResult extends ShortcutResult {
   responseUrl: string;
 }
 
-/** A message, an open modal, or a user's Home tab (as the bot last published it). */
-export type ClickTarget = { channelId: string; ts: string } | { viewId: string } | { homeOf: string };
+/**
+ * A message, an open modal, a user's Home tab (as the bot last published it), or an ephemeral by its message_ts
+ * (`slashCommand(…).ephemeralTs`, `slack.ephemerals(userId).at(-1).ts`).
+ */
+export type ClickTarget =
+  | { channelId: string; ts: string }
+  | { viewId: string }
+  | { homeOf: string }
+  | { ephemeral: string };
 
 /** A modal by id, or anything with its `id` (a FakeView, the `view` of a views.open answer). */
 export type ViewRef = string | { id: string };
@@ -107,7 +117,15 @@ export class SlackDriver {
       responseUrl,
     });
     const response = await this.transport.send('command', fields, true, options);
-    return { ...response, triggerId, responseUrl };
+    const shown = response.status === 200 ? ackEphemeral(response.body) : undefined;
+    if (!shown) return { ...response, triggerId, responseUrl };
+    const ephemeral = this.services.workspace.addEphemeral({
+      channel: actor.channelId,
+      user: actor.userId,
+      ...shown,
+      via: 'command_ack',
+    });
+    return { ...response, triggerId, responseUrl, ephemeralTs: ephemeral.ts };
   }
 
   /** Typing `value` into an external select of an open modal. Throws unless Slack would show the answer. */
@@ -160,8 +178,8 @@ export class SlackDriver {
   }
 
   /**
-   * Clicking a button in a message (`{channelId, ts}`), an open modal (`{viewId}`) or the user's own Home tab
-   * (`{homeOf: userId}`). The button must exist there; `value` picks among buttons sharing an action_id. The
+   * Clicking a button in a message (`{channelId, ts}`), an open modal (`{viewId}`), the user's own Home tab
+   * (`{homeOf: userId}`) or an ephemeral shown to this user (`{ephemeral: ts}`). The button must exist there; `value` picks among buttons sharing an action_id. The
    * payload carries the button's own value.
    */
   async clickButton(
@@ -173,10 +191,14 @@ export class SlackDriver {
     const { views, responses, workspace } = this.services;
     if ('viewId' in target) return this.clickInView(this.openView(target.viewId), actionId, value, options);
     if ('homeOf' in target) return this.clickInView(this.homeView(target.homeOf), actionId, value, options);
+    if ('ephemeral' in target) return this.clickInEphemeral(target.ephemeral, actionId, value, options);
     const message = workspace.message(target.channelId, target.ts);
     const button = findButton(message.blocks, actionId, value, `message ${target.channelId}/${target.ts}`);
     const triggerId = views.issueTrigger(this.actor.userId);
-    const responseUrl = responses.issue('action', message.channel, this.actor.userId, message.ts);
+    const responseUrl = responses.issue('action', message.channel, this.actor.userId, {
+      ts: message.ts,
+      ephemeral: false,
+    });
     const payload = messageBlockActionsPayload(this.services, this.actor, message, {
       actionId,
       ...button,
@@ -264,6 +286,30 @@ export class SlackDriver {
     return { ...(await this.transport.send('interactive', payload, false, options)), triggerId };
   }
 
+  /** Its response_url can replace or delete that ephemeral; its trigger opens modals. */
+  private async clickInEphemeral(
+    ts: string,
+    actionId: string,
+    value: string | undefined,
+    options: SendOptions,
+  ): Promise<ClickResult> {
+    const { views, responses, workspace } = this.services;
+    const ephemeral = workspace.ephemeral(ts);
+    if (ephemeral.user !== this.actor.userId) {
+      throw new Error(`fake-slack: ${this.actor.userId} cannot click the ephemeral ${ts} shown to ${ephemeral.user}`);
+    }
+    const button = findButton(ephemeral.blocks, actionId, value, `ephemeral ${ts}`);
+    const triggerId = views.issueTrigger(this.actor.userId);
+    const responseUrl = responses.issue('action', ephemeral.channel, this.actor.userId, { ts, ephemeral: true });
+    const payload = ephemeralBlockActionsPayload(this.services, this.actor, ephemeral, {
+      actionId,
+      ...button,
+      triggerId,
+      responseUrl,
+    });
+    return { ...(await this.transport.send('interactive', payload, false, options)), triggerId, responseUrl };
+  }
+
   private homeView(userId: string): FakeView {
     if (userId !== this.actor.userId) {
       throw new Error(`fake-slack: ${this.actor.userId} cannot click in the Home tab of ${userId}`);
@@ -316,6 +362,22 @@ export class SlackDriver {
         return { outcome: 'closed' };
     }
   }
+}
+
+/**
+ * What Slack shows the user from a slash command's ack body: a string is its text; an object with text or
+ * blocks an ephemeral, unless it asks for `in_channel`.
+ */
+function ackEphemeral(body: unknown): { text: string | undefined; blocks: JsonObject[] | undefined } | undefined {
+  if (typeof body === 'string') return body === '' ? undefined : { text: body, blocks: undefined };
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { text, blocks, response_type } = body as JsonObject;
+  if (response_type === 'in_channel') return undefined;
+  const shown = {
+    text: typeof text === 'string' ? text : undefined,
+    blocks: Array.isArray(blocks) ? blocksOf(blocks) : undefined,
+  };
+  return shown.text === undefined && shown.blocks === undefined ? undefined : shown;
 }
 
 function blocksOf(blocks: unknown): JsonObject[] {

@@ -14,6 +14,8 @@
  *   await alice.openAppHome();                             // app_home_opened (event_callback / events_api)
  *   await slack.waitForCall('views.publish');              // then slack.homeView('U_ALICE')
  *   await alice.clickButton({ homeOf: 'U_ALICE' }, 'new_capture');
+ *   const { ephemeralTs } = await alice.slashCommand('');   // an ack with text/blocks: an ephemeral, recorded
+ *   await alice.clickButton({ ephemeral: ephemeralTs }, 'go'); // also slack.ephemerals('U_ALICE').at(-1).ts
  *   const { triggerId } = await alice.globalShortcut('start_capture');
  *   const typed = slack.postAs('U_BOB', 'C_HELPDESK', 'my VPN drops');
  *   await alice.messageShortcut('capture_message', { channelId: 'C_HELPDESK', ts: typed.ts });

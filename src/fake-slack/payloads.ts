@@ -1,6 +1,6 @@
 import type { Services } from './services.js';
 import { messageJson, viewJson } from './slack-json.js';
-import type { FakeMessage, FakeView, JsonObject } from './types.js';
+import type { FakeEphemeral, FakeMessage, FakeView, JsonObject } from './types.js';
 import type { StateValues } from './view-state.js';
 
 /* The payloads Slack sends to an app, field for field (docs.slack.dev "Reference: interaction payloads"). */
@@ -130,6 +130,25 @@ export function messageBlockActionsPayload(
     trigger_id: click.triggerId,
     channel: { id: message.channel, name: channelName(services, message.channel) },
     message: messageJson(message, services.identity),
+    state: { values: {} },
+    response_url: click.responseUrl,
+    actions: [buttonAction(click)],
+  };
+}
+
+/** A click in an ephemeral: Slack sends no `message` (it keeps none), only where it was shown. */
+export function ephemeralBlockActionsPayload(
+  services: Services,
+  actor: Actor,
+  ephemeral: FakeEphemeral,
+  click: ClickedButton & { responseUrl: string },
+): JsonObject {
+  return {
+    type: 'block_actions',
+    ...common(services, actor),
+    container: { type: 'message', message_ts: ephemeral.ts, channel_id: ephemeral.channel, is_ephemeral: true },
+    trigger_id: click.triggerId,
+    channel: { id: ephemeral.channel, name: channelName(services, ephemeral.channel) },
     state: { values: {} },
     response_url: click.responseUrl,
     actions: [buttonAction(click)],

@@ -8,8 +8,14 @@ interface Issued {
   channelId: string;
   userId: string;
   /** The message a button was clicked in: replace_original / delete_original act on it. */
-  messageTs?: string;
+  original?: ClickedMessage;
   uses: number;
+}
+
+/** A channel message by its ts, or an ephemeral by its message_ts. */
+export interface ClickedMessage {
+  ts: string;
+  ephemeral: boolean;
 }
 
 /** "You can respond to a user's command up to 5 times within 30 minutes" (Slack's slash-command docs). */
@@ -31,9 +37,9 @@ export class ResponseUrls {
     private readonly baseUrl: () => string,
   ) {}
 
-  issue(source: FakeResponse['source'], channelId: string, userId: string, messageTs?: string): string {
+  issue(source: FakeResponse['source'], channelId: string, userId: string, original?: ClickedMessage): string {
     const id = this.ids.secret();
-    this.issued.set(id, { source, channelId, userId, uses: 0, ...(messageTs !== undefined && { messageTs }) });
+    this.issued.set(id, { source, channelId, userId, uses: 0, ...(original !== undefined && { original }) });
     return `${this.baseUrl()}respond/${id}`;
   }
 
@@ -68,13 +74,14 @@ export class ResponseUrls {
   private apply(issued: Issued, body: JsonObject): void {
     const text = typeof body.text === 'string' ? body.text : undefined;
     const blocks = Array.isArray(body.blocks) ? (body.blocks as JsonObject[]) : undefined;
-    if (issued.messageTs !== undefined && body.delete_original === true) {
-      this.workspace.remove(issued.channelId, issued.messageTs);
-    } else if (issued.messageTs !== undefined && body.replace_original === true) {
-      this.workspace.edit(issued.channelId, issued.messageTs, {
-        ...(text !== undefined && { text }),
-        ...(blocks !== undefined && { blocks }),
-      });
+    const change = { ...(text !== undefined && { text }), ...(blocks !== undefined && { blocks }) };
+    const { original } = issued;
+    if (original !== undefined && body.delete_original === true) {
+      if (original.ephemeral) this.workspace.removeEphemeral(original.ts);
+      else this.workspace.remove(issued.channelId, original.ts);
+    } else if (original !== undefined && body.replace_original === true) {
+      if (original.ephemeral) this.workspace.editEphemeral(original.ts, change);
+      else this.workspace.edit(issued.channelId, original.ts, change);
     } else if (body.response_type === 'in_channel') {
       this.workspace.post(issued.channelId, {
         text,

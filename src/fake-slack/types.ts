@@ -83,6 +83,7 @@ export interface FakeFileShare {
 
 export type ChannelEntry = FakeMessage | FakeFileShare;
 
+/** A message only `user` sees. Its `ts` is the message_ts Slack gives it: a click target (`{ ephemeral: ts }`). */
 export interface FakeEphemeral {
   channel: string;
   user: string;
@@ -90,7 +91,12 @@ export interface FakeEphemeral {
   threadTs?: string;
   text: string | undefined;
   blocks: JsonObject[] | undefined;
-  via: 'api' | 'response_url';
+  /** chat.postEphemeral, a POST to a response_url, or the bot's ack body to a slash command. */
+  via: 'api' | 'response_url' | 'command_ack';
+  /** How many replace_original edits (through the response_url of a click in it). */
+  updates: number;
+  /** delete_original removed it; kept in the log, as deleted messages are. */
+  deleted: boolean;
 }
 
 export interface FakeView {

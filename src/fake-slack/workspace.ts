@@ -176,12 +176,42 @@ export class Workspace {
     return entry;
   }
 
-  addEphemeral(ephemeral: Omit<FakeEphemeral, 'ts'>): FakeEphemeral {
+  addEphemeral(ephemeral: Omit<FakeEphemeral, 'ts' | 'updates' | 'deleted'>): FakeEphemeral {
     const state = this.channelState(ephemeral.channel);
     const members = state.info.members;
-    if (members && !members.includes(ephemeral.user)) throw new SlackApiError('user_not_in_channel');
-    const entry: FakeEphemeral = { ...ephemeral, channel: state.info.id, ts: this.ids.ts() };
+    // The user typed the command there, so an ack reaches them wherever; the bot's own posts are checked.
+    const checked = ephemeral.via !== 'command_ack';
+    if (checked && members && !members.includes(ephemeral.user)) throw new SlackApiError('user_not_in_channel');
+    const entry: FakeEphemeral = {
+      ...ephemeral,
+      channel: state.info.id,
+      ts: this.ids.ts(),
+      updates: 0,
+      deleted: false,
+    };
     this.ephemeralLog.push(entry);
+    return entry;
+  }
+
+  /** A live (not deleted) ephemeral by its message_ts. */
+  ephemeral(ts: string): FakeEphemeral {
+    const entry = this.ephemeralLog.find((candidate) => candidate.ts === ts);
+    if (!entry || entry.deleted) throw new SlackApiError('message_not_found');
+    return entry;
+  }
+
+  /** replace_original on an ephemeral: like chat.update, blocks are kept when the edit omits them. */
+  editEphemeral(ts: string, change: { text?: string; blocks?: JsonObject[] }): FakeEphemeral {
+    const entry = this.ephemeral(ts);
+    if (change.text !== undefined) entry.text = change.text;
+    if (change.blocks !== undefined) entry.blocks = change.blocks.length > 0 ? change.blocks : undefined;
+    entry.updates += 1;
+    return entry;
+  }
+
+  removeEphemeral(ts: string): FakeEphemeral {
+    const entry = this.ephemeral(ts);
+    entry.deleted = true;
     return entry;
   }
 
