@@ -7,6 +7,7 @@ import {
   CHANNEL_WARNING_BLOCK,
   DEVICES_ACTION,
   DEVICES_BLOCK,
+  OPEN_FORM_ACTION,
   QUOTA_BLOCK,
   RUN_AGAIN_ACTION,
   STOP_WATCHING_ACTION,
@@ -379,6 +380,23 @@ describe('quick answers', () => {
     const unknown = await stack.user.slashCommand('reboot everything');
     expect(JSON.stringify(unknown.body)).toMatch(/didn.t understand/i);
     expect(JSON.stringify(unknown.body)).toContain('/capture list');
+  });
+
+  it("the help's button opens the capture form; for someone who may not capture it is refused in place", async () => {
+    const help = await stack.user.slashCommand('help');
+    expect(help.ephemeralTs).toBeTruthy();
+    const click = await stack.user.clickButton({ ephemeral: help.ephemeralTs as string }, OPEN_FORM_ACTION);
+    expect(click.status).toBe(200);
+    const view = await filledModal(stack.slack, click.triggerId);
+    expect(view.view.callback_id).toBe('capture_modal');
+
+    const bob = stack.as('U_BOB');
+    const bobsHelp = await bob.slashCommand('help');
+    const refused = await bob.clickButton({ ephemeral: bobsHelp.ephemeralTs as string }, OPEN_FORM_ACTION);
+    await stack.slack.waitFor(() =>
+      stack.slack.ephemerals('U_BOB').some((e) => (e.text ?? '').startsWith('🚫 Only members of @helpdesk')),
+    );
+    expect(stack.slack.viewOpenedWith(refused.triggerId)).toBeUndefined();
   });
 
   it('`/capture list mine` and `/capture status <id>` read the bot’s own records', async () => {
