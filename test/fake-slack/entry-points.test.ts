@@ -1,21 +1,12 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, type AppOptions, LogLevel, webApi } from '@slack/bolt';
+import { App, type AppOptions, webApi } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FakeSlack, imIdFor, type SlackDriver, startFakeSlack } from '../../src/fake-slack/index.js';
 import { whenTestFinishes } from '../cleanup.js';
+import { silent } from './silent-logger.js';
 
 // The ways into an app besides slash commands: the Home tab (event + views.publish) and both kinds of shortcut.
-
-const silent = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  setLevel() {},
-  getLevel: () => LogLevel.ERROR,
-  setName() {},
-};
 
 const apps: App[] = [];
 

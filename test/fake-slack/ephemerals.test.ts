@@ -1,21 +1,12 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, type AppOptions, LogLevel } from '@slack/bolt';
+import { App, type AppOptions } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FakeSlack, type SlackDriver, startFakeSlack } from '../../src/fake-slack/index.js';
 import { whenTestFinishes } from '../cleanup.js';
+import { silent } from './silent-logger.js';
 
 // Buttons in messages only the user sees: a slash command's ack, a respond(), a chat.postEphemeral.
-
-const silent = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  setLevel() {},
-  getLevel: () => LogLevel.ERROR,
-  setName() {},
-};
 
 const apps: App[] = [];
 

@@ -2,15 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import {
-  App,
-  type AppOptions,
-  type BlockAction,
-  type ButtonAction,
-  LogLevel,
-  SocketModeReceiver,
-  webApi,
-} from '@slack/bolt';
+import { App, type AppOptions, type BlockAction, type ButtonAction, SocketModeReceiver, webApi } from '@slack/bolt';
 import { request } from 'undici';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
@@ -25,20 +17,11 @@ import {
 } from '../../src/fake-slack/index.js';
 import { MultipartReader } from '../../src/fake-slack/multipart.js';
 import { whenTestFinishes } from '../cleanup.js';
+import { silent } from './silent-logger.js';
 
 // Everything goes over real HTTP (and a real WebSocket) on 127.0.0.1, through the real Slack SDK clients.
 
 const { WebClient, WebAPIPlatformError, WebAPIHTTPError, WebAPIRateLimitedError } = webApi;
-
-const silent = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  setLevel() {},
-  getLevel: () => LogLevel.ERROR,
-  setName() {},
-};
 
 const started: FakeSlack[] = [];
 const apps: App[] = [];

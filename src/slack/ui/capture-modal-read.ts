@@ -213,7 +213,10 @@ const viewShape = z.object({
  * (an unknown device option, a type that no longer exists), and a field that does not read keeps its carried value.
  */
 export function readModalNow(view: unknown): ModalNow {
-  const { blocks, state, private_metadata } = viewShape.parse(view ?? {});
+  const read = viewShape.safeParse(view);
+  const { blocks, state, private_metadata } = read.success
+    ? read.data
+    : { blocks: [], state: {}, private_metadata: undefined };
   const values = state.values ?? {};
   const metadata = readModalMetadata(private_metadata);
 

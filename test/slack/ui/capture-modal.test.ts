@@ -11,7 +11,7 @@ import {
   selectionProblemsError,
   submitText,
 } from '../../../src/slack/ui/capture-modal.js';
-import { readCaptureSubmission } from '../../../src/slack/ui/capture-modal-read.js';
+import { readCaptureSubmission, readModalNow } from '../../../src/slack/ui/capture-modal-read.js';
 import { deviceOptionValue } from '../../../src/slack/ui/device-option.js';
 import {
   CAPTURE_MODAL,
@@ -594,6 +594,55 @@ describe('readCaptureSubmission', () => {
     expect(Object.keys(empty).sort()).toEqual([CHANNEL_BLOCK, DEVICES_BLOCK, TYPES_BLOCK].sort());
     for (const junk of [null, 'values', 42, []]) {
       expect(readCaptureSubmission(junk as never).ok).toBe(false);
+    }
+  });
+});
+
+describe('readModalNow (the modal as it is, to build it again)', () => {
+  it('keeps what was picked, ticked and typed, the open fields, the left-out hint and the carried options', () => {
+    const carried = structuredClone(DEFAULT_CAPTURE_OPTIONS);
+    carried['speed-test'].interfaces = ['tunnel'];
+    const shown = modal({
+      types: ['pcap', 'speed-test'],
+      editing: ['pcap'],
+      devicesHint: "Left out, as they can't be captured: IPAD (not supported).",
+      notice: 'A note',
+      privateMetadata: JSON.stringify({ channelId: 'C0HELPDESK', options: carried, warnedPublic: null }),
+    });
+    const now = readModalNow({
+      ...shown,
+      state: {
+        values: {
+          [DEVICES_BLOCK]: {
+            [DEVICES_ACTION]: {
+              selected_options: [
+                { value: uuid(1), text: { text: 'LAPTOP-1 · a@x.io · windows' } },
+                { value: 'not a device!', text: { text: 'forged' } },
+              ],
+            },
+          },
+          [TYPES_BLOCK]: { [TYPES_ACTION]: { selected_options: [{ value: 'pcap' }, { value: 'traceroute' }] } },
+          [PCAP_TIME_BLOCK]: { [PCAP_TIME_ACTION]: { value: '8' } },
+          [CHANNEL_BLOCK]: { [CHANNEL_ACTION]: { selected_conversation: 'G0PRIVATE' } },
+        },
+      },
+    });
+    expect(now.picked?.map((o) => o.value)).toEqual([uuid(1)]);
+    expect(now.types).toEqual(['pcap']);
+    expect(now.editing).toEqual(['pcap']);
+    expect(now.options.pcap.timeLimitMin).toBe(8);
+    expect(now.options['speed-test'].interfaces).toEqual(['tunnel']);
+    expect(now.channelId).toBe('G0PRIVATE');
+    expect(now.notice).toBe('A note');
+    expect(now.devicesHint).toBe("Left out, as they can't be captured: IPAD (not supported).");
+  });
+
+  it('reads anything at all without throwing, as an empty modal', () => {
+    for (const junk of [null, 'view', 42, [], { blocks: 'x', state: 7, private_metadata: {} }]) {
+      const now = readModalNow(junk);
+      expect(now.picked).toEqual([]);
+      expect(now.types).toEqual([]);
+      expect(now.channelId).toBeNull();
     }
   });
 });
