@@ -170,6 +170,7 @@ export async function createBot(
     logger,
     now,
     artifactDestination: config.artifactDestination,
+    reasonRequired: config.reasonRequired,
   });
 
   return {

@@ -16,6 +16,22 @@ export interface Config {
   access: AccessRules;
   /** Where finished zips go: the status thread (default), or the requester's DM with the bot. */
   artifactDestination: 'thread' | 'dm';
+  /** How long an uploaded file stays in Slack before the bot deletes it; null: kept (`off`). */
+  artifactRetentionMs: number | null;
+  /** CAPTURE_REASON_REQUIRED: every capture needs a reason or ticket (default true). */
+  reasonRequired: boolean;
+  /** NOTIFY_DEVICE_OWNER: the device's owner gets a DM when captures start on it (default true). */
+  notifyDeviceOwner: boolean;
+}
+
+/** `7d`, `12h`, `30m`, `45s` → milliseconds; `off` → null; anything else → undefined. */
+export function parseRetention(text: string): number | null | undefined {
+  if (text.trim().toLowerCase() === 'off') return null;
+  const match = /^(\d{1,6})(d|h|m|s)$/.exec(text.trim());
+  if (!match) return undefined;
+  const unit = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000 }[match[2] as 'd' | 'h' | 'm' | 's'];
+  const ms = Number(match[1]) * unit;
+  return ms > 0 ? ms : undefined;
 }
 
 /** Start-up refused: `problems` names every missing or invalid variable, never a value. */
@@ -67,7 +83,25 @@ const environment = z.object({
     .refine((v) => v >= 1 && v <= 300, { error: 'POLL_INTERVAL_SECONDS must be from 1 to 300' }),
   CAPTURE_ALLOWED_USERGROUPS: list('CAPTURE_ALLOWED_USERGROUPS', /^@?[A-Za-z0-9._-]+$/, 'user group handles or ids'),
   CAPTURE_ALLOWED_USERS: list('CAPTURE_ALLOWED_USERS', /^[UW][A-Z0-9_]+$/, 'Slack user ids (U…)'),
-  ARTIFACT_DESTINATION: optional(z.enum(['thread', 'dm'], { error: 'ARTIFACT_DESTINATION must be thread or dm' })),
+  ARTIFACT_DESTINATION: optional(
+    z.enum(['thread', 'dm', 'digest'], { error: 'ARTIFACT_DESTINATION must be thread or dm' }),
+  ).refine((value) => value !== 'digest', {
+    error:
+      'ARTIFACT_DESTINATION=digest (digests only, never the files) is not supported by this version yet: use thread or dm',
+  }),
+  ARTIFACT_RETENTION: optional(z.string())
+    .transform((value) => (value === undefined ? 7 * 86_400_000 : parseRetention(value)))
+    .refine((value) => value !== undefined, {
+      error: 'ARTIFACT_RETENTION must be a duration like 7d, 12h, 30m or 45s, or off',
+    }),
+  CAPTURE_REASON_REQUIRED: optional(
+    z.enum(['true', 'false'], { error: 'CAPTURE_REASON_REQUIRED must be true or false' }),
+  ),
+  NOTIFY_DEVICE_OWNER: optional(z.enum(['true', 'false'], { error: 'NOTIFY_DEVICE_OWNER must be true or false' })),
+  // Approval is not built yet: refusing to start is safer than starting captures nobody approved.
+  CAPTURE_APPROVERS: optional(z.string()).refine((value) => value === undefined, {
+    error: 'CAPTURE_APPROVERS (a second approver) is not supported by this version yet: unset it to start',
+  }),
   CAPTURE_READERS_RESTRICTED: optional(
     z.enum(['true', 'false'], { error: 'CAPTURE_READERS_RESTRICTED must be true or false' }),
   ),
@@ -104,7 +138,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       allowedUsers: values.CAPTURE_ALLOWED_USERS,
       readersRestricted: values.CAPTURE_READERS_RESTRICTED === 'true',
     },
-    artifactDestination: values.ARTIFACT_DESTINATION ?? 'thread',
+    artifactDestination: values.ARTIFACT_DESTINATION === 'dm' ? 'dm' : 'thread',
+    artifactRetentionMs: values.ARTIFACT_RETENTION ?? null,
+    reasonRequired: values.CAPTURE_REASON_REQUIRED !== 'false',
+    notifyDeviceOwner: values.NOTIFY_DEVICE_OWNER !== 'false',
   };
 }
 

@@ -52,6 +52,8 @@ export interface CaptureRequest {
   stoppedBy: string | null;
   /** Identity of the Slack interaction that created it (view id + hash): Slack retries must not start twice. */
   dedupeKey: string;
+  /** The reason or ticket the requester gave (plain text, at most 200 characters); null when none was asked for. */
+  reason: string | null;
 }
 
 /**
@@ -147,6 +149,13 @@ export interface ArtifactUpload {
   /** The next attempt waits until then (backoff); null: now. */
   nextAttemptAt: Date | null;
   updatedAt: Date;
+  /** When the file appeared in Slack (step `done`): the retention policy counts from here. */
+  postedAt?: Date | null;
+  /** When the bot removed it from Slack under the retention policy (or found it already gone). */
+  removedAt?: Date | null;
+  removalAttempts?: number;
+  /** A removal Slack refused waits until then. */
+  removalNextAt?: Date | null;
 }
 
 /** Why a file did not reach Slack. */
@@ -218,6 +227,8 @@ export interface AuditEvent {
   options: CaptureOptions | null;
   commandIds: string[];
   outcome: AuditOutcome;
+  /** The reason the requester gave for the request (absent on rows that had none). */
+  reason?: string | null;
 }
 
 /** What someone was refused when they tried it. */

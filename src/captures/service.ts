@@ -71,6 +71,8 @@ export interface CaptureSubmission {
   types: CaptureType[];
   options: CaptureOptions;
   channelId: string;
+  /** The requester's reason or ticket (plain text); null when none was given. */
+  reason: string | null;
 }
 
 export interface ServiceDeps {
@@ -240,6 +242,7 @@ export class CaptureService {
         startError: null,
         stoppedBy: null,
         dedupeKey,
+        reason: submission.reason,
         launch: { createSentAt: null, unknownOutcome: null, attempts: 0, nextAttemptAt: null },
       });
     } catch (error) {
@@ -331,7 +334,13 @@ export class CaptureService {
     const checked = await this.check(selection, types);
     if (checked.problems.length > 0) return { kind: 'problems', problems: checked.problems };
     const accepted = await this.submit(
-      { devices: checked.devices, types, options: original.options, channelId: original.channelId },
+      {
+        devices: checked.devices,
+        types,
+        options: original.options,
+        channelId: original.channelId,
+        reason: original.reason,
+      },
       by,
       `retry-failed:${original.id}`,
     );
@@ -511,6 +520,7 @@ export class CaptureService {
       options: request.options,
       commandIds: commands.map((c) => c.id),
       outcome,
+      reason: request.reason,
     });
   }
 

@@ -12,7 +12,14 @@ export const HELPDESK_GROUP = { id: 'S0HELPDESK', handle: 'helpdesk', users: ['U
 export function localEnvironment(
   slack: FakeSlack,
   sim: DexSimulator,
-  options: { databaseUrl: string; pollIntervalSeconds: number; socketMode?: boolean; allowedUsergroups?: string },
+  options: {
+    databaseUrl: string;
+    pollIntervalSeconds: number;
+    socketMode?: boolean;
+    allowedUsergroups?: string;
+    /** CAPTURE_REASON_REQUIRED; the tests' default is false, so only the tests about reasons need to type one. */
+    reasonRequired?: boolean;
+  },
 ): Record<string, string> {
   return {
     SLACK_BOT_TOKEN: slack.botToken,
@@ -25,6 +32,7 @@ export function localEnvironment(
     DATABASE_URL: options.databaseUrl,
     POLL_INTERVAL_SECONDS: String(options.pollIntervalSeconds),
     CAPTURE_ALLOWED_USERGROUPS: options.allowedUsergroups ?? HELPDESK_GROUP.handle,
+    CAPTURE_REASON_REQUIRED: String(options.reasonRequired ?? false),
   };
 }
 

@@ -12,6 +12,8 @@ import {
   DEVICES_ACTION,
   DEVICES_BLOCK,
   optionIds,
+  REASON_ACTION,
+  REASON_BLOCK,
   RETRY_FAILED_ACTION,
 } from '../slack/ui/ids.js';
 import { renderConversationPage } from './html-page.js';
@@ -65,7 +67,11 @@ async function main(): Promise<void> {
   const slack = await startFakeSlack({ usergroups: [HELPDESK_GROUP] });
   const logLines: string[] = [];
   const config = loadConfig(
-    localEnvironment(slack, sim, { databaseUrl: `sqlite:${join(workDir, 'demo.db')}`, pollIntervalSeconds: 1 }),
+    localEnvironment(slack, sim, {
+      databaseUrl: `sqlite:${join(workDir, 'demo.db')}`,
+      pollIntervalSeconds: 1,
+      reasonRequired: true,
+    }),
   );
   const bot = await createBot(config, { logger: createLogger({ write: (l) => logLines.push(l) }), host: '127.0.0.1' });
   const { port } = await bot.start();
@@ -162,9 +168,15 @@ async function main(): Promise<void> {
     narrate();
 
     out();
-    say('alice also searches for "ubuntu" and picks nothing more; she keeps her three devices and submits.');
+    say('alice also searches for "ubuntu" and picks nothing more; she types the ticket as the reason and submits.');
     await agent.searchOptions(viewId, DEVICES_ACTION, DEVICES_BLOCK, 'ubuntu');
-    const result = await agent.submitView(viewId, values.number(pcapTime.block, pcapTime.action, 2));
+    const result = await agent.submitView(
+      viewId,
+      values.merge(
+        values.number(pcapTime.block, pcapTime.action, 2),
+        values.text(REASON_BLOCK, REASON_ACTION, 'INC-4821: Wi-Fi drops in the London office'),
+      ),
+    );
     say(
       result.outcome === 'closed' ? '🪟  The modal closes.' : `🪟  The modal answered: ${JSON.stringify(result.body)}`,
     );

@@ -132,6 +132,18 @@ const MIGRATIONS: readonly { version: number; sql: (t: SchemaTypes) => string }[
     version: 5,
     sql: (t) => `ALTER TABLE artifact_uploads ADD COLUMN digest ${t.text};`,
   },
+  {
+    // Privacy: the reason given for each request; when each file was posted, and its removal under the retention
+    // policy (removed_at once Slack no longer has it; attempts and the next try while Slack refuses).
+    version: 6,
+    sql: (t) => `
+      ALTER TABLE capture_requests ADD COLUMN reason ${t.text};
+      ALTER TABLE artifact_uploads ADD COLUMN posted_at ${t.timestamp};
+      ALTER TABLE artifact_uploads ADD COLUMN removed_at ${t.timestamp};
+      ALTER TABLE artifact_uploads ADD COLUMN removal_attempts ${t.integer} NOT NULL DEFAULT 0;
+      ALTER TABLE artifact_uploads ADD COLUMN removal_next_at ${t.timestamp};
+    `,
+  },
 ];
 
 /** The versions this code knows, in order. */

@@ -48,6 +48,7 @@ export interface RequestRow {
   start_error: string | null;
   stopped_by: string | null;
   launch: string | null;
+  reason?: string | null;
 }
 
 export interface CommandRow {
@@ -119,6 +120,7 @@ export function toRequest(row: RequestRow): CaptureRequest {
     stoppedBy: row.stopped_by,
     dedupeKey: row.dedupe_key,
     launch: decodeLaunch(row.launch),
+    reason: row.reason ?? null,
   };
 }
 
@@ -157,7 +159,10 @@ export function toUpload(row: UploadRow): ArtifactUpload {
 }
 
 export function toAuditEvent(row: AuditRow): AuditEvent {
-  const details = JSON.parse(row.details) as Pick<AuditEvent, 'devices' | 'types' | 'options' | 'commandIds'>;
+  const details = JSON.parse(row.details) as Pick<
+    AuditEvent,
+    'devices' | 'types' | 'options' | 'commandIds' | 'reason'
+  >;
   return {
     at: date(row.at),
     userId: row.user_id,

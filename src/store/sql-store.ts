@@ -98,8 +98,8 @@ export class SqlStore implements Store {
   async createRequestOnce(request: CaptureRequest): Promise<{ request: CaptureRequest; created: boolean }> {
     const created = await this.db.run(
       `INSERT INTO capture_requests (id, dedupe_key, requested_by, channel_id, devices, types, options, state,
-         created_at, status_channel, status_ts, start_error, stopped_by, launch)
-       VALUES (${placeholders(14)})
+         created_at, status_channel, status_ts, start_error, stopped_by, launch, reason)
+       VALUES (${placeholders(15)})
        ON CONFLICT (dedupe_key) DO NOTHING`,
       [
         request.id,
@@ -116,6 +116,7 @@ export class SqlStore implements Store {
         encodeStartFailure(request.startError) ?? null,
         request.stoppedBy,
         encodeLaunch(request.launch) ?? null,
+        request.reason,
       ],
     );
     const [stored] = await this.db.all<RequestRow>('SELECT * FROM capture_requests WHERE dedupe_key = ?', [
@@ -392,7 +393,7 @@ export class SqlStore implements Store {
   }
 
   async recordAudit(event: AuditEvent): Promise<void> {
-    const { devices, types, options, commandIds } = event;
+    const { devices, types, options, commandIds, reason } = event;
     await this.db.run(
       `INSERT INTO audit_events (at, user_id, action, channel_id, request_id, details, outcome)
        VALUES (${placeholders(7)})`,
@@ -402,7 +403,7 @@ export class SqlStore implements Store {
         event.action,
         event.channelId,
         event.requestId,
-        JSON.stringify({ devices, types, options, commandIds }),
+        JSON.stringify({ devices, types, options, commandIds, ...(reason ? { reason } : {}) }),
         encodeAuditOutcome(event.outcome),
       ],
     );

@@ -78,6 +78,7 @@ async function setUp() {
     startError: null,
     stoppedBy: null,
     dedupeKey: 'view:1',
+    reason: null,
     launch: null,
   });
   /** Asks for a delivery now, and waits for it. */

@@ -32,6 +32,7 @@ const REQUEST: CaptureRequest = {
   startError: null,
   stoppedBy: null,
   dedupeKey: 'view-1',
+  reason: null,
   launch: null,
 };
 const COMMAND: TrackedCommand = {

@@ -71,7 +71,13 @@ async function setUp(script: Partial<Scripted> = {}) {
   });
   const submit = async (key = 'view-1') => {
     const accepted = await service.submit(
-      { devices: [LAPTOP], types: ['pcap', 'speed-test'], options: DEFAULT_CAPTURE_OPTIONS, channelId: 'C_HELPDESK' },
+      {
+        devices: [LAPTOP],
+        types: ['pcap', 'speed-test'],
+        options: DEFAULT_CAPTURE_OPTIONS,
+        channelId: 'C_HELPDESK',
+        reason: null,
+      },
       'U_ALICE',
       key,
     );
@@ -175,6 +181,7 @@ describe('CaptureService', () => {
       startError: null,
       stoppedBy: null,
       dedupeKey: 'other',
+      reason: null,
       launch: null,
     });
     await store.insertCommands([

@@ -107,6 +107,7 @@ describe('readCaptureSubmission (property)', () => {
               'speed-test': { interfaces: c.expected.interfaces },
             },
             channelId: c.expected.channelId,
+            reason: c.expected.reason,
           },
         });
       }),

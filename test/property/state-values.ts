@@ -6,6 +6,8 @@ import {
   CHANNEL_BLOCK,
   DEVICES_ACTION,
   DEVICES_BLOCK,
+  REASON_ACTION,
+  REASON_BLOCK,
   TYPES_ACTION,
   TYPES_BLOCK,
 } from '../../src/slack/ui/ids.js';
@@ -41,6 +43,7 @@ export const INPUT_BLOCKS = [
   PCAP_PACKET_BLOCK,
   WARP_ROUTES_BLOCK,
   SPEED_INTERFACES_BLOCK,
+  REASON_BLOCK,
   CHANNEL_BLOCK,
 ];
 export const ACTION_OF: Record<string, string> = {
@@ -51,6 +54,7 @@ export const ACTION_OF: Record<string, string> = {
   [PCAP_PACKET_BLOCK]: PCAP_PACKET_ACTION,
   [WARP_ROUTES_BLOCK]: WARP_ROUTES_ACTION,
   [SPEED_INTERFACES_BLOCK]: SPEED_INTERFACES_ACTION,
+  [REASON_BLOCK]: REASON_ACTION,
   [CHANNEL_BLOCK]: CHANNEL_ACTION,
 };
 
@@ -211,6 +215,7 @@ export interface ValidCase {
     testAllRoutes: boolean;
     interfaces: Array<'default' | 'tunnel'>;
     channelId: string | null;
+    reason: string;
   };
 }
 
@@ -249,6 +254,8 @@ export const validCase: fc.Arbitrary<ValidCase> = fc
     testAllRoutes: fc.boolean(),
     interfaces: fc.subarray(['default', 'tunnel'] as Array<'default' | 'tunnel'>, { minLength: 1 }),
     channelId: fc.option(fc.stringMatching(/^[CDG][A-Z0-9_]{2,12}$/), { nil: null }),
+    // Any words on one line (what the field reads back: trimmed, single spaces); a large packet size needs one.
+    reason: fc.stringMatching(/^[A-Za-z0-9:#-]{1,20}( [A-Za-z0-9:#-]{1,20}){0,5}$/),
   })
   .map((c) => {
     const typesPicked = c.reversed ? [...c.types].reverse() : c.types;
@@ -286,6 +293,7 @@ export const validCase: fc.Arbitrary<ValidCase> = fc
         },
       },
       [CHANNEL_BLOCK]: { [CHANNEL_ACTION]: { type: 'conversations_select', selected_conversation: c.channelId } },
+      [REASON_BLOCK]: { [REASON_ACTION]: { type: 'plain_text_input', value: ` ${c.reason} ` } },
     };
     return {
       values,
@@ -296,6 +304,7 @@ export const validCase: fc.Arbitrary<ValidCase> = fc
         testAllRoutes: c.testAllRoutes,
         interfaces: c.interfaces,
         channelId: c.channelId,
+        reason: c.reason,
       },
     };
   });
@@ -325,4 +334,5 @@ export const BREAKERS: Record<string, fc.Arbitrary<unknown>> = {
   [WARP_ROUTES_BLOCK]: fc.constantFrom({ selected_options: 'yes' }, { selected_options: [{ value: 1 }] }),
   [SPEED_INTERFACES_BLOCK]: fc.constantFrom({ selected_options: 'yes' }, { selected_options: [{ value: 'wifi' }] }),
   [CHANNEL_BLOCK]: fc.constantFrom({ selected_conversation: 'not a channel' }, { selected_conversation: 42 }),
+  [REASON_BLOCK]: fc.constantFrom({ value: 42 }, { value: 'x'.repeat(201) }, { value: ['INC-1'] }),
 };

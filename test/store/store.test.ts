@@ -101,6 +101,7 @@ function makeRequest(overrides: Partial<CaptureRequest> = {}): CaptureRequest {
     startError: null,
     stoppedBy: null,
     dedupeKey: `view-${id}:hash-1`,
+    reason: null,
     launch: { createSentAt: null, unknownOutcome: null, attempts: 0, nextAttemptAt: null },
     ...overrides,
   };
@@ -277,6 +278,7 @@ describe.each(backends)('%s store', (_name, backend) => {
         requestedBy: 'U_SOMEONE',
         createdAt: at(1),
         dedupeKey: original.dedupeKey,
+        reason: null,
       });
 
       expect(await store.createRequestOnce(original)).toEqual({ request: original, created: true });

@@ -27,4 +27,6 @@ export interface ListenerDeps {
   now: () => Date;
   /** ARTIFACT_DESTINATION: the modal warns when files would land in a public channel's thread. */
   artifactDestination: 'thread' | 'dm';
+  /** CAPTURE_REASON_REQUIRED: the modal's reason field must be filled in. */
+  reasonRequired: boolean;
 }

@@ -88,6 +88,7 @@ export async function openCaptureModal(
     preselected: prefill.devices ?? [],
     types: prefill.types ?? (['pcap', 'warp-diag'] satisfies CaptureType[]),
     options: prefill.options ?? DEFAULT_CAPTURE_OPTIONS,
+    reasonRequired: deps.reasonRequired,
   };
 
   const cachedQuota = service.cachedQuota();

@@ -12,7 +12,7 @@ import type { ListenerDeps } from './deps.js';
  */
 export async function rebuildCaptureModal(
   now: ModalNow,
-  { service, channels, artifactDestination, logger }: ListenerDeps,
+  { service, channels, artifactDestination, reasonRequired, logger }: ListenerDeps,
   change: { edit?: CaptureType } = {},
 ): Promise<View> {
   const sharedIn = artifactDestination === 'thread' ? now.channelId : null;
@@ -31,6 +31,7 @@ export async function rebuildCaptureModal(
   return captureModal({
     ...now,
     editing: editing ?? [],
+    reasonRequired,
     preselected: [],
     quota,
     ...(quota ? {} : { quotaError: QUOTA_UNAVAILABLE }),

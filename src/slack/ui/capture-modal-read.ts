@@ -15,6 +15,8 @@ import {
   LEFT_OUT_PREFIX,
   OPTION_INPUTS,
   type OptionInput,
+  PLAIN_PACKET_SIZE,
+  REASON_MAX,
 } from './capture-modal.js';
 import { isNoticeOptionValue, parseDeviceOptionValue } from './device-option.js';
 import { inertPlain, OPTION_TEXT_MAX } from './format.js';
@@ -24,6 +26,8 @@ import {
   DEVICES_ACTION,
   DEVICES_BLOCK,
   NOTICE_BLOCK,
+  REASON_ACTION,
+  REASON_BLOCK,
   TYPES_ACTION,
   TYPES_BLOCK,
 } from './ids.js';
@@ -46,6 +50,8 @@ export interface CaptureSubmission {
   devices: SubmittedDevice[];
   types: CaptureType[];
   options: CaptureOptions;
+  /** The reason or ticket, trimmed; null when none was given. */
+  reason: string | null;
   /** The conversation picked for the status message; null when none came back. */
   channelId: string | null;
 }
@@ -150,6 +156,39 @@ function readOption({ field, ids }: OptionInput, values: unknown, picked: boolea
   return { ok: true, value: allowed.filter((value) => selected.includes(value)) };
 }
 
+const textState = z.object({ value: z.string().nullish() });
+
+/** The reason as typed, on one line: trimmed, whitespace runs made one space; null when empty or absent. */
+function typedReason(values: unknown): string | null {
+  const parsed = textState.safeParse(elementState(values, REASON_BLOCK, REASON_ACTION));
+  const text = parsed.success ? (parsed.data.value ?? '').replace(/\s+/g, ' ').trim() : '';
+  return text === '' ? null : text;
+}
+
+function readReason(values: unknown, required: boolean, packetSize: number | null): Result<string | null> {
+  const state = elementState(values, REASON_BLOCK, REASON_ACTION);
+  if (state !== undefined && !textState.safeParse(state).success) {
+    return { ok: false, error: "Couldn't read the reason. Type it again." };
+  }
+  const reason = typedReason(values);
+  if (reason && reason.length > REASON_MAX) {
+    return { ok: false, error: `Keep the reason to ${REASON_MAX} characters (it has ${reason.length}).` };
+  }
+  if (!reason && required) {
+    return {
+      ok: false,
+      error: "Give a reason or a ticket reference: it is shown to the device's owner and kept in the audit.",
+    };
+  }
+  if (!reason && packetSize !== null && packetSize > PLAIN_PACKET_SIZE) {
+    return {
+      ok: false,
+      error: `A packet size above ${PLAIN_PACKET_SIZE} bytes keeps more of each packet's contents: give a reason, or set it back to ${PLAIN_PACKET_SIZE}.`,
+    };
+  }
+  return { ok: true, value: reason };
+}
+
 function readChannel(values: unknown): Result<string | null> {
   const parsed = conversationState.safeParse(elementState(values, CHANNEL_BLOCK, CHANNEL_ACTION));
   if (!parsed.success) return { ok: false, error: "Couldn't read the conversation. Pick it again." };
@@ -163,6 +202,7 @@ function readChannel(values: unknown): Result<string | null> {
 export function readCaptureSubmission(
   values: Record<string, Record<string, unknown>>,
   carried: CaptureOptions = defaultCaptureOptions(),
+  { reasonRequired = false }: { reasonRequired?: boolean } = {},
 ): CaptureSubmissionResult {
   const errors: Record<string, string> = {};
   function take<T>(block: string, result: Result<T>, fallback: T): T {
@@ -184,15 +224,18 @@ export function readCaptureSubmission(
     );
   }
   const channelId = take(CHANNEL_BLOCK, readChannel(values), null);
+  // Only a packet capture that will run keeps packets; its size decides whether a reason is needed.
+  const packetSize = types.includes('pcap') ? Number(options.pcap?.packetSizeBytes) : null;
+  const reason = take(REASON_BLOCK, readReason(values, reasonRequired, packetSize), null);
 
   if (Object.keys(errors).length > 0) return { ok: false, errors };
-  return { ok: true, value: { devices, types, options: options as CaptureOptions, channelId } };
+  return { ok: true, value: { devices, types, options: options as CaptureOptions, channelId, reason } };
 }
 
 /** The modal as it is now, read from an interaction payload's view, ready to be built again with a change. */
 export type ModalNow = Pick<
   CaptureModalInput,
-  'picked' | 'types' | 'options' | 'editing' | 'notice' | 'devicesHint'
+  'picked' | 'types' | 'options' | 'editing' | 'notice' | 'devicesHint' | 'reason'
 > & {
   /** The conversation picked under "Post status in" (else the one the modal was opened from). */
   channelId: string | null;
@@ -267,6 +310,7 @@ export function readModalNow(view: unknown): ModalNow {
     editing,
     ...(notice ? { notice } : {}),
     ...(devicesHint ? { devicesHint } : {}),
+    reason: typedReason(values),
     channelId,
     metadata,
   };

@@ -20,6 +20,8 @@ import {
   optionIds,
   optionsSummaryBlock,
   QUOTA_BLOCK,
+  REASON_ACTION,
+  REASON_BLOCK,
   TYPES_ACTION,
   TYPES_BLOCK,
 } from './ids.js';
@@ -80,7 +82,16 @@ export interface CaptureModalInput {
   publicChannel?: boolean;
   /** The device field's hint instead of the usual one ("Looking up …", "Left out, as they can't be captured: …"). */
   devicesHint?: string;
+  /** CAPTURE_REASON_REQUIRED: the reason field must be filled in. */
+  reasonRequired?: boolean;
+  /** What the reason field holds (a rebuilt modal keeps what was typed). */
+  reason?: string | null;
 }
+
+/** Slack's own limit on the reason field, and what the submission is checked against. */
+export const REASON_MAX = 200;
+/** PCAP's default packet size: above it, more of each packet's contents is kept, so a reason is needed. */
+export const PLAIN_PACKET_SIZE = 160;
 
 const TYPE_OPTIONS: PlainTextOption[] = CAPTURE_TYPE_DESCRIPTORS.map((descriptor) => ({
   text: { type: 'plain_text', text: descriptor.label },
@@ -326,6 +337,22 @@ export function captureModal(input: CaptureModalInput): View {
     element: typesElement,
   });
   blocks.push(...optionBlocks(input));
+  blocks.push({
+    type: 'input',
+    block_id: REASON_BLOCK,
+    optional: !input.reasonRequired,
+    label: plain('Reason or ticket'),
+    hint: plain(
+      `Shown in the status message, to the device's owner and in the audit. A packet size above ${PLAIN_PACKET_SIZE} bytes needs one.`,
+    ),
+    element: {
+      type: 'plain_text_input',
+      action_id: REASON_ACTION,
+      max_length: REASON_MAX,
+      placeholder: plain('e.g. INC-4821: Wi-Fi drops in the office'),
+      ...(input.reason ? { initial_value: truncate(input.reason, REASON_MAX) } : {}),
+    },
+  });
 
   blocks.push({
     type: 'input',

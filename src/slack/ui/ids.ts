@@ -38,6 +38,10 @@ export const CHANGE_OPTIONS_ACTION = 'capture_change_options';
 /** The value of a flag option's one checkbox. */
 export const FLAG_ON_VALUE = 'on';
 
+/** The reason or ticket reference (plain text, at most 200 characters). */
+export const REASON_BLOCK = 'capture_reason';
+export const REASON_ACTION = 'capture_reason_input';
+
 export const CHANNEL_BLOCK = 'capture_channel';
 export const CHANNEL_ACTION = 'capture_channel_select';
 /** The warning under the conversation select when the picked conversation is public. */
@@ -46,6 +50,8 @@ export const CHANNEL_WARNING_BLOCK = 'capture_channel_warning';
 // The status message.
 export const STATUS_HEADER_BLOCK = 'capture_status_header';
 export const STATUS_NOTE_BLOCK = 'capture_status_note';
+/** The requester's reason, as plain text. */
+export const STATUS_REASON_BLOCK = 'capture_status_reason';
 export const STATUS_FOOTER_BLOCK = 'capture_status_footer';
 export const STATUS_ACTIONS_BLOCK = 'capture_status_actions';
 /** Button: open the modal again with the same devices and options. Value: the request id. */

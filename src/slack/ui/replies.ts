@@ -372,6 +372,8 @@ function auditActionLine(event: AuditEvent): string {
     event.devices.length > 0 ? deviceNames(event.devices, 40) : null,
     event.types.length > 0 ? event.types.map(typeShort).join(' + ') : null,
     event.channelId ? `in ${channelRef(event.channelId)}` : null,
+    // The requester's words: inert, so nothing in them is read as markup.
+    event.reason ? `reason: “${inert(event.reason, 200)}”` : null,
     outcome && outcome !== word ? outcome : null,
   ];
   return `• ${parts.filter(Boolean).join(' · ')}`;

@@ -13,6 +13,7 @@ import { MAX_DEVICES_PER_CREATE } from '../../dex/types.js';
 import { digestHeadline } from './digest.js';
 import {
   inert,
+  inertPlain,
   link,
   MESSAGE_BLOCKS_MAX,
   mention,
@@ -31,6 +32,7 @@ import {
   STATUS_FOOTER_BLOCK,
   STATUS_HEADER_BLOCK,
   STATUS_NOTE_BLOCK,
+  STATUS_REASON_BLOCK,
   STOP_WATCHING_ACTION,
 } from './ids.js';
 import { MARKS, type Mark, markOfRequest } from './marks.js';
@@ -382,6 +384,15 @@ export function statusMessage(input: StatusMessageInput): SlackMessage {
       },
     },
   ];
+
+  if (request.reason) {
+    // Typed by the requester: plain text, so nothing in it is read as markup, a mention or a link.
+    blocks.push({
+      type: 'context',
+      block_id: STATUS_REASON_BLOCK,
+      elements: [{ type: 'plain_text', text: `Reason: ${inertPlain(request.reason, 200)}`, emoji: false }],
+    });
+  }
 
   const note = statusNote(request);
   if (note) blocks.push({ type: 'context', block_id: STATUS_NOTE_BLOCK, elements: [{ type: 'mrkdwn', text: note }] });

@@ -22,6 +22,8 @@ import {
   DEVICES_ACTION,
   DEVICES_BLOCK,
   QUOTA_BLOCK,
+  REASON_ACTION,
+  REASON_BLOCK,
   TYPES_ACTION,
   TYPES_BLOCK,
 } from '../../../src/slack/ui/ids.js';
@@ -102,6 +104,7 @@ describe('captureModal', () => {
       TYPES_BLOCK,
       'capture_pcap_summary',
       'capture_warp_summary',
+      REASON_BLOCK,
       CHANNEL_BLOCK,
       QUOTA_BLOCK,
     ]);
@@ -135,8 +138,8 @@ describe('captureModal', () => {
       expect.objectContaining({ type: 'button', action_id: CHANGE_OPTIONS_ACTION, value: 'speed-test' }),
     ]);
     expect(view.blocks.map((b) => b.block_id)).not.toContain('capture_warp_summary');
-    // Nine inputs before; now the destination and the quota line come right after three short lines.
-    expect(view.blocks.filter((b) => b.type === 'input')).toHaveLength(3);
+    // Nine inputs before; now devices, types, the reason and the destination, with the quota line right after.
+    expect(view.blocks.filter((b) => b.type === 'input')).toHaveLength(4);
   });
 
   it('dispatches an action on every change that the modal follows: devices, types, the conversation', () => {
@@ -415,13 +418,17 @@ function state(overrides: Record<string, Record<string, unknown>> = {}): Record<
     [PCAP_SIZE_BLOCK]: { [PCAP_SIZE_ACTION]: { type: 'number_input', value: '50' } },
     [PCAP_PACKET_BLOCK]: { [PCAP_PACKET_ACTION]: { type: 'number_input', value: '1500' } },
     [WARP_ROUTES_BLOCK]: { [WARP_ROUTES_ACTION]: { type: 'checkboxes', selected_options: [] } },
+    [REASON_BLOCK]: { [REASON_ACTION]: { type: 'plain_text_input', value: 'INC-4821: slow VPN' } },
     [CHANNEL_BLOCK]: { [CHANNEL_ACTION]: { type: 'conversations_select', selected_conversation: 'C0OTHER' } },
     ...overrides,
   };
 }
 
-function errorsOf(values: Record<string, Record<string, unknown>>): Record<string, string> {
-  const result = readCaptureSubmission(values);
+function errorsOf(
+  values: Record<string, Record<string, unknown>>,
+  rules: { reasonRequired?: boolean } = {},
+): Record<string, string> {
+  const result = readCaptureSubmission(values, undefined, rules);
   if (result.ok) throw new Error('expected errors');
   return result.errors;
 }
@@ -451,6 +458,7 @@ describe('readCaptureSubmission', () => {
           'speed-test': { interfaces: ['default', 'tunnel'] },
         },
         channelId: 'C0OTHER',
+        reason: 'INC-4821: slow VPN',
       },
     });
   });
@@ -644,5 +652,46 @@ describe('readModalNow (the modal as it is, to build it again)', () => {
       expect(now.types).toEqual([]);
       expect(now.channelId).toBeNull();
     }
+  });
+});
+
+describe('the reason field', () => {
+  const reason = (text: string | null) => ({
+    [REASON_BLOCK]: { [REASON_ACTION]: { type: 'plain_text_input', value: text } },
+  });
+  const withPcap = (packet: string) => ({
+    [PCAP_PACKET_BLOCK]: { [PCAP_PACKET_ACTION]: { type: 'number_input', value: packet } },
+  });
+
+  it('is asked for right before "Post status in", required unless configured otherwise, at most 200 characters', () => {
+    const view = modal({ reasonRequired: true });
+    const ids = view.blocks.map((b) => b.block_id);
+    expect(ids.indexOf(REASON_BLOCK)).toBe(ids.indexOf(CHANNEL_BLOCK) - 1);
+    const field = block<InputBlock>(view, REASON_BLOCK);
+    expect(field.optional).toBe(false);
+    expect(field.label.text).toBe('Reason or ticket');
+    expect(field.element).toMatchObject({ type: 'plain_text_input', action_id: REASON_ACTION, max_length: 200 });
+    expect(block<InputBlock>(modal({ reasonRequired: false }), REASON_BLOCK).optional).toBe(true);
+  });
+
+  it('is required when configured, read trimmed on one line, and refused over 200 characters', () => {
+    const required = { reasonRequired: true };
+    expect(errorsOf(state(reason(null)), required)).toEqual({
+      [REASON_BLOCK]: "Give a reason or a ticket reference: it is shown to the device's owner and kept in the audit.",
+    });
+    const read = readCaptureSubmission(state(reason('  INC-4821:\n Wi-Fi   drops ')), undefined, required);
+    expect(read.ok && read.value.reason).toBe('INC-4821: Wi-Fi drops');
+    expect(errorsOf(state(reason('x'.repeat(201))), required)[REASON_BLOCK]).toMatch(/^Keep the reason to 200/);
+    const optional = readCaptureSubmission(state({ ...reason(''), ...withPcap('160') }));
+    expect(optional.ok && optional.value.reason).toBeNull();
+  });
+
+  it('is needed for a packet size above 160 bytes, even when reasons are optional', () => {
+    expect(errorsOf(state({ ...withPcap('1500'), ...reason(null) }))).toEqual({
+      [REASON_BLOCK]:
+        "A packet size above 160 bytes keeps more of each packet's contents: give a reason, or set it back to 160.",
+    });
+    expect(readCaptureSubmission(state({ ...withPcap('1500'), ...reason('INC-1: need payloads') })).ok).toBe(true);
+    expect(readCaptureSubmission(state({ ...withPcap('160'), ...reason(null) })).ok).toBe(true);
   });
 });

@@ -50,6 +50,7 @@ export function request(overrides: Partial<CaptureRequest> = {}): CaptureRequest
     startError: null,
     stoppedBy: null,
     dedupeKey: 'V123:abc',
+    reason: null,
     launch: { createSentAt: STARTED, unknownOutcome: null, attempts: 0, nextAttemptAt: null },
     ...overrides,
   };

@@ -60,9 +60,9 @@ export function captureSubmit(deps: ListenerDeps) {
       await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: unusableIdsError() } });
       return;
     }
-    const { types, options } = read.value;
+    const { types, options, reason } = read.value;
     const accepting = service.submit(
-      { devices: checked.devices, types, options, channelId },
+      { devices: checked.devices, types, options, channelId, reason },
       userId,
       `view:${view.id}:${view.hash}`,
     );
@@ -98,7 +98,9 @@ export function captureSubmit(deps: ListenerDeps) {
     // checks run beside that decision, each with its own time budget, so the answer reaches Slack well within its 3 s.
     prepare: ({ view }) => {
       const carried = readModalMetadata(view.private_metadata).options;
-      const read = readCaptureSubmission(view.state.values as Record<string, Record<string, unknown>>, carried);
+      const read = readCaptureSubmission(view.state.values as Record<string, Record<string, unknown>>, carried, {
+        reasonRequired: deps.reasonRequired,
+      });
       const checking = read.ok
         ? service.check(
             read.value.devices.map((d) => ({
