@@ -119,7 +119,8 @@ export async function createBot(
     (request) => home?.captureChanged(request.requestedBy),
   );
   const directory = new DeviceDirectory(dex, () => now().getTime());
-  const notices = new NoticeBoard({ store, notifier, logger, now, leases, metrics, devices: directory });
+  const audit = new AuditTrail(store, logger);
+  const notices = new NoticeBoard({ store, notifier, logger, now, leases, metrics, devices: directory, audit });
   const relay = new ArtifactRelay({
     store,
     dex,
@@ -143,7 +144,6 @@ export async function createBot(
     leases,
     adoptAbandoned: () => service.resume(),
   });
-  const audit = new AuditTrail(store, logger);
   const access = new AccessPolicy(config.access, new SlackPeople(slack.app.client), () => now().getTime());
   const service = new CaptureService({
     store,
@@ -156,6 +156,7 @@ export async function createBot(
     now,
     onStart: metrics.captureStarted,
     leases,
+    notifyDeviceOwner: config.notifyDeviceOwner,
   });
   const permalinks = new Permalinks(slack.app.client);
   home = new AppHome({ client: slack.app.client, service, access, permalinks, logger, now });

@@ -193,7 +193,9 @@ export type NoticeEvent =
   | { kind: 'results-in-dashboard'; commandId: string }
   | { kind: 'stopped'; by: string }
   /** The status message was deleted or can no longer be edited; this thread belongs to its replacement. */
-  | { kind: 'status-replaced'; previousTs: string | null };
+  | { kind: 'status-replaced'; previousTs: string | null }
+  /** Captures started on devices of this email: their owner is told, by DM (NOTIFY_DEVICE_OWNER). */
+  | { kind: 'owner'; email: string };
 
 export interface Notice {
   requestId: string;
@@ -212,7 +214,7 @@ export interface Notice {
 }
 
 /** What the audit trail records: every start, "run again", "stop watching" and refused attempt. */
-export type AuditAction = 'start' | 'run-again' | 'stop-watching' | 'denied';
+export type AuditAction = 'start' | 'run-again' | 'stop-watching' | 'denied' | 'owner-notice';
 
 export interface AuditEvent {
   at: Date;
@@ -244,6 +246,8 @@ export type AuditOutcome =
   /** "Run again": the capture form opened with the same devices and options. */
   | { kind: 'opened-form-again' }
   | { kind: 'denied'; attempted: DeniedAttempt; refusal: Refusal }
+  /** The devices' owner was told by DM that captures started (`told`), or has no Slack account with that email. */
+  | { kind: 'owner-notice'; email: string; told: boolean }
   /** Text recorded by an older version. */
   | { kind: 'recorded'; text: string };
 

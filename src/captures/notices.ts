@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
 import { WorkQueue } from '../work-queue.js';
+import type { AuditTrail } from './audit.js';
 import type { DeviceDirectory } from './device-directory.js';
 import type { Leases } from './leases.js';
 import type { Notice, NoticeEvent } from './model.js';
@@ -33,6 +34,8 @@ export interface NoticeBoardDeps {
   metrics?: NoticeMetrics;
   /** What Cloudflare last said about a device (online, last seen): the likely cause of a failure. */
   devices?: Pick<DeviceDirectory, 'known'>;
+  /** Where telling a device's owner (or finding none in Slack) is recorded. */
+  audit?: Pick<AuditTrail, 'record'>;
 }
 
 /** The store key of a one-time notice; the status is the one repeatable notice. */
@@ -52,6 +55,8 @@ function keyOf(event: NoticeEvent): string {
       return `device-failed:${event.deviceId}`;
     case 'status-replaced':
       return `status-replaced:${event.previousTs ?? 'none'}`;
+    case 'owner':
+      return `owner:${event.email}`;
     default:
       return event.kind;
   }
@@ -165,6 +170,8 @@ export class NoticeBoard {
     try {
       if (notice.event.kind === 'status') {
         await this.#showStatus(view, notice);
+      } else if (notice.event.kind === 'owner') {
+        await this.#tellOwner(view, notice.event.email);
       } else {
         if (!request.statusMessage && !notice.fallback) {
           await store.updateNotice(request.id, notice.key, {
@@ -192,6 +199,28 @@ export class NoticeBoard {
       }
       await this.#failed(notice, error);
     }
+  }
+
+  /** The owner's DM; whether they were told (or have no Slack account) goes into the audit trail. */
+  async #tellOwner(view: StatusView, email: string): Promise<void> {
+    const outcome = await this.deps.notifier.tellDeviceOwner(view, email);
+    if (outcome === 'is-requester') return;
+    const { request } = view;
+    await this.deps.audit
+      ?.record({
+        at: this.#now(),
+        userId: request.requestedBy,
+        action: 'owner-notice',
+        channelId: request.channelId,
+        requestId: request.id,
+        devices: request.devices.filter((d) => d.email.toLowerCase() === email),
+        types: request.types,
+        options: null,
+        commandIds: [],
+        outcome: { kind: 'owner-notice', email, told: outcome === 'told' },
+        reason: request.reason,
+      })
+      .catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not record an owner notice'));
   }
 
   /** Edits the status message, or posts one; a message that is gone is replaced, and its new thread says so. */
@@ -238,7 +267,7 @@ export class NoticeBoard {
         notice.version,
       );
       metrics?.noticeOutcome?.({ kind: notice.event.kind, outcome: 'retried' });
-    } else if (!notice.fallback) {
+    } else if (!notice.fallback && notice.event.kind !== 'owner') {
       logger.warn(fields, "Slack kept refusing a notice where it belongs; sending it to the requester's DM");
       await store.updateNotice(
         requestId,
@@ -270,6 +299,7 @@ function threadEvent(
     case 'stopped':
       return { kind: 'stopped', by: event.by };
     case 'status':
+    case 'owner':
       return null;
     case 'finished':
       return { kind: 'finished', outcome: outcomeOf(view) };

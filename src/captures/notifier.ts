@@ -69,9 +69,17 @@ export interface Notifier {
   updateStatus(view: StatusView): Promise<void>;
   /** One reply in the status message's thread (or, `requester-dm`, a message to the requester about it). */
   postInThread(request: CaptureRequest, event: ThreadEvent, place: NoticePlace): Promise<void>;
+  /**
+   * A DM to the owner of the request's devices with this email: who started what, for how long, and where to ask.
+   * Nothing is sent when no Slack user has that email, or when it is the requester's own.
+   */
+  tellDeviceOwner(view: StatusView, email: string): Promise<OwnerNotice>;
   /** Where artifacts go: a three-step upload so each step can be stored before the next. */
   artifacts: ArtifactSink;
 }
+
+/** What came of telling a device's owner. */
+export type OwnerNotice = 'told' | 'is-requester' | 'not-in-slack';
 
 export interface ArtifactSink {
   /** Asks for a place to put `info.bytes` bytes; returns the file's id and name and where to send the bytes. */

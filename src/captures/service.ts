@@ -76,6 +76,8 @@ export interface CaptureSubmission {
 }
 
 export interface ServiceDeps {
+  /** NOTIFY_DEVICE_OWNER: each device's owner is told by DM when captures start on it. */
+  notifyDeviceOwner?: boolean;
   store: RequestStore & CommandStore & StatusSource;
   audit: AuditTrail;
   dex: Pick<DexClient, 'createCommands' | 'iterateCommands' | 'getQuota'>;
@@ -494,6 +496,14 @@ export class CaptureService {
     if (!stopped) await store.updateRequest(request.id, { state: 'running' });
     await notices.statusChanged(request.id);
     if (!stopped) await notices.tell(request.id, { kind: 'options' });
+    if (!stopped && this.deps.notifyDeviceOwner) {
+      // Once per owner, however many of their devices: the outbox delivers it once across restarts and replicas.
+      const started = new Set(commands.map((c) => c.deviceId));
+      const emails = new Set(
+        current.devices.filter((d) => started.has(d.deviceId) && d.email).map((d) => d.email.toLowerCase()),
+      );
+      for (const email of emails) await notices.tell(request.id, { kind: 'owner', email });
+    }
   }
 
   async #failToStart(request: CaptureRequest, failure: StartFailure): Promise<void> {

@@ -100,6 +100,7 @@ export function followingStatus(notifier: Notifier, changed: (request: CaptureRe
   return {
     artifacts: notifier.artifacts,
     postInThread: (request, event, place) => notifier.postInThread(request, event, place),
+    tellDeviceOwner: (view, email) => notifier.tellDeviceOwner(view, email),
     async postStatus(view, place) {
       const ref = await notifier.postStatus(view, place);
       changed(view.request);

@@ -8,6 +8,7 @@ import {
   DeliveryError,
   type NoticePlace,
   type Notifier,
+  type OwnerNotice,
   type StatusView,
   type ThreadEvent,
 } from '../captures/notifier.js';
@@ -15,6 +16,7 @@ import type { ArtifactDigest } from '../digest/artifact-digest.js';
 import { delivering, slackErrorCode, toDeliveryError } from './delivery-errors.js';
 import { digestMessage, digestVerdictMrkdwn } from './ui/digest.js';
 import { MESSAGE_BLOCKS_MAX, typeLabel } from './ui/format.js';
+import { ownerNoticeMessage } from './ui/owner-notice.js';
 import { statusMessage, stoppedWatchingText } from './ui/status-message.js';
 import {
   artifactComment,
@@ -142,6 +144,24 @@ export class SlackNotifier implements Notifier {
             return { channel: thread.channelId, thread_ts: thread.threadTs };
           })();
     await delivering('chat.postMessage', () => this.#client.chat.postMessage({ ...where, ...message }));
+  }
+
+  async tellDeviceOwner(view: StatusView, email: string): Promise<OwnerNotice> {
+    const { request } = view;
+    let ownerId: string | null = null;
+    try {
+      const { user } = await this.#client.users.lookupByEmail({ email });
+      ownerId = user?.id ?? null;
+    } catch (error) {
+      // No one in this workspace has that email: nothing to send (the audit notes it). Anything else is retried.
+      if (slackErrorCode(error) !== 'users_not_found') throw toDeliveryError(error, 'users.lookupByEmail');
+    }
+    if (!ownerId) return 'not-in-slack';
+    if (ownerId === request.requestedBy) return 'is-requester';
+    const devices = request.devices.filter((d) => d.email.toLowerCase() === email.toLowerCase());
+    const message = ownerNoticeMessage(request, devices);
+    await delivering('chat.postMessage', () => this.#client.chat.postMessage({ channel: ownerId, ...message }));
+    return 'told';
   }
 
   #threadText(request: CaptureRequest, event: ThreadEvent): string {

@@ -5,6 +5,7 @@ import {
   DeliveryError,
   type NoticePlace,
   type Notifier,
+  type OwnerNotice,
   type StatusView,
   type ThreadEvent,
 } from '../../src/captures/notifier.js';
@@ -44,6 +45,13 @@ class ScriptedSlack implements Notifier {
       place,
       threadTs: place === 'usual' ? (request.statusMessage?.ts ?? null) : null,
     });
+  }
+
+  readonly owners: string[] = [];
+
+  async tellDeviceOwner(_view: StatusView, email: string): Promise<OwnerNotice> {
+    this.owners.push(email);
+    return 'told';
   }
 
   #fail(operation: 'post' | 'update' | 'reply'): void {

@@ -148,9 +148,7 @@ describe('the audit trail cannot be drowned', () => {
     expect(bobLines[0]).toMatch(
       /^• <@U_BOB> was refused 150 times, <!date\^\d+\^\{date_short_pretty\} \{time\}\|[^>]+ UTC>–<!date\^\d+\^[^|]+\|[^>]+ UTC> · latest: denied to open the capture form: Only members of @helpdesk/,
     );
-    expect(reply.text).toBe(
-      'Audit trail, the last 7 days: 2 starts, runs again or stops watching, 150 refused attempts by 1 person',
-    );
+    expect(reply.text).toBe('Audit trail, the last 7 days: 4 recorded actions, 150 refused attempts by 1 person');
     expect(reply.blocks.length).toBeLessThanOrEqual(50);
     for (const block of reply.blocks) expect(block.text?.text.length ?? 0).toBeLessThanOrEqual(3000);
   });

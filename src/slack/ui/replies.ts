@@ -289,6 +289,7 @@ const AUDIT_ACTION_WORDS: Record<AuditEvent['action'], string> = {
   'run-again': 'ran again',
   'stop-watching': 'stopped watching',
   denied: 'was refused',
+  'owner-notice': 'started captures on the devices of',
 };
 
 const DENIED_ATTEMPT_WORDS: Record<DeniedAttempt, string> = {
@@ -315,6 +316,10 @@ export function auditOutcomeText(outcome: AuditOutcome): string {
       return 'opened the capture form with the same devices and options';
     case 'denied':
       return `denied ${DENIED_ATTEMPT_WORDS[outcome.attempted]}: ${refusalText(outcome.refusal, outcome.attempted)}`;
+    case 'owner-notice':
+      return outcome.told
+        ? `${outcome.email}: told by DM`
+        : `${outcome.email}: not told, no Slack account has that email`;
     case 'recorded':
       return outcome.text;
   }
@@ -421,7 +426,7 @@ export function auditMessage(report: AuditReport, days: number): Reply {
   }
 
   const counts = [
-    plural(report.totalActions, 'start, run again or stop watching', 'starts, runs again or stops watching'),
+    plural(report.totalActions, 'recorded action'),
     report.totalRefusals > 0
       ? `${plural(report.totalRefusals, 'refused attempt')} by ${plural(report.refusedPeople, 'person', 'people')}`
       : 'no refused attempts',
@@ -450,7 +455,7 @@ export function auditMessage(report: AuditReport, days: number): Reply {
   const more: string[] = [];
   if (hiddenActions > 0) {
     more.push(
-      `…and ${plural(hiddenActions, 'earlier start, run again or stop watching', 'earlier starts, runs again or stops watching')} not shown. \`/capture audit 1\` shows a shorter period.`,
+      `…and ${plural(hiddenActions, 'earlier recorded action')} not shown. \`/capture audit 1\` shows a shorter period.`,
     );
   }
   if (refusalLines.length > 0) blocks.push(...packedSections([`*Refused*`, ...refusalLines]));

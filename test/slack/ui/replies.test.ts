@@ -328,7 +328,7 @@ describe('auditMessage', () => {
     );
     const lines = sections(blocks).flatMap((t) => t.split('\n'));
     expect(lines[0]).toBe('*Audit trail, last 7 days*');
-    expect(lines[1]).toBe('2 starts, runs again or stops watching · 150 refused attempts by 1 person');
+    expect(lines[1]).toBe('2 recorded actions · 150 refused attempts by 1 person');
     expect(lines.filter((l) => l.includes('<@U0AGENT> started `REQ001`'))).toHaveLength(1);
     expect(lines.filter((l) => l.includes('<@U0AGENT> stopped watching `REQ002`'))).toHaveLength(1);
     expect(lines.find((l) => l.includes('REQ001'))).toBe(
@@ -341,9 +341,7 @@ describe('auditMessage', () => {
         'Only members of @helpdesk may start captures.',
     ]);
     expect(textOf(blocks)).not.toContain('more');
-    expect(text).toBe(
-      'Audit trail, the last 7 days: 2 starts, runs again or stops watching, 150 refused attempts by 1 person',
-    );
+    expect(text).toBe('Audit trail, the last 7 days: 2 recorded actions, 150 refused attempts by 1 person');
   });
 
   it('shows a structured outcome exactly as the sentence older versions stored', () => {
@@ -414,7 +412,7 @@ describe('auditMessage', () => {
       1,
     );
     expect(textOf(blocks)).toContain('<@U0EVE> was refused once, <!date^');
-    expect(textOf(blocks)).toContain('0 starts, runs again or stops watching · 1 refused attempt by 1 person');
+    expect(textOf(blocks)).toContain('0 recorded actions · 1 refused attempt by 1 person');
   });
 
   it('says when nothing was recorded', () => {
@@ -454,9 +452,7 @@ describe('auditMessage', () => {
       actions.slice(0, shownActions).map((a) => a.requestId),
     );
     const hiddenRefusals = totalRefusals + 30 * 7 - refusals.slice(0, 10).reduce((sum, r) => sum + r.count, 0);
-    expect(textOf(blocks)).toContain(
-      `…and ${2000 - shownActions} earlier starts, runs again or stops watching not shown.`,
-    );
+    expect(textOf(blocks)).toContain(`…and ${2000 - shownActions} earlier recorded actions not shown.`);
     expect(textOf(blocks)).toContain(`…and 70 more people refused ${hiddenRefusals} times.`);
   });
 });

@@ -1,0 +1,38 @@
+import type { KnownBlock } from '@slack/types';
+import { summariseOptions } from '../../capture-types/registry.js';
+import type { CaptureRequest, TargetDevice } from '../../captures/model.js';
+import { channelRef, inert, inertPlain, mention, requestIdCode, slackDate } from './format.js';
+import type { Reply } from './replies.js';
+
+/**
+ * The DM to a device's owner when captures start on it: who started what on which device, for how long, why (the
+ * requester's reason, as plain text), and whom to ask. Said plainly: a packet capture can hold their traffic.
+ */
+export function ownerNoticeMessage(request: CaptureRequest, devices: TargetDevice[]): Reply {
+  const names = devices.map((d) => `*${inert(d.name, 80) || 'Unnamed device'}*`).join(', ');
+  const what = request.types.map((type) => summariseOptions(type, request.options)).join('; ');
+  const pcapEnds = request.types.includes('pcap')
+    ? ` The packet capture stops by itself within ${request.options.pcap.timeLimitMin} min (about ${slackDate(
+        new Date(request.createdAt.getTime() + request.options.pcap.timeLimitMin * 60_000),
+        '{time}',
+      )}).`
+    : '';
+  const lead =
+    `🔍 ${mention(request.requestedBy)} started remote captures on your ${devices.length > 1 ? 'devices' : 'device'} ` +
+    `${names} (capture ${requestIdCode(request.id)}).${pcapEnds}`;
+  const detail =
+    `What runs: ${what}. A packet capture can include your device's network traffic; WARP diagnostics hold its ` +
+    `WARP settings and logs. Questions: ask ${mention(request.requestedBy)}, or in ${channelRef(request.channelId)}.`;
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: lead } },
+    { type: 'section', text: { type: 'mrkdwn', text: detail } },
+  ];
+  if (request.reason) {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'plain_text', text: `Reason given: ${inertPlain(request.reason, 200)}`, emoji: false }],
+    });
+  }
+  const reason = request.reason ? ` Reason given: ${inertPlain(request.reason, 200)}` : '';
+  return { text: `${lead} ${detail}${reason}`, blocks };
+}
