@@ -7,6 +7,7 @@ import { DeviceDirectory } from './captures/device-directory.js';
 import { Leases } from './captures/leases.js';
 import { NoticeBoard } from './captures/notices.js';
 import { ArtifactRelay, type RelayTiming } from './captures/relay.js';
+import { FileRetention } from './captures/retention.js';
 import { CaptureService } from './captures/service.js';
 import { sweepSpools } from './captures/spool.js';
 import { CaptureTracker } from './captures/tracker.js';
@@ -109,15 +110,14 @@ export async function createBot(
   });
   // App Home is built once the service exists; until then there is no tab to follow.
   let home: AppHome | null = null;
-  const notifier = followingStatus(
-    new SlackNotifier({
-      client: slack.app.client,
-      dashboardUrl: DASHBOARD_URL,
-      artifactDestination: config.artifactDestination,
-      now,
-    }),
-    (request) => home?.captureChanged(request.requestedBy),
-  );
+  const slackNotifier = new SlackNotifier({
+    client: slack.app.client,
+    dashboardUrl: DASHBOARD_URL,
+    artifactDestination: config.artifactDestination,
+    retentionMs: config.artifactRetentionMs,
+    now,
+  });
+  const notifier = followingStatus(slackNotifier, (request) => home?.captureChanged(request.requestedBy));
   const directory = new DeviceDirectory(dex, () => now().getTime());
   const audit = new AuditTrail(store, logger);
   const notices = new NoticeBoard({ store, notifier, logger, now, leases, metrics, devices: directory, audit });
@@ -132,6 +132,19 @@ export async function createBot(
     leases,
     ...(relayTiming ? { timing: relayTiming } : {}),
   });
+  const retention =
+    config.artifactRetentionMs === null
+      ? null
+      : new FileRetention({
+          store,
+          files: slackNotifier,
+          notices,
+          retentionMs: config.artifactRetentionMs,
+          logger,
+          now,
+          leases,
+          metrics,
+        });
   const tracker = new CaptureTracker({
     store,
     dex,
@@ -143,6 +156,9 @@ export async function createBot(
     metrics,
     leases,
     adoptAbandoned: () => service.resume(),
+    sweep: async () => {
+      await retention?.sweep();
+    },
   });
   const access = new AccessPolicy(config.access, new SlackPeople(slack.app.client), () => now().getTime());
   const service = new CaptureService({

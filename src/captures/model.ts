@@ -194,6 +194,8 @@ export type NoticeEvent =
   | { kind: 'stopped'; by: string }
   /** The status message was deleted or can no longer be edited; this thread belongs to its replacement. */
   | { kind: 'status-replaced'; previousTs: string | null }
+  /** A file was removed from Slack under the retention policy (ARTIFACT_RETENTION): its thread says so, once. */
+  | { kind: 'file-removed'; commandId: string }
   /** Captures started on devices of this email: their owner is told, by DM (NOTIFY_DEVICE_OWNER). */
   | { kind: 'owner'; email: string };
 

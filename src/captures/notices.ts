@@ -57,6 +57,8 @@ function keyOf(event: NoticeEvent): string {
       return `status-replaced:${event.previousTs ?? 'none'}`;
     case 'owner':
       return `owner:${event.email}`;
+    case 'file-removed':
+      return `file-removed:${event.commandId}`;
     default:
       return event.kind;
   }
@@ -315,6 +317,7 @@ function threadEvent(
     case 'command-timed-out':
     case 'results-in-dashboard':
     case 'upload-failed':
+    case 'file-removed':
     case 'digest': {
       const command = commands.find((c) => c.id === event.commandId);
       const device = command && request.devices.find((d) => d.deviceId === command.deviceId);
@@ -327,6 +330,7 @@ function threadEvent(
         return { kind: event.kind, device, command };
       const upload = uploads.find((u) => u.commandId === command.id);
       if (event.kind === 'upload-failed') return upload ? { kind: 'upload-failed', device, command, upload } : null;
+      if (event.kind === 'file-removed') return upload ? { kind: 'file-removed', device, command, upload } : null;
       return upload?.digest ? { kind: 'digest', device, command, digest: upload.digest } : null;
     }
   }

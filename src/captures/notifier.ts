@@ -23,6 +23,7 @@ export type ThreadEvent =
   | { kind: 'upload-failed'; device: TargetDevice; command: TrackedCommand; upload: ArtifactUpload }
   | { kind: 'results-in-dashboard'; device: TargetDevice; command: TrackedCommand }
   | { kind: 'digest'; device: TargetDevice; command: TrackedCommand; digest: ArtifactDigest }
+  | { kind: 'file-removed'; device: TargetDevice; command: TrackedCommand; upload: ArtifactUpload }
   | { kind: 'stopped'; by: string }
   | { kind: 'status-replaced' };
 

@@ -231,7 +231,14 @@ export class ArtifactRelay {
         // pending, or uploading cut short: an unfinished Slack upload is invisible, so start it over.
         upload = await this.#transfer(upload, info, ensureHeld);
       }
-      await store.updateUpload(commandId, { step: 'done', error: null, nextAttemptAt: null, updatedAt: this.#now() });
+      const posted = this.#now();
+      await store.updateUpload(commandId, {
+        step: 'done',
+        error: null,
+        nextAttemptAt: null,
+        updatedAt: posted,
+        postedAt: posted,
+      });
     } catch (error) {
       if (error instanceof LeaseLostError) throw error;
       const attempts = upload.attempts + 1;

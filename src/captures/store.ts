@@ -63,6 +63,8 @@ export interface UploadStore {
   ensureUpload(upload: ArtifactUpload): Promise<ArtifactUpload>;
   updateUpload(commandId: string, patch: UploadPatch): Promise<void>;
   getUpload(commandId: string): Promise<ArtifactUpload | null>;
+  /** Files in Slack posted at or before `postedBefore`, not removed yet, whose next removal attempt is due. */
+  uploadsToRemove(postedBefore: Date, now: Date, limit: number): Promise<ArtifactUpload[]>;
   uploadsForRequest(requestId: string): Promise<ArtifactUpload[]>;
   /** Uploads not yet `done` or `failed`, oldest first (to resume after a restart). */
   unfinishedUploads(): Promise<ArtifactUpload[]>;

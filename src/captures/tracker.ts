@@ -26,6 +26,8 @@ export interface TrackerDeps {
   leases?: Leases;
   /** Run by every replica each tick: take up unclaimed work (see CaptureService.resume). */
   adoptAbandoned?: () => Promise<void>;
+  /** Run by every replica each tick, after the notices: housekeeping such as removing expired files. */
+  sweep?: () => Promise<void>;
 }
 
 /** What the tracker reports, for metrics; plain callbacks, so the domain knows nothing of how they are kept. */
@@ -88,6 +90,7 @@ export class CaptureTracker {
     // them first, so the work is shared and a stopped replica's share is taken over.
     await this.deps.adoptAbandoned?.();
     await this.deps.notices.flush();
+    await this.deps.sweep?.();
     if (!polling) return;
     const tracked = await this.deps.store.trackedCommands();
     metrics?.trackedCommands?.(tracked.length);

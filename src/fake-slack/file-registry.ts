@@ -15,6 +15,8 @@ export interface FakeFile {
   completed?: { title: string; channelId?: string; threadTs?: string; comment?: string };
   /** Every place it was shared (files.info `shares`); completing again shares it again, as Slack does. */
   shares: { channelId: string; ts: string; threadTs?: string }[];
+  /** Set by files.delete: the file no longer exists (files.info and files.delete answer file_not_found). */
+  deleted?: boolean;
 }
 
 /** Files between files.getUploadURLExternal and files.completeUploadExternal. */
@@ -42,7 +44,7 @@ export class FileRegistry {
 
   get(id: string): FakeFile {
     const file = this.files.get(id);
-    if (!file) throw new SlackApiError('file_not_found');
+    if (!file || file.deleted) throw new SlackApiError('file_not_found');
     return file;
   }
 

@@ -91,6 +91,14 @@ export const fileMethods: MethodTable = {
     return { ok: true, files: targets.map(({ file }) => fileJson(file, services)) };
   }),
 
+  /** A bot may delete the files it uploaded; a deleted or unknown file is `file_not_found`, as Slack answers. */
+  'files.delete': botMethod((args, services) => {
+    const file = services.files.get(requireString(args, 'file', 'file_not_found'));
+    file.deleted = true;
+    services.workspace.unshare(file.id);
+    return { ok: true };
+  }),
+
   /** The file and where it is shared: `shares.public` / `shares.private`, by channel, each share with its thread. */
   'files.info': botMethod((args, services) => {
     const file = services.files.get(requireString(args, 'file', 'file_not_found'));

@@ -79,6 +79,8 @@ export interface FakeFileShare {
   comment?: string;
   /** The bytes, only when the declared length was ≤ 8 MiB. */
   content?: Buffer;
+  /** Set by files.delete: the file is gone from the conversation. */
+  deleted?: boolean;
 }
 
 export type ChannelEntry = FakeMessage | FakeFileShare;

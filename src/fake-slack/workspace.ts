@@ -162,6 +162,13 @@ export class Workspace {
     return state.info;
   }
 
+  /** A deleted file disappears from every conversation it was shared in. */
+  unshare(fileId: string): void {
+    for (const state of this.channels.values()) {
+      for (const entry of state.entries) if (entry.kind === 'file' && entry.fileId === fileId) entry.deleted = true;
+    }
+  }
+
   remove(channelId: string, ts: string): FakeMessage {
     const message = this.message(channelId, ts);
     message.deleted = true;

@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { NoticeMetrics } from '../captures/notices.js';
 import type { RelayMetrics } from '../captures/relay.js';
+import type { RetentionMetrics } from '../captures/retention.js';
 import type { TrackerMetrics } from '../captures/tracker.js';
 import type { DexCallEvent, DexSkippedItemEvent } from '../dex/client.js';
 
@@ -22,7 +23,11 @@ export interface Exposition {
   body: string;
 }
 
-export interface BotMetrics extends Required<RelayMetrics>, Required<TrackerMetrics>, Required<NoticeMetrics> {
+export interface BotMetrics
+  extends Required<RelayMetrics>,
+    Required<TrackerMetrics>,
+    Required<NoticeMetrics>,
+    Required<RetentionMetrics> {
   readonly registry: Registry;
   captureStarted(outcome: CaptureStartOutcome): void;
   /** DexClient's `onCall`: once per HTTP attempt. */
@@ -99,6 +104,12 @@ export function createMetrics(): BotMetrics {
     help: 'Artifact bytes streamed from Cloudflare into Slack.',
     registers,
   });
+  const fileRemovals = new Counter({
+    name: `${PREFIX}file_removals_total`,
+    help: 'Files removed from Slack under ARTIFACT_RETENTION, by outcome (removed, already-gone, retried after a failure).',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
   const notices = new Counter({
     name: `${PREFIX}notices_total`,
     help: 'Status messages and thread replies, by kind and outcome (delivered, retried after a failure, abandoned).',
@@ -123,6 +134,7 @@ export function createMetrics(): BotMetrics {
     commandFinished: (state) => commandsFinished.inc({ state }),
     trackedCommands: (count) => trackedCommands.set(count),
     noticeOutcome: ({ kind, outcome }) => notices.inc({ kind, outcome }),
+    fileRemoval: (outcome) => fileRemovals.inc({ outcome }),
     artifactPosted: ({ secondsSinceCreated }) => timeToArtifact.observe(Math.max(0, secondsSinceCreated)),
     bytesRelayed: (bytes) => bytesRelayed.inc(bytes),
     dexCall(event) {

@@ -12,6 +12,7 @@ import {
   type StatusView,
   type ThreadEvent,
 } from '../captures/notifier.js';
+import type { FileRemover } from '../captures/retention.js';
 import type { ArtifactDigest } from '../digest/artifact-digest.js';
 import { delivering, slackErrorCode, toDeliveryError } from './delivery-errors.js';
 import { digestMessage, digestVerdictMrkdwn } from './ui/digest.js';
@@ -26,6 +27,7 @@ import {
   commandFailedMessage,
   commandTimedOutMessage,
   deviceFailedMessage,
+  fileRemovedMessage,
   finishedMessage,
   optionsMessage,
   resultsInDashboardMessage,
@@ -43,6 +45,8 @@ export interface SlackNotifierOptions {
   dashboardUrl: string;
   /** ARTIFACT_DESTINATION: the status thread, or the requester's DM with the bot. */
   artifactDestination?: 'thread' | 'dm';
+  /** ARTIFACT_RETENTION, for the line that says a file was removed; null: files are kept. */
+  retentionMs?: number | null;
   now: () => Date;
 }
 
@@ -50,12 +54,13 @@ export interface SlackNotifierOptions {
  * The domain's Notifier, in Slack: one status message per request, updated in place, and its thread. Every failure
  * reaches the domain as a DeliveryError (the notice board decides what to do about it).
  */
-export class SlackNotifier implements Notifier {
+export class SlackNotifier implements Notifier, FileRemover {
   readonly artifacts: ArtifactSink;
   readonly #client: webApi.WebClient;
   readonly #dashboardUrl: string;
   readonly #now: () => Date;
   readonly #destination: 'thread' | 'dm';
+  readonly #retentionMs: number | null;
   /** What each status message shows now, so an unchanged render is never sent again. */
   readonly #shown = new Map<string, string>();
 
@@ -64,6 +69,7 @@ export class SlackNotifier implements Notifier {
     this.#dashboardUrl = options.dashboardUrl;
     this.#now = options.now;
     this.#destination = options.artifactDestination ?? 'thread';
+    this.#retentionMs = options.retentionMs ?? null;
     this.artifacts = new SlackArtifactSink(new StreamedUpload(options.client), (request) =>
       this.#artifactPlace(request),
     );
@@ -146,6 +152,17 @@ export class SlackNotifier implements Notifier {
     await delivering('chat.postMessage', () => this.#client.chat.postMessage({ ...where, ...message }));
   }
 
+  /** files.delete (a bot may delete its own files); `file_not_found` means it is already gone. */
+  async removeFile(fileId: string): Promise<'removed' | 'gone'> {
+    try {
+      await this.#client.files.delete({ file: fileId });
+      return 'removed';
+    } catch (error) {
+      if (slackErrorCode(error) === 'file_not_found') return 'gone';
+      throw toDeliveryError(error, 'files.delete');
+    }
+  }
+
   async tellDeviceOwner(view: StatusView, email: string): Promise<OwnerNotice> {
     const { request } = view;
     let ownerId: string | null = null;
@@ -186,6 +203,8 @@ export class SlackNotifier implements Notifier {
         return statusReplacedMessage(request);
       case 'digest':
         return digestVerdictMrkdwn(event.digest);
+      case 'file-removed':
+        return fileRemovedMessage(event.upload.fileName, this.#retentionMs);
     }
   }
 

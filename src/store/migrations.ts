@@ -134,7 +134,8 @@ const MIGRATIONS: readonly { version: number; sql: (t: SchemaTypes) => string }[
   },
   {
     // Privacy: the reason given for each request; when each file was posted, and its removal under the retention
-    // policy (removed_at once Slack no longer has it; attempts and the next try while Slack refuses).
+    // policy (removed_at once Slack no longer has it; attempts and the next try while Slack refuses). Files posted
+    // before this step count from their last update, so they expire too.
     version: 6,
     sql: (t) => `
       ALTER TABLE capture_requests ADD COLUMN reason ${t.text};
@@ -142,6 +143,7 @@ const MIGRATIONS: readonly { version: number; sql: (t: SchemaTypes) => string }[
       ALTER TABLE artifact_uploads ADD COLUMN removed_at ${t.timestamp};
       ALTER TABLE artifact_uploads ADD COLUMN removal_attempts ${t.integer} NOT NULL DEFAULT 0;
       ALTER TABLE artifact_uploads ADD COLUMN removal_next_at ${t.timestamp};
+      UPDATE artifact_uploads SET posted_at = updated_at WHERE step = 'done';
     `,
   },
 ];

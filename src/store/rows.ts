@@ -79,6 +79,10 @@ export interface UploadRow {
   attempts: number;
   next_attempt_at: Timestamp | null;
   updated_at: Timestamp;
+  posted_at?: Timestamp | null;
+  removed_at?: Timestamp | null;
+  removal_attempts?: number;
+  removal_next_at?: Timestamp | null;
 }
 
 export interface AuditRow {
@@ -155,6 +159,10 @@ export function toUpload(row: UploadRow): ArtifactUpload {
     attempts: row.attempts,
     nextAttemptAt: dateOrNull(row.next_attempt_at),
     updatedAt: date(row.updated_at),
+    postedAt: dateOrNull(row.posted_at ?? null),
+    removedAt: dateOrNull(row.removed_at ?? null),
+    removalAttempts: Number(row.removal_attempts ?? 0),
+    removalNextAt: dateOrNull(row.removal_next_at ?? null),
   };
 }
 

@@ -288,9 +288,26 @@ export class SqlStore implements Store {
           attempts: changes.attempts,
           next_attempt_at: isoOrNull(changes.nextAttemptAt),
           updated_at: isoOrNull(changes.updatedAt),
+          posted_at: isoOrNull(changes.postedAt),
+          removed_at: isoOrNull(changes.removedAt),
+          removal_attempts: changes.removalAttempts,
+          removal_next_at: isoOrNull(changes.removalNextAt),
         },
       ),
     );
+  }
+
+  async uploadsToRemove(postedBefore: Date, now: Date, limit: number): Promise<ArtifactUpload[]> {
+    const rows = await this.db.all<UploadRow>(
+      `SELECT * FROM artifact_uploads
+       WHERE step = 'done' AND file_id IS NOT NULL AND removed_at IS NULL
+         AND posted_at IS NOT NULL AND posted_at <= ?
+         AND (removal_next_at IS NULL OR removal_next_at <= ?)
+       ORDER BY posted_at, ${this.order}
+       LIMIT ?`,
+      [iso(postedBefore), iso(now), limit],
+    );
+    return rows.map(toUpload);
   }
 
   async getUpload(commandId: string): Promise<ArtifactUpload | null> {

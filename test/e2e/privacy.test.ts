@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeMessage, imIdFor, values } from '../../src/fake-slack/index.js';
+import { createBot } from '../../src/bot.js';
+import { loadConfig } from '../../src/config.js';
+import { localEnvironment } from '../../src/demo/local-environment.js';
+import { type FakeFileShare, type FakeMessage, imIdFor, values } from '../../src/fake-slack/index.js';
+import { createLogger } from '../../src/logger.js';
 import { REASON_ACTION, REASON_BLOCK, STATUS_REASON_BLOCK } from '../../src/slack/ui/ids.js';
 import { openModal, pickDevices, type Stack, startStack, visibleText, waitForStatus } from './stack.js';
 
@@ -84,12 +88,12 @@ describe('the device owner is told', () => {
     );
 
     const notices = auditLines().filter((a) => a.action === 'owner-notice');
-    expect(
-      notices.map((a) => a.outcomeDetails).sort((x, y) => String(x.email).localeCompare(String(y.email))),
-    ).toEqual([
-      { email: 'bob@example.com', told: true },
-      { email: 'ghost@example.com', told: false },
-    ]);
+    expect(notices.map((a) => a.outcomeDetails).sort((x, y) => String(x.email).localeCompare(String(y.email)))).toEqual(
+      [
+        { email: 'bob@example.com', told: true },
+        { email: 'ghost@example.com', told: false },
+      ],
+    );
 
     // A poll, a restart of delivery: nobody is told twice.
     await stack.bot.poll();
@@ -107,3 +111,130 @@ describe('the device owner is told', () => {
     expect(stack.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'U_BOB')).toHaveLength(0);
   });
 });
+
+describe('files that expire (ARTIFACT_RETENTION)', () => {
+  it('removes each file once it is that old, says so once in its thread, retries a refusal, and a second bot on the same database removes nothing twice', async () => {
+    stack = await startStack({ env: { ARTIFACT_RETENTION: '45s', NOTIFY_DEVICE_OWNER: 'false' } });
+    stack.sim.addDevice({ deviceName: 'KEEP-1', personEmail: 'alice@example.com', platform: 'windows' });
+    const viewId = await openModal(stack);
+    await stack.user.submitView(viewId, await pickDevices(stack, viewId, ['KEEP-1']));
+    const status = await waitForStatus(stack);
+    stack.sim.advance(15 * 60_000);
+    await stack.bot.poll();
+    await stack.bot.idle();
+    const thread = () => stack.slack.thread('C_HELPDESK', status.ts);
+    const files = () => thread().filter((e): e is FakeFileShare => e.kind === 'file');
+    const removedLines = () =>
+      thread().filter((e): e is FakeMessage => e.kind === 'message' && /was removed from Slack/.test(e.text ?? ''));
+    const deletes = () => stack.slack.callsTo('files.delete');
+    expect(files()).toHaveLength(2);
+    const digestReplies = thread().filter((e) => e.kind === 'message' && /What is inside/.test(e.text ?? '')).length;
+
+    // Not yet 45 s old: nothing is removed.
+    await stack.bot.poll();
+    await stack.bot.idle();
+    expect(deletes()).toHaveLength(0);
+
+    // Old enough; Slack refuses the first removal once.
+    stack.slack.failNext('files.delete', { error: 'internal_error' });
+    stack.clock.advance(60_000);
+    await stack.bot.poll();
+    await stack.bot.idle();
+    expect(deletes().filter((c) => c.ok)).toHaveLength(1);
+    expect(removedLines()).toHaveLength(1);
+    expect(removedLines()[0]?.text).toMatch(
+      /^🗑️ `KEEP-1-[a-z-]+-\d{8}-\d{4}\.zip` was removed from Slack 45 seconds after it was posted, under this bot's retention policy/,
+    );
+    expect(removedLines()[0]?.text).toContain('the Cloudflare dashboard (DEX → Remote captures)');
+
+    // The refused one is tried again after its backoff; a second bot on the same database shares the work.
+    const second = await secondBot(stack, { ARTIFACT_RETENTION: '45s', NOTIFY_DEVICE_OWNER: 'false' });
+    try {
+      stack.clock.advance(2 * 60_000);
+      second.clock(2 * 60_000 + 60_000);
+      await Promise.all([stack.bot.poll(), second.bot.poll()]);
+      await Promise.all([stack.bot.idle(), second.bot.idle()]);
+      await Promise.all([stack.bot.poll(), second.bot.poll()]);
+      await Promise.all([stack.bot.idle(), second.bot.idle()]);
+    } finally {
+      await second.bot.stop();
+    }
+    expect(deletes().filter((c) => c.ok)).toHaveLength(2);
+    expect(
+      new Set(
+        deletes()
+          .filter((c) => c.ok)
+          .map((c) => c.args.file),
+      ).size,
+    ).toBe(2);
+    expect(files().every((f) => f.deleted)).toBe(true);
+    expect(removedLines()).toHaveLength(2);
+    // The digests stay: figures, not payloads.
+    expect(thread().filter((e) => e.kind === 'message' && /What is inside/.test(e.text ?? ''))).toHaveLength(
+      digestReplies,
+    );
+    expect(stack.logs.join('\n')).toMatch(/Slack did not remove a file; will retry/);
+  });
+
+  it('a removal whose answer was lost is not repeated: the file already gone counts as removed, told once', async () => {
+    stack = await startStack({ env: { ARTIFACT_RETENTION: '1m', NOTIFY_DEVICE_OWNER: 'false' } });
+    stack.sim.addDevice({ deviceName: 'GONE-1', personEmail: 'alice@example.com', platform: 'windows' });
+    const viewId = await openModal(stack);
+    await stack.user.submitView(
+      viewId,
+      values.merge(
+        await pickDevices(stack, viewId, ['GONE-1']),
+        values.checkboxes('capture_types', 'capture_types_select', [{ text: 'WARP diagnostics', value: 'warp-diag' }]),
+      ),
+    );
+    const status = await waitForStatus(stack);
+    stack.sim.advance(15 * 60_000);
+    await stack.bot.poll();
+    await stack.bot.idle();
+    // Slack deletes the file but the answer is lost.
+    stack.slack.failNext('files.delete', { error: 'internal_error', afterProcessing: true });
+    stack.clock.advance(2 * 60_000);
+    await stack.bot.poll();
+    await stack.bot.idle();
+    stack.clock.advance(5 * 60_000);
+    await stack.bot.poll();
+    await stack.bot.idle();
+    const calls = stack.slack.callsTo('files.delete');
+    expect(calls.map((c) => c.error ?? 'ok')).toEqual(['internal_error', 'file_not_found']);
+    const lines = stack.slack
+      .thread('C_HELPDESK', status.ts)
+      .filter((e) => e.kind === 'message' && /was removed from Slack 1 minute after/.test(e.text ?? ''));
+    expect(lines).toHaveLength(1);
+  });
+
+  it('`off` keeps every file', async () => {
+    stack = await startStack({ env: { ARTIFACT_RETENTION: 'off', NOTIFY_DEVICE_OWNER: 'false' } });
+    stack.sim.addDevice({ deviceName: 'KEEP-2', personEmail: 'alice@example.com', platform: 'windows' });
+    const viewId = await openModal(stack);
+    await stack.user.submitView(viewId, await pickDevices(stack, viewId, ['KEEP-2']));
+    await waitForStatus(stack);
+    stack.sim.advance(15 * 60_000);
+    await stack.bot.poll();
+    await stack.bot.idle();
+    stack.clock.advance(365 * 86_400_000);
+    await stack.bot.poll();
+    await stack.bot.idle();
+    expect(stack.slack.callsTo('files.delete')).toHaveLength(0);
+  });
+});
+
+/** Another bot on the stack's database, Slack stand-in and simulator (a restart, or a second replica). */
+async function secondBot(of: Stack, env: Record<string, string>) {
+  let offset = 0;
+  const config = loadConfig({
+    ...localEnvironment(of.slack, of.sim, { databaseUrl: of.databaseUrl, pollIntervalSeconds: 300 }),
+    ...env,
+  });
+  const bot = await createBot(config, {
+    logger: createLogger({ write: () => {} }),
+    host: '127.0.0.1',
+    now: () => new Date(Date.now() + offset),
+  });
+  await bot.start();
+  return { bot, clock: (ms: number) => (offset = ms) };
+}

@@ -16,6 +16,7 @@ import {
   inertPlain,
   link,
   mention,
+  plural,
   requestIdCode,
   SECTION_TEXT_MAX,
   slackDate,
@@ -267,4 +268,31 @@ export function statusReplacedMessage(request: Pick<CaptureRequest, 'id' | 'chan
     return `I couldn't keep the status of capture ${id} up to date in ${channelRef(request.channelId)}, so it continues here.`;
   }
   return `The status message of capture ${id} was deleted or can no longer be edited, so this one replaces it. New replies and files come here.`;
+}
+
+/** "1 day", "7 days", "12 hours", "45 seconds": a retention period in words. */
+function periodWords(ms: number): string {
+  const units: Array<[number, string]> = [
+    [86_400_000, 'day'],
+    [3_600_000, 'hour'],
+    [60_000, 'minute'],
+    [1_000, 'second'],
+  ];
+  for (const [size, unit] of units) {
+    if (ms >= size && ms % size === 0) return plural(ms / size, unit);
+  }
+  return plural(Math.max(1, Math.round(ms / 1_000)), 'second');
+}
+
+/**
+ * A file removed under the retention policy: one line in its thread. Cloudflare's own retention of remote captures
+ * is not given by its API, so no figure is invented for it.
+ */
+export function fileRemovedMessage(fileName: string, retentionMs: number | null): string {
+  const after = retentionMs ? ` ${periodWords(retentionMs)} after it was posted` : '';
+  return (
+    `🗑️ \`${inert(fileName, 200)}\` was removed from Slack${after}, under this bot's retention policy for capture files ` +
+    '(what the digest said about it stays here). Cloudflare keeps remote captures for a limited time: while it does, ' +
+    'the original can be downloaded from the Cloudflare dashboard (DEX → Remote captures).'
+  );
 }
