@@ -38,7 +38,34 @@ describe('loadConfig', () => {
       pollIntervalSeconds: 15,
       access: { allowedGroups: [], allowedUsers: [], readersRestricted: false },
       artifactDestination: 'thread',
+      artifactRetentionMs: 7 * 86_400_000,
+      reasonRequired: true,
+      notifyDeviceOwner: true,
     });
+  });
+
+  it('reads the privacy settings: retention durations or off, the reason and the owner notice', () => {
+    const retention = (value: string) => loadConfig({ ...valid, ARTIFACT_RETENTION: value }).artifactRetentionMs;
+    expect(retention('7d')).toBe(7 * 86_400_000);
+    expect(retention('12h')).toBe(12 * 3_600_000);
+    expect(retention('30m')).toBe(30 * 60_000);
+    expect(retention('45s')).toBe(45_000);
+    expect(retention('off')).toBeNull();
+    expect(problems({ ...valid, ARTIFACT_RETENTION: '1 week' })).toEqual([
+      'ARTIFACT_RETENTION must be a duration like 7d, 12h, 30m or 45s, or off',
+    ]);
+    expect(problems({ ...valid, ARTIFACT_RETENTION: '0s' })).toHaveLength(1);
+    const off = loadConfig({ ...valid, CAPTURE_REASON_REQUIRED: 'false', NOTIFY_DEVICE_OWNER: 'false' });
+    expect([off.reasonRequired, off.notifyDeviceOwner]).toEqual([false, false]);
+  });
+
+  it('refuses to start with what this version cannot do yet, rather than pretend (approvers, digests only)', () => {
+    expect(problems({ ...valid, CAPTURE_APPROVERS: 'security' })).toEqual([
+      'CAPTURE_APPROVERS (a second approver) is not supported by this version yet: unset it to start',
+    ]);
+    expect(problems({ ...valid, ARTIFACT_DESTINATION: 'digest' })[0]).toMatch(
+      /^ARTIFACT_DESTINATION=digest .* not supported/,
+    );
   });
 
   it('reads who may capture', () => {
