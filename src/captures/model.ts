@@ -150,12 +150,12 @@ export interface ArtifactUpload {
   nextAttemptAt: Date | null;
   updatedAt: Date;
   /** When the file appeared in Slack (step `done`): the retention policy counts from here. */
-  postedAt?: Date | null;
+  postedAt: Date | null;
   /** When the bot removed it from Slack under the retention policy (or found it already gone). */
-  removedAt?: Date | null;
-  removalAttempts?: number;
+  removedAt: Date | null;
+  removalAttempts: number;
   /** A removal Slack refused waits until then. */
-  removalNextAt?: Date | null;
+  removalNextAt: Date | null;
 }
 
 /** Why a file did not reach Slack. */

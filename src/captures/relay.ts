@@ -104,6 +104,10 @@ export class ArtifactRelay {
       attempts: 0,
       nextAttemptAt: null,
       updatedAt: this.#now(),
+      postedAt: null,
+      removedAt: null,
+      removalAttempts: 0,
+      removalNextAt: null,
     });
     if (upload.step !== 'done' && upload.step !== 'failed') this.#push(command.id);
   }

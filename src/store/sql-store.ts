@@ -247,8 +247,8 @@ export class SqlStore implements Store {
   async ensureUpload(upload: ArtifactUpload): Promise<ArtifactUpload> {
     await this.db.run(
       `INSERT INTO artifact_uploads (command_id, request_id, step, file_name, file_id, bytes, summary, digest, error,
-         failure, attempts, next_attempt_at, updated_at)
-       VALUES (${placeholders(13)})
+         failure, attempts, next_attempt_at, updated_at, posted_at, removed_at, removal_attempts, removal_next_at)
+       VALUES (${placeholders(17)})
        ON CONFLICT (command_id) DO NOTHING`,
       [
         upload.commandId,
@@ -264,6 +264,10 @@ export class SqlStore implements Store {
         upload.attempts,
         upload.nextAttemptAt && iso(upload.nextAttemptAt),
         iso(upload.updatedAt),
+        upload.postedAt && iso(upload.postedAt),
+        upload.removedAt && iso(upload.removedAt),
+        upload.removalAttempts,
+        upload.removalNextAt && iso(upload.removalNextAt),
       ],
     );
     const stored = await this.getUpload(upload.commandId);

@@ -159,6 +159,10 @@ describe('ArtifactRelay', () => {
         failure: null,
         attempts: 0,
         nextAttemptAt: null,
+        postedAt: null,
+        removedAt: null,
+        removalAttempts: 0,
+        removalNextAt: null,
         updatedAt: AT,
       });
       await relay.resume();

@@ -139,6 +139,10 @@ function makeUpload(overrides: Partial<ArtifactUpload> = {}): ArtifactUpload {
     attempts: 0,
     nextAttemptAt: null,
     updatedAt: at(5),
+    postedAt: null,
+    removedAt: null,
+    removalAttempts: 0,
+    removalNextAt: null,
     ...overrides,
   };
 }
@@ -406,6 +410,34 @@ describe.each(backends)('%s store', (_name, backend) => {
       platform: 'linux',
       registrationId: null,
     };
+
+    it('uploadsToRemove: posted files old enough, not removed, whose next try is due, oldest first', async () => {
+      await store.createRequestOnce(makeRequest());
+      const posted = (id: string, minute: number, extra: Partial<ArtifactUpload> = {}) =>
+        store.ensureUpload(
+          makeUpload({ commandId: id, step: 'done', fileId: `F-${id}`, postedAt: at(minute), ...extra }),
+        );
+      await posted('old', 1);
+      await posted('older', 0);
+      await posted('young', 9);
+      await posted('removed', 0, { removedAt: at(5) });
+      await posted('waiting', 0, { removalAttempts: 2, removalNextAt: at(30) });
+      await store.ensureUpload(makeUpload({ commandId: 'pending', postedAt: null }));
+      const due = await store.uploadsToRemove(at(5), at(20), 10);
+      expect(due.map((u) => u.commandId)).toEqual(['older', 'old']);
+      expect((await store.uploadsToRemove(at(5), at(30), 10)).map((u) => u.commandId)).toEqual([
+        'older',
+        'waiting',
+        'old',
+      ]);
+      await store.updateUpload('old', { removedAt: at(21), removalAttempts: 1, removalNextAt: null });
+      expect(await store.getUpload('old')).toMatchObject({
+        removedAt: at(21),
+        removalAttempts: 1,
+        removalNextAt: null,
+      });
+      expect((await store.uploadsToRemove(at(5), at(20), 1)).map((u) => u.commandId)).toEqual(['older']);
+    });
 
     it('listRequests: newest first, default limit 10, filters by user', async () => {
       for (let minute = 0; minute < 12; minute++) {
@@ -761,7 +793,7 @@ describe('the store on SQLite', () => {
     const database = new Database(file, { readonly: true });
     try {
       const versions = database.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
-      expect(versions).toEqual([1, 2, 3, 4, 5]);
+      expect(versions).toEqual([1, 2, 3, 4, 5, 6]);
       const tables = database
         .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
         .pluck()
@@ -793,7 +825,7 @@ describe('the store on PostgreSQL', () => {
 
     await withClient(url, async (client) => {
       const versions = await client.query('SELECT version FROM schema_migrations ORDER BY version');
-      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3, 4, 5]);
+      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6]);
       const tables = await client.query(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
       );

@@ -89,6 +89,10 @@ export function upload(command: TrackedCommand, overrides: Partial<ArtifactUploa
     attempts: 0,
     nextAttemptAt: null,
     updatedAt: STARTED,
+    postedAt: STARTED,
+    removedAt: null,
+    removalAttempts: 0,
+    removalNextAt: null,
     ...overrides,
   };
 }
