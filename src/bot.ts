@@ -144,6 +144,7 @@ export async function createBot(
           now,
           leases,
           metrics,
+          audit,
         });
   const tracker = new CaptureTracker({
     store,

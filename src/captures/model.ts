@@ -216,7 +216,7 @@ export interface Notice {
 }
 
 /** What the audit trail records: every start, "run again", "stop watching" and refused attempt. */
-export type AuditAction = 'start' | 'run-again' | 'stop-watching' | 'denied' | 'owner-notice';
+export type AuditAction = 'start' | 'run-again' | 'stop-watching' | 'denied' | 'owner-notice' | 'file-removed';
 
 export interface AuditEvent {
   at: Date;
@@ -250,6 +250,8 @@ export type AuditOutcome =
   | { kind: 'denied'; attempted: DeniedAttempt; refusal: Refusal }
   /** The devices' owner was told by DM that captures started (`told`), or has no Slack account with that email. */
   | { kind: 'owner-notice'; email: string; told: boolean }
+  /** A file of the request was removed from Slack under ARTIFACT_RETENTION (`alreadyGone`: Slack no longer had it). */
+  | { kind: 'file-removed'; fileName: string; alreadyGone: boolean }
   /** Text recorded by an older version. */
   | { kind: 'recorded'; text: string };
 

@@ -1,8 +1,9 @@
 import type { Logger } from '../logger.js';
+import type { AuditTrail } from './audit.js';
 import type { Leases } from './leases.js';
 import type { ArtifactUpload } from './model.js';
 import type { NoticeBoard } from './notices.js';
-import type { UploadStore } from './store.js';
+import type { RequestStore, UploadStore } from './store.js';
 
 /** Files looked at per sweep; the rest wait for the next tick. */
 const BATCH = 50;
@@ -20,7 +21,9 @@ export interface RetentionMetrics {
 }
 
 export interface RetentionDeps {
-  store: Pick<UploadStore, 'uploadsToRemove' | 'getUpload' | 'updateUpload'>;
+  store: Pick<UploadStore, 'uploadsToRemove' | 'getUpload' | 'updateUpload'> & Pick<RequestStore, 'getRequest'>;
+  /** Each removal is recorded: the reviewer sees when a capture's files left Slack. */
+  audit?: Pick<AuditTrail, 'record'>;
   files: FileRemover;
   notices: Pick<NoticeBoard, 'tell'>;
   /** ARTIFACT_RETENTION: how long a file stays in Slack after it was posted. */
@@ -84,8 +87,31 @@ export class FileRetention {
       await store.updateUpload(current.commandId, { removedAt: this.deps.now(), removalNextAt: null });
       metrics?.fileRemoval?.(outcome === 'removed' ? 'removed' : 'already-gone');
       await notices.tell(current.requestId, { kind: 'file-removed', commandId: current.commandId });
+      await this.#audit(current, outcome === 'gone');
     } finally {
       await lease?.release();
+    }
+  }
+
+  async #audit(upload: ArtifactUpload, alreadyGone: boolean): Promise<void> {
+    const { audit, store, logger } = this.deps;
+    if (!audit) return;
+    try {
+      const request = await store.getRequest(upload.requestId);
+      await audit.record({
+        at: this.deps.now(),
+        userId: request?.requestedBy ?? 'unknown',
+        action: 'file-removed',
+        channelId: request?.channelId ?? null,
+        requestId: upload.requestId,
+        devices: [],
+        types: [],
+        options: null,
+        commandIds: [upload.commandId],
+        outcome: { kind: 'file-removed', fileName: upload.fileName, alreadyGone },
+      });
+    } catch (error) {
+      logger.error({ err: error }, 'could not record a file removal in the audit trail');
     }
   }
 }

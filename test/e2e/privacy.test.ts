@@ -174,6 +174,10 @@ describe('files that expire (ARTIFACT_RETENTION)', () => {
       digestReplies,
     );
     expect(stack.logs.join('\n')).toMatch(/Slack did not remove a file; will retry/);
+    // Each removal is in the audit trail, once (the second bot writes to the same database).
+    await stack.user.slashCommand('audit');
+    const reply = JSON.stringify(await stack.slack.waitFor(() => stack.slack.responses.at(-1)));
+    expect(reply.match(/capture file removed under the retention policy:/g)).toHaveLength(2);
   });
 
   it('a removal whose answer was lost is not repeated: the file already gone counts as removed, told once', async () => {

@@ -289,7 +289,8 @@ const AUDIT_ACTION_WORDS: Record<AuditEvent['action'], string> = {
   'run-again': 'ran again',
   'stop-watching': 'stopped watching',
   denied: 'was refused',
-  'owner-notice': 'started captures on the devices of',
+  'owner-notice': 'told the device owner about',
+  'file-removed': 'capture file removed under the retention policy:',
 };
 
 const DENIED_ATTEMPT_WORDS: Record<DeniedAttempt, string> = {
@@ -320,6 +321,8 @@ export function auditOutcomeText(outcome: AuditOutcome): string {
       return outcome.told
         ? `${outcome.email}: told by DM`
         : `${outcome.email}: not told, no Slack account has that email`;
+    case 'file-removed':
+      return `${outcome.fileName}${outcome.alreadyGone ? ' (Slack no longer had it)' : ' deleted from Slack'}`;
     case 'recorded':
       return outcome.text;
   }
