@@ -24,7 +24,7 @@ export const MAX_REPORTED_PEOPLE = 50;
 /** The audit trail: each event is stored and written as one structured log line. */
 export class AuditTrail {
   constructor(
-    private readonly store: Pick<AuditStore, 'recordAudit' | 'auditActionsSince' | 'auditRefusalsSince'>,
+    private readonly store: Pick<AuditStore, 'recordAudit' | 'auditActionsSince' | 'auditRefusalsSince' | 'auditSince'>,
     private readonly logger: Logger,
   ) {}
 
@@ -49,6 +49,11 @@ export class AuditTrail {
    * Since a time: every action, and the refusals per person. Refusals are kept apart so that any number of them
    * (anyone can type `/capture`) can never push a real start out of the report.
    */
+  /** Every row since a time, refusals included, for `/capture audit export`. */
+  everything(since: Date): Promise<AuditEvent[]> {
+    return this.store.auditSince(since, -1);
+  }
+
   async report(since: Date): Promise<AuditReport> {
     const [actions, refusals] = await Promise.all([
       this.store.auditActionsSince(since, MAX_REPORTED_ACTIONS),

@@ -54,6 +54,28 @@ describe('a reason on every capture', () => {
     // Inert: no mention, no bold, no link, no @here.
     expect(shown).toContain('reason: “INC-4821 &lt;!channel&gt; ∗urgent∗ &lt;https://evil.example|click&gt; ＠here”');
     expect(shown).not.toContain('<!channel>');
+
+    // The export: a CSV in the requester's DM, with the reviewer's columns.
+    await stack.user.slashCommand('audit export');
+    const exported = await stack.slack.waitFor(() =>
+      stack.slack.messages(imIdFor('U_ALICE')).find((e): e is FakeFileShare => e.kind === 'file'),
+    );
+    expect(exported.name).toMatch(/^dex-capture-audit-\d{8}\.csv$/);
+    const [header, row] = (exported.content?.toString('utf8') ?? '').split('\r\n');
+    expect(header).toBe(
+      'time_utc,user_id,action,request_id,channel_id,devices,device_owners,types,packet_size_bytes,reason,outcome',
+    );
+    expect(row).toMatch(
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z,U_ALICE,start,[A-Z0-9]{6},C_HELPDESK,REASON-1,alice@example.com,pcap; warp-diag,160,INC-4821 <!channel> \*urgent\* <https:\/\/evil.example\|click> @here,started$/,
+    );
+    const told = await stack.slack.waitFor(() =>
+      (stack.slack.responses.at(-1) as { body?: { text?: string } } | undefined)?.body?.text?.includes('CSV')
+        ? stack.slack.responses.at(-1)
+        : undefined,
+    );
+    expect(JSON.stringify(told)).toContain(
+      'The audit of the last 7 days (1 row) is in your DM with the bot, as a CSV file.',
+    );
   });
 });
 

@@ -70,6 +70,7 @@ const HELP_GROUPS: Array<{ title: string; lines: string[] }> = [
     title: 'Review',
     lines: [
       '• `/capture audit` or `/capture audit 30` — who started, re-ran, stopped or was refused captures (7 days by default)',
+      '• `/capture audit export` or `/capture audit export 30` — the same as a CSV file in your DM',
       '• `/capture help` — this help',
     ],
   },
@@ -356,6 +357,13 @@ export function quotaUnavailableReply(lastKnown: { quota: Quota; fetchedAt: Date
     text:
       `${lead} Last known: *${quota.remaining} of ${quota.total}* left, ${age === 'less than a minute' ? 'under a minute' : age} ago ` +
       `(${slackDate(fetchedAt, '{time}')}). Try again in a minute.`,
+  };
+}
+
+/** `/capture audit export`: where the CSV went. */
+export function auditExportedReply(rows: number, days: number): Reply {
+  return {
+    text: `The audit of the last ${plural(days, 'day')} (${plural(rows, 'row')}) is in your DM with the bot, as a CSV file.`,
   };
 }
 

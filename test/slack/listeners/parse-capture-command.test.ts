@@ -17,6 +17,10 @@ describe('parseCaptureCommand', () => {
     ['list mine', { kind: 'list', filter: { kind: 'mine' } }],
     ['list <@U0123ABC|alice>', { kind: 'list', filter: { kind: 'user', userId: 'U0123ABC' } }],
     ['list LAPTOP-42', { kind: 'list', filter: { kind: 'device', query: 'LAPTOP-42' } }],
+    ['audit', { kind: 'audit', days: 7 }],
+    ['audit 30', { kind: 'audit', days: 30 }],
+    ['audit export', { kind: 'audit', days: 7, export: true }],
+    ['audit EXPORT 30', { kind: 'audit', days: 30, export: true }],
   ])('reads %j', (text, expected) => {
     expect(parseCaptureCommand(text)).toEqual(expected);
   });
@@ -31,6 +35,9 @@ describe('parseCaptureCommand', () => {
     'a/b',
     'list a b',
     'help me',
+    'audit export 91',
+    'audit export all',
+    'audit export 3 4',
   ])('does not guess at %j', (text) => {
     expect(parseCaptureCommand(text).kind).toBe('unknown');
   });

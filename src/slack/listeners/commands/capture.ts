@@ -1,8 +1,11 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { RequestQuery } from '../../../captures/store.js';
+import { sendPrivateFile } from '../../audit-export.js';
 import { asConversationId } from '../../slack-ids.js';
+import { auditExportFile } from '../../ui/audit-csv.js';
 import {
   ANSWER_FAILED_MESSAGE,
+  auditExportedReply,
   auditMessage,
   helpMessage,
   quotaMessage,
@@ -81,6 +84,11 @@ export function captureCommand(deps: ListenerDeps) {
         await respond(
           ephemeral(quota ? quotaMessage(quota, now()) : quotaUnavailableReply(service.lastKnownQuota(), now())),
         );
+      } else if (parsed.kind === 'audit' && parsed.export) {
+        const since = new Date(now().getTime() - parsed.days * 86_400_000);
+        const events = await audit.everything(since);
+        await sendPrivateFile(client, command.user_id, auditExportFile(events, parsed.days, now()));
+        await respond(ephemeral(auditExportedReply(events.length, parsed.days)));
       } else if (parsed.kind === 'audit') {
         const since = new Date(now().getTime() - parsed.days * 86_400_000);
         await respond(ephemeral(auditMessage(await audit.report(since), parsed.days)));

@@ -10,7 +10,7 @@ export type CaptureCommand =
       kind: 'list';
       filter: { kind: 'all' } | { kind: 'mine' } | { kind: 'user'; userId: string } | { kind: 'device'; query: string };
     }
-  | { kind: 'audit'; days: number }
+  | { kind: 'audit'; days: number; export?: true }
   | { kind: 'help' }
   | { kind: 'unknown'; text: string };
 
@@ -44,6 +44,12 @@ export function parseCaptureCommand(raw: string): CaptureCommand {
       return parseList(argument, text);
     case 'audit': {
       if (rest.length === 0) return { kind: 'audit', days: 7 };
+      if (rest[0]?.toLowerCase() === 'export') {
+        const wanted = rest.length === 1 ? 7 : Number(rest[1]);
+        return rest.length <= 2 && Number.isInteger(wanted) && wanted >= 1 && wanted <= 90
+          ? { kind: 'audit', days: wanted, export: true }
+          : { kind: 'unknown', text };
+      }
       const days = Number(argument);
       return rest.length === 1 && Number.isInteger(days) && days >= 1 && days <= 90
         ? { kind: 'audit', days }
