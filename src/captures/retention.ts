@@ -25,7 +25,7 @@ export interface RetentionDeps {
   /** Each removal is recorded: the reviewer sees when a capture's files left Slack. */
   audit?: Pick<AuditTrail, 'record'>;
   files: FileRemover;
-  notices: Pick<NoticeBoard, 'tell'>;
+  notices: Pick<NoticeBoard, 'tell' | 'statusChanged'>;
   /** ARTIFACT_RETENTION: how long a file stays in Slack after it was posted. */
   retentionMs: number;
   logger: Logger;
@@ -87,6 +87,8 @@ export class FileRetention {
       await store.updateUpload(current.commandId, { removedAt: this.deps.now(), removalNextAt: null });
       metrics?.fileRemoval?.(outcome === 'removed' ? 'removed' : 'already-gone');
       await notices.tell(current.requestId, { kind: 'file-removed', commandId: current.commandId });
+      // The status message's footer says so once every file is gone.
+      await notices.statusChanged(current.requestId);
       await this.#audit(current, outcome === 'gone');
     } finally {
       await lease?.release();

@@ -191,6 +191,12 @@ describe('files that expire (ARTIFACT_RETENTION)', () => {
     ).toBe(2);
     expect(files().every((f) => f.deleted)).toBe(true);
     expect(removedLines()).toHaveLength(2);
+    const card = stack.slack
+      .messages('C_HELPDESK')
+      .find((m): m is FakeMessage => m.kind === 'message' && m.ts === status.ts);
+    expect(visibleText(card as FakeMessage)).toContain(
+      'The files were removed from Slack under the retention policy; what was inside them is still in this thread.',
+    );
     // The digests stay: figures, not payloads.
     expect(thread().filter((e) => e.kind === 'message' && /What is inside/.test(e.text ?? ''))).toHaveLength(
       digestReplies,

@@ -341,9 +341,20 @@ function stopConfirmButton(requestId: string): Button {
   };
 }
 
-function footerText(request: CaptureRequest, over: boolean, destination: 'thread' | 'dm', dashboardUrl: string) {
+function footerText(
+  request: CaptureRequest,
+  over: boolean,
+  destination: 'thread' | 'dm',
+  dashboardUrl: string,
+  uploads: ArtifactUpload[],
+) {
   const dashboard = link(dashboardUrl, 'Cloudflare dashboard');
   if (request.state === 'failed-to-start' || request.state === 'stopped') return dashboard;
+  const posted = uploads.filter((u) => u.step === 'done');
+  if (over && posted.length > 0 && posted.every((u) => u.removedAt)) {
+    // Said once the retention policy has removed every file: the digests stay, the originals may be in Cloudflare.
+    return `The files were removed from Slack under the retention policy; what was inside them is still in this thread. ${dashboard}`;
+  }
   if (destination === 'dm') {
     const to = mention(request.requestedBy);
     return over
@@ -403,7 +414,7 @@ export function statusMessage(input: StatusMessageInput): SlackMessage {
   blocks.push({
     type: 'context',
     block_id: STATUS_FOOTER_BLOCK,
-    elements: [{ type: 'mrkdwn', text: footerText(request, over, artifactDestination, dashboardUrl) }],
+    elements: [{ type: 'mrkdwn', text: footerText(request, over, artifactDestination, dashboardUrl, uploads) }],
   });
 
   const buttons: Button[] = [];
