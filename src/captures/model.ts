@@ -54,6 +54,8 @@ export interface CaptureRequest {
   dedupeKey: string;
   /** The reason or ticket the requester gave (plain text, at most 200 characters); null when none was asked for. */
   reason: string | null;
+  /** Whether the status conversation was a public channel when it was submitted; null when not known. */
+  destinationPublic: boolean | null;
 }
 
 /**
@@ -233,6 +235,8 @@ export interface AuditEvent {
   outcome: AuditOutcome;
   /** The reason the requester gave for the request (absent on rows that had none). */
   reason?: string | null;
+  /** Whether the request's status conversation was a public channel (absent when not known). */
+  destinationPublic?: boolean | null;
 }
 
 /** What someone was refused when they tried it. */

@@ -73,6 +73,8 @@ export interface CaptureSubmission {
   channelId: string;
   /** The requester's reason or ticket (plain text); null when none was given. */
   reason: string | null;
+  /** Whether the status goes to a public channel, where everyone can download the files; null when not known. */
+  destinationPublic?: boolean | null;
 }
 
 export interface ServiceDeps {
@@ -245,6 +247,7 @@ export class CaptureService {
         stoppedBy: null,
         dedupeKey,
         reason: submission.reason,
+        destinationPublic: submission.destinationPublic ?? null,
         launch: { createSentAt: null, unknownOutcome: null, attempts: 0, nextAttemptAt: null },
       });
     } catch (error) {
@@ -531,6 +534,7 @@ export class CaptureService {
       commandIds: commands.map((c) => c.id),
       outcome,
       reason: request.reason,
+      destinationPublic: request.destinationPublic,
     });
   }
 

@@ -133,12 +133,13 @@ const MIGRATIONS: readonly { version: number; sql: (t: SchemaTypes) => string }[
     sql: (t) => `ALTER TABLE artifact_uploads ADD COLUMN digest ${t.text};`,
   },
   {
-    // Privacy: the reason given for each request; when each file was posted, and its removal under the retention
+    // Privacy: the reason given for each request and whether its status went to a public channel; when each file was posted, and its removal under the retention
     // policy (removed_at once Slack no longer has it; attempts and the next try while Slack refuses). Files posted
     // before this step count from their last update, so they expire too.
     version: 6,
     sql: (t) => `
       ALTER TABLE capture_requests ADD COLUMN reason ${t.text};
+      ALTER TABLE capture_requests ADD COLUMN destination_public ${t.integer};
       ALTER TABLE artifact_uploads ADD COLUMN posted_at ${t.timestamp};
       ALTER TABLE artifact_uploads ADD COLUMN removed_at ${t.timestamp};
       ALTER TABLE artifact_uploads ADD COLUMN removal_attempts ${t.integer} NOT NULL DEFAULT 0;

@@ -49,6 +49,7 @@ export interface RequestRow {
   stopped_by: string | null;
   launch: string | null;
   reason?: string | null;
+  destination_public?: number | boolean | null;
 }
 
 export interface CommandRow {
@@ -125,6 +126,8 @@ export function toRequest(row: RequestRow): CaptureRequest {
     dedupeKey: row.dedupe_key,
     launch: decodeLaunch(row.launch),
     reason: row.reason ?? null,
+    destinationPublic:
+      row.destination_public === null || row.destination_public === undefined ? null : Boolean(row.destination_public),
   };
 }
 
@@ -169,7 +172,7 @@ export function toUpload(row: UploadRow): ArtifactUpload {
 export function toAuditEvent(row: AuditRow): AuditEvent {
   const details = JSON.parse(row.details) as Pick<
     AuditEvent,
-    'devices' | 'types' | 'options' | 'commandIds' | 'reason'
+    'devices' | 'types' | 'options' | 'commandIds' | 'reason' | 'destinationPublic'
   >;
   return {
     at: date(row.at),

@@ -98,8 +98,8 @@ export class SqlStore implements Store {
   async createRequestOnce(request: CaptureRequest): Promise<{ request: CaptureRequest; created: boolean }> {
     const created = await this.db.run(
       `INSERT INTO capture_requests (id, dedupe_key, requested_by, channel_id, devices, types, options, state,
-         created_at, status_channel, status_ts, start_error, stopped_by, launch, reason)
-       VALUES (${placeholders(15)})
+         created_at, status_channel, status_ts, start_error, stopped_by, launch, reason, destination_public)
+       VALUES (${placeholders(16)})
        ON CONFLICT (dedupe_key) DO NOTHING`,
       [
         request.id,
@@ -117,6 +117,7 @@ export class SqlStore implements Store {
         request.stoppedBy,
         encodeLaunch(request.launch) ?? null,
         request.reason,
+        request.destinationPublic === null ? null : request.destinationPublic ? 1 : 0,
       ],
     );
     const [stored] = await this.db.all<RequestRow>('SELECT * FROM capture_requests WHERE dedupe_key = ?', [
@@ -414,7 +415,7 @@ export class SqlStore implements Store {
   }
 
   async recordAudit(event: AuditEvent): Promise<void> {
-    const { devices, types, options, commandIds, reason } = event;
+    const { devices, types, options, commandIds, reason, destinationPublic } = event;
     await this.db.run(
       `INSERT INTO audit_events (at, user_id, action, channel_id, request_id, details, outcome)
        VALUES (${placeholders(7)})`,
@@ -424,7 +425,14 @@ export class SqlStore implements Store {
         event.action,
         event.channelId,
         event.requestId,
-        JSON.stringify({ devices, types, options, commandIds, ...(reason ? { reason } : {}) }),
+        JSON.stringify({
+          devices,
+          types,
+          options,
+          commandIds,
+          ...(reason ? { reason } : {}),
+          ...(typeof destinationPublic === 'boolean' ? { destinationPublic } : {}),
+        }),
         encodeAuditOutcome(event.outcome),
       ],
     );

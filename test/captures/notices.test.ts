@@ -87,6 +87,7 @@ async function setUp() {
     stoppedBy: null,
     dedupeKey: 'view:1',
     reason: null,
+    destinationPublic: null,
     launch: null,
   });
   /** Asks for a delivery now, and waits for it. */

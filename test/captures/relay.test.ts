@@ -33,6 +33,7 @@ const REQUEST: CaptureRequest = {
   stoppedBy: null,
   dedupeKey: 'view-1',
   reason: null,
+  destinationPublic: null,
   launch: null,
 };
 const COMMAND: TrackedCommand = {

@@ -77,6 +77,7 @@ async function setUp(script: Partial<Scripted> = {}) {
         options: DEFAULT_CAPTURE_OPTIONS,
         channelId: 'C_HELPDESK',
         reason: null,
+        destinationPublic: null,
       },
       'U_ALICE',
       key,
@@ -182,6 +183,7 @@ describe('CaptureService', () => {
       stoppedBy: null,
       dedupeKey: 'other',
       reason: null,
+      destinationPublic: null,
       launch: null,
     });
     await store.insertCommands([

@@ -102,6 +102,7 @@ function makeRequest(overrides: Partial<CaptureRequest> = {}): CaptureRequest {
     stoppedBy: null,
     dedupeKey: `view-${id}:hash-1`,
     reason: null,
+    destinationPublic: null,
     launch: { createSentAt: null, unknownOutcome: null, attempts: 0, nextAttemptAt: null },
     ...overrides,
   };
@@ -283,6 +284,7 @@ describe.each(backends)('%s store', (_name, backend) => {
         createdAt: at(1),
         dedupeKey: original.dedupeKey,
         reason: null,
+        destinationPublic: null,
       });
 
       expect(await store.createRequestOnce(original)).toEqual({ request: original, created: true });

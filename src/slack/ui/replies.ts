@@ -387,7 +387,7 @@ function auditActionLine(event: AuditEvent): string {
     `${mention(event.userId)} ${word}${event.requestId ? ` ${requestIdCode(event.requestId)}` : ''}`,
     event.devices.length > 0 ? deviceNames(event.devices, 40) : null,
     event.types.length > 0 ? event.types.map(typeShort).join(' + ') : null,
-    event.channelId ? `in ${channelRef(event.channelId)}` : null,
+    event.channelId ? `in ${channelRef(event.channelId)}${event.destinationPublic ? ' (public)' : ''}` : null,
     // The requester's words: inert, so nothing in them is read as markup.
     event.reason ? `reason: “${inert(event.reason, 200)}”` : null,
     outcome && outcome !== word ? outcome : null,

@@ -18,12 +18,13 @@ describe('auditCsv', () => {
         commandIds: [],
         outcome: { kind: 'started', confirmedFromList: false },
         reason: 'INC-1, "urgent"\nsecond line',
+        destinationPublic: false,
       },
     ]);
     const [header, row, end] = csv.split('\r\n');
-    expect(header?.split(',')).toHaveLength(11);
+    expect(header?.split(',')).toHaveLength(12);
     expect(row).toBe(
-      `2026-12-03T10:00:00.000Z,U1,start,ABC123,C1,"'=HYPERLINK(""http://x""); LAPTOP-2",a@x.io,pcap,1500,"INC-1, ""urgent""\nsecond line",started`,
+      `2026-12-03T10:00:00.000Z,U1,start,ABC123,C1,false,"'=HYPERLINK(""http://x""); LAPTOP-2",a@x.io,pcap,1500,"INC-1, ""urgent""\nsecond line",started`,
     );
     expect(end).toBe('');
   });

@@ -51,6 +51,7 @@ export function request(overrides: Partial<CaptureRequest> = {}): CaptureRequest
     stoppedBy: null,
     dedupeKey: 'V123:abc',
     reason: null,
+    destinationPublic: null,
     launch: { createSentAt: STARTED, unknownOutcome: null, attempts: 0, nextAttemptAt: null },
     ...overrides,
   };

@@ -49,7 +49,8 @@ export function captureSubmit(deps: ListenerDeps) {
     const metadata = readModalMetadata(view.private_metadata);
     const userId = asUserId(body.user.id);
     const channelId = read.value.channelId ?? metadata.channelId ?? userId;
-    if (read.value.channelId && (await publicDestination) && metadata.warnedPublic !== read.value.channelId) {
+    const destinationPublic = deps.artifactDestination === 'thread' ? await publicDestination : false;
+    if (read.value.channelId && destinationPublic && metadata.warnedPublic !== read.value.channelId) {
       // The warning did not reach the modal (the change was missed, or the channel just became public): show it
       // now; submitting again posts there.
       await ack({ response_action: 'update', view: await rebuildCaptureModal(readModalNow(view), deps) });
@@ -62,7 +63,15 @@ export function captureSubmit(deps: ListenerDeps) {
     }
     const { types, options, reason } = read.value;
     const accepting = service.submit(
-      { devices: checked.devices, types, options, channelId, reason },
+      // Where no conversation was picked it is the requester's DM: not public.
+      {
+        devices: checked.devices,
+        types,
+        options,
+        channelId,
+        reason,
+        destinationPublic: destinationPublic && channelId === read.value.channelId,
+      },
       userId,
       `view:${view.id}:${view.hash}`,
     );
