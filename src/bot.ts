@@ -133,7 +133,8 @@ export async function createBot(
     ...(relayTiming ? { timing: relayTiming } : {}),
   });
   const retention =
-    config.artifactRetentionMs === null
+    // Digests only: no file ever reaches Slack, so there is nothing to remove.
+    config.artifactRetentionMs === null || config.artifactDestination === 'digest'
       ? null
       : new FileRetention({
           store,

@@ -14,8 +14,8 @@ export interface Config {
   databaseUrl: string;
   pollIntervalSeconds: number;
   access: AccessRules;
-  /** Where finished zips go: the status thread (default), or the requester's DM with the bot. */
-  artifactDestination: 'thread' | 'dm';
+  /** Where finished zips go: the status thread (default), the requester's DM with the bot, or nowhere (digests only). */
+  artifactDestination: ArtifactDestination;
   /** How long an uploaded file stays in Slack before the bot deletes it; null: kept (`off`). */
   artifactRetentionMs: number | null;
   /** CAPTURE_REASON_REQUIRED: every capture needs a reason or ticket (default true). */
@@ -23,6 +23,9 @@ export interface Config {
   /** NOTIFY_DEVICE_OWNER: the device's owner gets a DM when captures start on it (default true). */
   notifyDeviceOwner: boolean;
 }
+
+/** ARTIFACT_DESTINATION: `digest` posts only what is inside each file, never the file. */
+export type ArtifactDestination = 'thread' | 'dm' | 'digest';
 
 /** `7d`, `12h`, `30m`, `45s` → milliseconds; `off` → null; anything else → undefined. */
 export function parseRetention(text: string): number | null | undefined {
@@ -84,11 +87,8 @@ const environment = z.object({
   CAPTURE_ALLOWED_USERGROUPS: list('CAPTURE_ALLOWED_USERGROUPS', /^@?[A-Za-z0-9._-]+$/, 'user group handles or ids'),
   CAPTURE_ALLOWED_USERS: list('CAPTURE_ALLOWED_USERS', /^[UW][A-Z0-9_]+$/, 'Slack user ids (U…)'),
   ARTIFACT_DESTINATION: optional(
-    z.enum(['thread', 'dm', 'digest'], { error: 'ARTIFACT_DESTINATION must be thread or dm' }),
-  ).refine((value) => value !== 'digest', {
-    error:
-      'ARTIFACT_DESTINATION=digest (digests only, never the files) is not supported by this version yet: use thread or dm',
-  }),
+    z.enum(['thread', 'dm', 'digest'], { error: 'ARTIFACT_DESTINATION must be thread, dm or digest' }),
+  ),
   ARTIFACT_RETENTION: optional(z.string())
     .transform((value) => (value === undefined ? 7 * 86_400_000 : parseRetention(value)))
     .refine((value) => value !== undefined, {
@@ -138,7 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       allowedUsers: values.CAPTURE_ALLOWED_USERS,
       readersRestricted: values.CAPTURE_READERS_RESTRICTED === 'true',
     },
-    artifactDestination: values.ARTIFACT_DESTINATION === 'dm' ? 'dm' : 'thread',
+    artifactDestination: values.ARTIFACT_DESTINATION ?? 'thread',
     artifactRetentionMs: values.ARTIFACT_RETENTION ?? null,
     reasonRequired: values.CAPTURE_REASON_REQUIRED !== 'false',
     notifyDeviceOwner: values.NOTIFY_DEVICE_OWNER !== 'false',

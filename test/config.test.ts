@@ -59,13 +59,17 @@ describe('loadConfig', () => {
     expect([off.reasonRequired, off.notifyDeviceOwner]).toEqual([false, false]);
   });
 
-  it('refuses to start with what this version cannot do yet, rather than pretend (approvers, digests only)', () => {
+  it('refuses to start with a second approver, which this version cannot do yet, rather than pretend', () => {
     expect(problems({ ...valid, CAPTURE_APPROVERS: 'security' })).toEqual([
       'CAPTURE_APPROVERS (a second approver) is not supported by this version yet: unset it to start',
     ]);
-    expect(problems({ ...valid, ARTIFACT_DESTINATION: 'digest' })[0]).toMatch(
-      /^ARTIFACT_DESTINATION=digest .* not supported/,
-    );
+  });
+
+  it('reads where the files go: thread, dm or digest (digests only)', () => {
+    expect(loadConfig({ ...valid, ARTIFACT_DESTINATION: 'digest' }).artifactDestination).toBe('digest');
+    expect(problems({ ...valid, ARTIFACT_DESTINATION: 'channel' })).toEqual([
+      'ARTIFACT_DESTINATION must be thread, dm or digest',
+    ]);
   });
 
   it('reads who may capture', () => {

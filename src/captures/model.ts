@@ -160,6 +160,9 @@ export interface ArtifactUpload {
   removalNextAt: Date | null;
 }
 
+/** The file id of an upload made with ARTIFACT_DESTINATION=digest: read and digested, never a file in Slack. */
+export const DIGEST_ONLY_FILE_ID = 'digest-only';
+
 /** Why a file did not reach Slack. */
 export type UploadFailure =
   /** Cloudflare would not give the file (an error answer, or the download kept being cut off). */

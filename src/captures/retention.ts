@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { AuditTrail } from './audit.js';
 import type { Leases } from './leases.js';
-import type { ArtifactUpload } from './model.js';
+import { type ArtifactUpload, DIGEST_ONLY_FILE_ID } from './model.js';
 import type { NoticeBoard } from './notices.js';
 import type { RequestStore, UploadStore } from './store.js';
 
@@ -70,6 +70,11 @@ export class FileRetention {
       // Read again under the lease: another replica may have removed it a moment ago.
       const current = await store.getUpload(upload.commandId);
       if (!current?.fileId || current.removedAt) return;
+      if (current.fileId === DIGEST_ONLY_FILE_ID) {
+        // Never a file in Slack (digests only, before the destination changed): nothing to remove or tell.
+        await store.updateUpload(current.commandId, { removedAt: this.deps.now() });
+        return;
+      }
       let outcome: 'removed' | 'gone';
       try {
         outcome = await files.removeFile(current.fileId);

@@ -1,7 +1,13 @@
-import type { Readable } from 'node:stream';
+import { type Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { webApi } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
-import type { CaptureRequest, InterfaceResult, StatusMessageRef } from '../captures/model.js';
+import {
+  type CaptureRequest,
+  DIGEST_ONLY_FILE_ID,
+  type InterfaceResult,
+  type StatusMessageRef,
+} from '../captures/model.js';
 import {
   type ArtifactInfo,
   type ArtifactSink,
@@ -13,6 +19,7 @@ import {
   type ThreadEvent,
 } from '../captures/notifier.js';
 import type { FileRemover } from '../captures/retention.js';
+import type { ArtifactDestination } from '../config.js';
 import type { ArtifactDigest } from '../digest/artifact-digest.js';
 import { delivering, slackErrorCode, toDeliveryError } from './delivery-errors.js';
 import { digestMessage, digestVerdictMrkdwn } from './ui/digest.js';
@@ -44,7 +51,7 @@ export interface SlackNotifierOptions {
   client: webApi.WebClient;
   dashboardUrl: string;
   /** ARTIFACT_DESTINATION: the status thread, or the requester's DM with the bot. */
-  artifactDestination?: 'thread' | 'dm';
+  artifactDestination?: ArtifactDestination;
   /** ARTIFACT_RETENTION, for the line that says a file was removed; null: files are kept. */
   retentionMs?: number | null;
   now: () => Date;
@@ -59,7 +66,7 @@ export class SlackNotifier implements Notifier, FileRemover {
   readonly #client: webApi.WebClient;
   readonly #dashboardUrl: string;
   readonly #now: () => Date;
-  readonly #destination: 'thread' | 'dm';
+  readonly #destination: ArtifactDestination;
   readonly #retentionMs: number | null;
   /** What each status message shows now, so an unchanged render is never sent again. */
   readonly #shown = new Map<string, string>();
@@ -70,9 +77,10 @@ export class SlackNotifier implements Notifier, FileRemover {
     this.#now = options.now;
     this.#destination = options.artifactDestination ?? 'thread';
     this.#retentionMs = options.retentionMs ?? null;
-    this.artifacts = new SlackArtifactSink(new StreamedUpload(options.client), (request) =>
-      this.#artifactPlace(request),
-    );
+    this.artifacts =
+      this.#destination === 'digest'
+        ? new DigestOnlySink()
+        : new SlackArtifactSink(new StreamedUpload(options.client), (request) => this.#artifactPlace(request));
   }
 
   async postStatus(view: StatusView, place: NoticePlace): Promise<StatusMessageRef> {
@@ -129,6 +137,18 @@ export class SlackNotifier implements Notifier, FileRemover {
   async postInThread(request: CaptureRequest, event: ThreadEvent, place: NoticePlace): Promise<void> {
     if (event.kind === 'digest') {
       const message = digestMessage(event.digest, { device: event.device, type: event.command.type });
+      if (this.#destination === 'digest') {
+        // No file carries the verdict in its comment: it leads the figures instead.
+        const verdict: KnownBlock = {
+          type: 'section',
+          text: { type: 'mrkdwn', text: digestVerdictMrkdwn(event.digest) },
+        };
+        message.blocks = [message.blocks[0] as KnownBlock, verdict, ...message.blocks.slice(1)].slice(
+          0,
+          MESSAGE_BLOCKS_MAX,
+        );
+        message.text = `${digestVerdictMrkdwn(event.digest)}\n${message.text}`;
+      }
       if (place === 'requester-dm') {
         const origin: KnownBlock = { type: 'context', elements: [{ type: 'mrkdwn', text: artifactOrigin(request) }] };
         message.blocks = [origin, ...message.blocks].slice(0, MESSAGE_BLOCKS_MAX);
@@ -236,6 +256,33 @@ export class SlackNotifier implements Notifier, FileRemover {
   #thread(request: CaptureRequest): { channelId: string; threadTs: string } {
     if (!request.statusMessage) throw new DeliveryError('failed', `request ${request.id} has no status message yet`);
     return { channelId: request.statusMessage.channelId, threadTs: request.statusMessage.ts };
+  }
+}
+
+/**
+ * ARTIFACT_DESTINATION=digest: the bytes are read as they stream (so the digest is made) and then dropped; no file
+ * ever reaches Slack. What was inside is told in the thread by the `digest` notice, through the outbox.
+ */
+class DigestOnlySink implements ArtifactSink {
+  async reserve(info: ArtifactInfo) {
+    const fileName = artifactFileName({
+      device: info.device,
+      type: info.command.type,
+      createdAt: info.command.createdAt,
+    });
+    return { fileId: DIGEST_ONLY_FILE_ID, fileName, uploadUrl: 'digest-only:' };
+  }
+
+  async send(_uploadUrl: string, body: Readable, _bytes: number, signal: AbortSignal): Promise<void> {
+    await pipeline(body, new Writable({ write: (_chunk, _encoding, done) => done() }), { signal });
+  }
+
+  async publish(): Promise<void> {
+    // Nothing to share: the digest notice says what was inside.
+  }
+
+  async isPublished(): Promise<boolean> {
+    return true;
   }
 }
 

@@ -239,6 +239,45 @@ describe('files that expire (ARTIFACT_RETENTION)', () => {
     expect(lines).toHaveLength(1);
   });
 
+  it('ARTIFACT_DESTINATION=digest: what is inside each capture is told in the thread, no file ever reaches Slack', async () => {
+    stack = await startStack({
+      env: { ARTIFACT_DESTINATION: 'digest', ARTIFACT_RETENTION: '45s', NOTIFY_DEVICE_OWNER: 'false' },
+    });
+    stack.sim.addDevice({ deviceName: 'DIGEST-1', personEmail: 'alice@example.com', platform: 'macos' });
+    const viewId = await openModal(stack);
+    await stack.user.submitView(viewId, await pickDevices(stack, viewId, ['DIGEST-1']));
+    const status = await waitForStatus(stack);
+    stack.sim.advance(15 * 60_000);
+    await stack.bot.poll();
+    await stack.bot.idle();
+    for (const method of ['files.getUploadURLExternal', 'files.completeUploadExternal', 'upload']) {
+      expect(stack.slack.callsTo(method), method).toHaveLength(0);
+    }
+    const thread = stack.slack.thread('C_HELPDESK', status.ts);
+    expect(thread.filter((e) => e.kind === 'file')).toHaveLength(0);
+    const digests = thread.filter(
+      (e): e is FakeMessage => e.kind === 'message' && /What is inside the (PCAP|WARP)/.test(visibleText(e)),
+    );
+    expect(digests, JSON.stringify(thread.map((e) => (e.kind === 'message' ? e.text : e.name)))).toHaveLength(2);
+    // With no file to carry it, the verdict leads each digest.
+    for (const digest of digests) {
+      expect((digest.blocks ?? [])[1]).toMatchObject({ type: 'section' });
+      expect(digest.text).not.toMatch(/^What is inside/);
+    }
+    const card = stack.slack
+      .messages('C_HELPDESK')
+      .find((m): m is FakeMessage => m.kind === 'message' && m.ts === status.ts);
+    expect(visibleText(card as FakeMessage)).toContain(
+      'What was inside each capture is in this thread; the files stay in Cloudflare (digests only).',
+    );
+    expect(visibleText(card as FakeMessage)).toMatch(/PCAP ✅ done/);
+    // Nothing to expire.
+    stack.clock.advance(10 * 60_000);
+    await stack.bot.poll();
+    await stack.bot.idle();
+    expect(stack.slack.callsTo('files.delete')).toHaveLength(0);
+  });
+
   it('`off` keeps every file', async () => {
     stack = await startStack({ env: { ARTIFACT_RETENTION: 'off', NOTIFY_DEVICE_OWNER: 'false' } });
     stack.sim.addDevice({ deviceName: 'KEEP-2', personEmail: 'alice@example.com', platform: 'windows' });

@@ -1,6 +1,7 @@
 import type { AccessPolicy } from '../../captures/access.js';
 import type { AuditTrail } from '../../captures/audit.js';
 import type { CaptureService } from '../../captures/service.js';
+import type { ArtifactDestination } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import type { WorkQueue } from '../../work-queue.js';
 import type { AppHome } from '../app-home.js';
@@ -26,7 +27,7 @@ export interface ListenerDeps {
   logger: Logger;
   now: () => Date;
   /** ARTIFACT_DESTINATION: the modal warns when files would land in a public channel's thread. */
-  artifactDestination: 'thread' | 'dm';
+  artifactDestination: ArtifactDestination;
   /** CAPTURE_REASON_REQUIRED: the modal's reason field must be filled in. */
   reasonRequired: boolean;
 }

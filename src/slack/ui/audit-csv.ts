@@ -46,7 +46,7 @@ export function auditCsv(events: AuditEvent[]): string {
       // The words of /capture audit, without its mrkdwn.
       auditOutcomeText(event.outcome).replace(/[*_`~]/g, ''),
     ]);
-  return [[...AUDIT_CSV_COLUMNS], ...rows].map((row) => row.map(cell).join(',')).join('\r\n') + '\r\n';
+  return `${[[...AUDIT_CSV_COLUMNS], ...rows].map((row) => row.map(cell).join(',')).join('\r\n')}\r\n`;
 }
 
 /** The file for the requester's DM: `dex-capture-audit-20261203.csv` with a one-line comment. */

@@ -9,6 +9,7 @@ import {
   type TrackedCommand,
 } from '../../captures/model.js';
 import { commandFor, fileTrouble, isOver, outcomeOf, typesFor, uploadOf } from '../../captures/outcome.js';
+import type { ArtifactDestination } from '../../config.js';
 import { MAX_DEVICES_PER_CREATE } from '../../dex/types.js';
 import { digestHeadline } from './digest.js';
 import {
@@ -44,7 +45,7 @@ export interface StatusMessageInput {
   uploads?: ArtifactUpload[];
   dashboardUrl: string;
   /** Where the zips go (ARTIFACT_DESTINATION); default the thread. */
-  artifactDestination?: 'thread' | 'dm';
+  artifactDestination?: ArtifactDestination;
   /**
    * A new post rather than an edit: Slack notifies whoever a new post mentions (an edit notifies nobody), so a new
    * post names the requester without mentioning them; they are told once, when it is over.
@@ -344,7 +345,7 @@ function stopConfirmButton(requestId: string): Button {
 function footerText(
   request: CaptureRequest,
   over: boolean,
-  destination: 'thread' | 'dm',
+  destination: ArtifactDestination,
   dashboardUrl: string,
   uploads: ArtifactUpload[],
 ) {
@@ -354,6 +355,11 @@ function footerText(
   if (over && posted.length > 0 && posted.every((u) => u.removedAt)) {
     // Said once the retention policy has removed every file: the digests stay, the originals may be in Cloudflare.
     return `The files were removed from Slack under the retention policy; what was inside them is still in this thread. ${dashboard}`;
+  }
+  if (destination === 'digest') {
+    return over
+      ? `What was inside each capture is in this thread; the files stay in Cloudflare (digests only). ${dashboard}`
+      : `What is inside each capture is posted in this thread as it finishes; the files stay in Cloudflare (digests only). ${dashboard}`;
   }
   if (destination === 'dm') {
     const to = mention(request.requestedBy);

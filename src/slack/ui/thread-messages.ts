@@ -10,6 +10,7 @@ import {
 } from '../../captures/model.js';
 import type { DeviceFacts } from '../../captures/notifier.js';
 import type { RequestOutcome } from '../../captures/outcome.js';
+import type { ArtifactDestination } from '../../config.js';
 import {
   channelRef,
   inert,
@@ -112,7 +113,7 @@ export function deviceFailedMessage(
 export function finishedMessage(
   request: Pick<CaptureRequest, 'requestedBy' | 'state' | 'startError'>,
   outcome: RequestOutcome,
-  filesAt: 'thread' | 'dm' = 'thread',
+  filesAt: ArtifactDestination = 'thread',
 ): {
   text: string;
 } {
@@ -130,7 +131,9 @@ export function finishedMessage(
     const files =
       filesPosted === 0
         ? ''
-        : `; ${filesPosted === 1 ? 'its file is' : 'the files are'} ${filesAt === 'dm' ? 'in your direct messages with me' : 'in this thread'}`;
+        : filesAt === 'digest'
+          ? '; what was inside is in this thread (the files stay in Cloudflare)'
+          : `; ${filesPosted === 1 ? 'its file is' : 'the files are'} ${filesAt === 'dm' ? 'in your direct messages with me' : 'in this thread'}`;
     return {
       text: `${to} ${MARKS.done.glyph} ${wanted === 1 ? 'The capture is done' : `All ${wanted} captures done`}${files}.`,
     };
