@@ -49,8 +49,10 @@ export function captureSubmit(deps: ListenerDeps) {
     const metadata = readModalMetadata(view.private_metadata);
     const userId = asUserId(body.user.id);
     const channelId = read.value.channelId ?? metadata.channelId ?? userId;
-    const destinationPublic = deps.artifactDestination === 'thread' ? await publicDestination : false;
-    if (read.value.channelId && destinationPublic && metadata.warnedPublic !== read.value.channelId) {
+    const destinationPublic = await publicDestination;
+    // Only files in the thread reach everyone in a public channel: then the modal must have said so.
+    const filesPublic = deps.artifactDestination === 'thread' && destinationPublic;
+    if (read.value.channelId && filesPublic && metadata.warnedPublic !== read.value.channelId) {
       // The warning did not reach the modal (the change was missed, or the channel just became public): show it
       // now; submitting again posts there.
       await ack({ response_action: 'update', view: await rebuildCaptureModal(readModalNow(view), deps) });
