@@ -20,9 +20,13 @@ export function ownerNoticeMessage(request: CaptureRequest, devices: TargetDevic
   const lead =
     `🔍 ${mention(request.requestedBy)} started remote captures on your ${devices.length > 1 ? 'devices' : 'device'} ` +
     `${names} (capture ${requestIdCode(request.id)}).${pcapEnds}`;
+  const holds = [
+    request.types.includes('pcap') ? "a packet capture can include your device's network traffic" : null,
+    request.types.includes('warp-diag') ? "WARP diagnostics hold your device's WARP settings and logs" : null,
+  ].filter(Boolean);
   const detail =
-    `What runs: ${what}. A packet capture can include your device's network traffic; WARP diagnostics hold its ` +
-    `WARP settings and logs. Questions: ask ${mention(request.requestedBy)}, or in ${channelRef(request.channelId)}.`;
+    `What runs: ${what}.${holds.length > 0 ? ` ${capitalised(holds.join('; '))}.` : ''} ` +
+    `Questions: ask ${mention(request.requestedBy)}, or in ${channelRef(request.channelId)}.`;
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: lead } },
     { type: 'section', text: { type: 'mrkdwn', text: detail } },
@@ -35,4 +39,8 @@ export function ownerNoticeMessage(request: CaptureRequest, devices: TargetDevic
   }
   const reason = request.reason ? ` Reason given: ${inertPlain(request.reason, 200)}` : '';
   return { text: `${lead} ${detail}${reason}`, blocks };
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
