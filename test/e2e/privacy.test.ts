@@ -1,18 +1,24 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createBot } from '../../src/bot.js';
 import { loadConfig } from '../../src/config.js';
 import { localEnvironment } from '../../src/demo/local-environment.js';
 import { type FakeFileShare, type FakeMessage, imIdFor, values } from '../../src/fake-slack/index.js';
 import { createLogger } from '../../src/logger.js';
 import { REASON_ACTION, REASON_BLOCK, STATUS_REASON_BLOCK } from '../../src/slack/ui/ids.js';
+import { ThrowawayDatabases } from '../postgres.js';
 import { openModal, pickDevices, type Stack, startStack, visibleText, waitForStatus } from './stack.js';
 
 /** Privacy by default: a reason on every capture, the device owner told, files that expire. */
 
 let stack: Stack;
+const databases = new ThrowawayDatabases();
 
 afterEach(async () => {
   await stack?.close();
+});
+
+afterAll(async () => {
+  await databases.dropAll();
 });
 
 const HOSTILE_REASON = 'INC-4821 <!channel> *urgent* <https://evil.example|click> @here';
@@ -135,78 +141,85 @@ describe('the device owner is told', () => {
 });
 
 describe('files that expire (ARTIFACT_RETENTION)', () => {
-  it('removes each file once it is that old, says so once in its thread, retries a refusal, and a second bot on the same database removes nothing twice', async () => {
-    stack = await startStack({ env: { ARTIFACT_RETENTION: '45s', NOTIFY_DEVICE_OWNER: 'false' } });
-    stack.sim.addDevice({ deviceName: 'KEEP-1', personEmail: 'alice@example.com', platform: 'windows' });
-    const viewId = await openModal(stack);
-    await stack.user.submitView(viewId, await pickDevices(stack, viewId, ['KEEP-1']));
-    const status = await waitForStatus(stack);
-    stack.sim.advance(15 * 60_000);
-    await stack.bot.poll();
-    await stack.bot.idle();
-    const thread = () => stack.slack.thread('C_HELPDESK', status.ts);
-    const files = () => thread().filter((e): e is FakeFileShare => e.kind === 'file');
-    const removedLines = () =>
-      thread().filter((e): e is FakeMessage => e.kind === 'message' && /was removed from Slack/.test(e.text ?? ''));
-    const deletes = () => stack.slack.callsTo('files.delete');
-    expect(files()).toHaveLength(2);
-    const digestReplies = thread().filter((e) => e.kind === 'message' && /What is inside/.test(e.text ?? '')).length;
+  it.each(['SQLite', 'PostgreSQL'])(
+    'removes each file once it is that old, says so once in its thread, retries a refusal, and a second bot on the same %s database removes nothing twice',
+    async (backend) => {
+      const databaseUrl = backend === 'PostgreSQL' ? (await databases.create()).url : undefined;
+      stack = await startStack({
+        env: { ARTIFACT_RETENTION: '45s', NOTIFY_DEVICE_OWNER: 'false' },
+        ...(databaseUrl ? { databaseUrl } : {}),
+      });
+      stack.sim.addDevice({ deviceName: 'KEEP-1', personEmail: 'alice@example.com', platform: 'windows' });
+      const viewId = await openModal(stack);
+      await stack.user.submitView(viewId, await pickDevices(stack, viewId, ['KEEP-1']));
+      const status = await waitForStatus(stack);
+      stack.sim.advance(15 * 60_000);
+      await stack.bot.poll();
+      await stack.bot.idle();
+      const thread = () => stack.slack.thread('C_HELPDESK', status.ts);
+      const files = () => thread().filter((e): e is FakeFileShare => e.kind === 'file');
+      const removedLines = () =>
+        thread().filter((e): e is FakeMessage => e.kind === 'message' && /was removed from Slack/.test(e.text ?? ''));
+      const deletes = () => stack.slack.callsTo('files.delete');
+      expect(files()).toHaveLength(2);
+      const digestReplies = thread().filter((e) => e.kind === 'message' && /What is inside/.test(e.text ?? '')).length;
 
-    // Not yet 45 s old: nothing is removed.
-    await stack.bot.poll();
-    await stack.bot.idle();
-    expect(deletes()).toHaveLength(0);
+      // Not yet 45 s old: nothing is removed.
+      await stack.bot.poll();
+      await stack.bot.idle();
+      expect(deletes()).toHaveLength(0);
 
-    // Old enough; Slack refuses the first removal once.
-    stack.slack.failNext('files.delete', { error: 'internal_error' });
-    stack.clock.advance(60_000);
-    await stack.bot.poll();
-    await stack.bot.idle();
-    expect(deletes().filter((c) => c.ok)).toHaveLength(1);
-    expect(removedLines()).toHaveLength(1);
-    expect(removedLines()[0]?.text).toMatch(
-      /^🗑️ `KEEP-1-[a-z-]+-\d{8}-\d{4}\.zip` was removed from Slack 45 seconds after it was posted, under this bot's retention policy/,
-    );
-    expect(removedLines()[0]?.text).toContain('the Cloudflare dashboard (DEX → Remote captures)');
+      // Old enough; Slack refuses the first removal once.
+      stack.slack.failNext('files.delete', { error: 'internal_error' });
+      stack.clock.advance(60_000);
+      await stack.bot.poll();
+      await stack.bot.idle();
+      expect(deletes().filter((c) => c.ok)).toHaveLength(1);
+      expect(removedLines()).toHaveLength(1);
+      expect(removedLines()[0]?.text).toMatch(
+        /^🗑️ `KEEP-1-[a-z-]+-\d{8}-\d{4}\.zip` was removed from Slack 45 seconds after it was posted, under this bot's retention policy/,
+      );
+      expect(removedLines()[0]?.text).toContain('the Cloudflare dashboard (DEX → Remote captures)');
 
-    // The refused one is tried again after its backoff; a second bot on the same database shares the work.
-    const second = await secondBot(stack, { ARTIFACT_RETENTION: '45s', NOTIFY_DEVICE_OWNER: 'false' });
-    try {
-      stack.clock.advance(2 * 60_000);
-      second.clock(2 * 60_000 + 60_000);
-      await Promise.all([stack.bot.poll(), second.bot.poll()]);
-      await Promise.all([stack.bot.idle(), second.bot.idle()]);
-      await Promise.all([stack.bot.poll(), second.bot.poll()]);
-      await Promise.all([stack.bot.idle(), second.bot.idle()]);
-    } finally {
-      await second.bot.stop();
-    }
-    expect(deletes().filter((c) => c.ok)).toHaveLength(2);
-    expect(
-      new Set(
-        deletes()
-          .filter((c) => c.ok)
-          .map((c) => c.args.file),
-      ).size,
-    ).toBe(2);
-    expect(files().every((f) => f.deleted)).toBe(true);
-    expect(removedLines()).toHaveLength(2);
-    const card = stack.slack
-      .messages('C_HELPDESK')
-      .find((m): m is FakeMessage => m.kind === 'message' && m.ts === status.ts);
-    expect(visibleText(card as FakeMessage)).toContain(
-      'The files were removed from Slack under the retention policy; what was inside them is still in this thread.',
-    );
-    // The digests stay: figures, not payloads.
-    expect(thread().filter((e) => e.kind === 'message' && /What is inside/.test(e.text ?? ''))).toHaveLength(
-      digestReplies,
-    );
-    expect(stack.logs.join('\n')).toMatch(/Slack did not remove a file; will retry/);
-    // Each removal is in the audit trail, once (the second bot writes to the same database).
-    await stack.user.slashCommand('audit');
-    const reply = JSON.stringify(await stack.slack.waitFor(() => stack.slack.responses.at(-1)));
-    expect(reply.match(/capture file removed under the retention policy:/g)).toHaveLength(2);
-  });
+      // The refused one is tried again after its backoff; a second bot on the same database shares the work.
+      const second = await secondBot(stack, { ARTIFACT_RETENTION: '45s', NOTIFY_DEVICE_OWNER: 'false' });
+      try {
+        stack.clock.advance(2 * 60_000);
+        second.clock(2 * 60_000 + 60_000);
+        await Promise.all([stack.bot.poll(), second.bot.poll()]);
+        await Promise.all([stack.bot.idle(), second.bot.idle()]);
+        await Promise.all([stack.bot.poll(), second.bot.poll()]);
+        await Promise.all([stack.bot.idle(), second.bot.idle()]);
+      } finally {
+        await second.bot.stop();
+      }
+      expect(deletes().filter((c) => c.ok)).toHaveLength(2);
+      expect(
+        new Set(
+          deletes()
+            .filter((c) => c.ok)
+            .map((c) => c.args.file),
+        ).size,
+      ).toBe(2);
+      expect(files().every((f) => f.deleted)).toBe(true);
+      expect(removedLines()).toHaveLength(2);
+      const card = stack.slack
+        .messages('C_HELPDESK')
+        .find((m): m is FakeMessage => m.kind === 'message' && m.ts === status.ts);
+      expect(visibleText(card as FakeMessage)).toContain(
+        'The files were removed from Slack under the retention policy; what was inside them is still in this thread.',
+      );
+      // The digests stay: figures, not payloads.
+      expect(thread().filter((e) => e.kind === 'message' && /What is inside/.test(e.text ?? ''))).toHaveLength(
+        digestReplies,
+      );
+      expect(stack.logs.join('\n')).toMatch(/Slack did not remove a file; will retry/);
+      // Each removal is in the audit trail, once (the second bot writes to the same database).
+      await stack.user.slashCommand('audit');
+      const reply = JSON.stringify(await stack.slack.waitFor(() => stack.slack.responses.at(-1)));
+      expect(reply.match(/capture file removed under the retention policy:/g)).toHaveLength(2);
+    },
+  );
 
   it('a removal whose answer was lost is not repeated: the file already gone counts as removed, told once', async () => {
     stack = await startStack({ env: { ARTIFACT_RETENTION: '1m', NOTIFY_DEVICE_OWNER: 'false' } });
