@@ -6,6 +6,7 @@ import { type Reply, refusalText, refusedMessage, retryFailedReply } from '../..
 import { authorized } from '../authorized.js';
 import type { ListenerDeps } from '../deps.js';
 import { openCaptureModal } from '../open-capture-modal.js';
+import { tellPrivately } from '../tell-privately.js';
 
 type ButtonArgs = AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
 
@@ -77,20 +78,18 @@ export function openForm(deps: ListenerDeps) {
     await deps.followUps.run(() =>
       openCaptureModal(client, body.trigger_id, { channelId: asConversationId(body.channel?.id) }, deps, {
         userId: body.user.id,
-        tellPrivately: (reply) => tellPrivately(args, reply),
+        tellPrivately: (reply) => privately(args, reply),
       }),
     );
   });
 }
 
-/**
- * An answer only the clicker sees: ephemeral where they clicked, or, for a button with nowhere to answer (App Home
- * has no response_url), a DM from the bot.
- */
-function tellPrivately(args: ButtonArgs, reply: Reply): Promise<unknown> {
-  if (args.body.response_url) return args.respond({ response_type: 'ephemeral', replace_original: false, ...reply });
-  return args.client.chat.postMessage({ channel: args.body.user.id, ...reply });
-}
+/** Where a button's private answer goes: ephemeral where it was clicked, or a DM (App Home has no response_url). */
+const privately = (args: ButtonArgs, reply: Reply) =>
+  tellPrivately(
+    { responseUrl: args.body.response_url, respond: args.respond, client: args.client, userId: args.body.user.id },
+    reply,
+  );
 
 /** "Stop watching": the API has no cancel; the bot stops following the request and says exactly that. */
 export function stopWatching(deps: ListenerDeps) {
@@ -119,7 +118,7 @@ function capturingButton(deps: ListenerDeps, attempted: DeniedAttempt, run: (arg
       channelId: asConversationId(body.channel?.id),
       attempted,
     }),
-    refuse: (args, refusal) => tellPrivately(args, refusedMessage(refusalText(refusal, attempted))),
+    refuse: (args, refusal) => privately(args, refusedMessage(refusalText(refusal, attempted))),
     run,
   });
 }

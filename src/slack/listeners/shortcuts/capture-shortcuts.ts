@@ -11,19 +11,15 @@ import { type Reply, refusalText, refusedMessage } from '../../ui/replies.js';
 import { authorized } from '../authorized.js';
 import type { ListenerDeps } from '../deps.js';
 import { type ModalPrefill, openCaptureModal } from '../open-capture-modal.js';
+import { tellPrivately } from '../tell-privately.js';
 
 type ShortcutArgs<S extends SlackShortcut> = AllMiddlewareArgs & SlackShortcutMiddlewareArgs<S>;
 
-/**
- * An answer only the person sees: in the conversation of the message they used (its response_url), or, for a global
- * shortcut, which has no conversation, a DM from the bot.
- */
-function tellPrivately(args: ShortcutArgs<SlackShortcut>, reply: Reply): Promise<unknown> {
+/** A shortcut's private answer: in the message's conversation (its response_url), or by DM for a global shortcut. */
+function privately(args: ShortcutArgs<SlackShortcut>, reply: Reply): Promise<unknown> {
   const { shortcut } = args;
-  if ('response_url' in shortcut && shortcut.response_url) {
-    return args.respond({ response_type: 'ephemeral', replace_original: false, ...reply });
-  }
-  return args.client.chat.postMessage({ channel: shortcut.user.id, ...reply });
+  const responseUrl = 'response_url' in shortcut ? shortcut.response_url : undefined;
+  return tellPrivately({ responseUrl, respond: args.respond, client: args.client, userId: shortcut.user.id }, reply);
 }
 
 /** Both shortcuts open the capture form through the same check as `/capture`; only what is prefilled differs. */
@@ -36,13 +32,13 @@ function formShortcut<S extends SlackShortcut>(deps: ListenerDeps, prefill: (sho
       channelId: 'channel' in shortcut ? asConversationId(shortcut.channel?.id) : null,
       attempted: 'open-form',
     }),
-    refuse: (args, refusal) => tellPrivately(args, refusedMessage(refusalText(refusal, 'open-form'))),
+    refuse: (args, refusal) => privately(args, refusedMessage(refusalText(refusal, 'open-form'))),
     run: async (args) => {
       const { shortcut, client } = args;
       await deps.followUps.run(() =>
         openCaptureModal(client, shortcut.trigger_id, prefill(shortcut), deps, {
           userId: shortcut.user.id,
-          tellPrivately: (reply) => tellPrivately(args, reply),
+          tellPrivately: (reply) => privately(args, reply),
         }),
       );
     },

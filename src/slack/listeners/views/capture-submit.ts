@@ -22,6 +22,7 @@ interface Prepared {
   checking: ReturnType<ListenerDeps['service']['check']> | null;
   /** Whether the picked conversation is public, asked beside the check (usually remembered from the modal). */
   publicDestination: Promise<boolean>;
+  metadata: ReturnType<typeof readModalMetadata>;
 }
 
 /**
@@ -32,7 +33,10 @@ interface Prepared {
  */
 export function captureSubmit(deps: ListenerDeps) {
   const { service, channels, logger } = deps;
-  const run = async ({ ack, body, view }: Args, { read, checking, publicDestination }: Prepared): Promise<void> => {
+  const run = async (
+    { ack, body, view }: Args,
+    { read, checking, publicDestination, metadata }: Prepared,
+  ): Promise<void> => {
     if (!read.ok || !checking) {
       await ack({ response_action: 'errors', errors: read.ok ? {} : read.errors });
       return;
@@ -46,7 +50,6 @@ export function captureSubmit(deps: ListenerDeps) {
 
     // No conversation picked (a DM with the bot, say): where /capture was typed, if the metadata names a real
     // conversation; otherwise the person's DM with the bot. A forged channel id is never posted to.
-    const metadata = readModalMetadata(view.private_metadata);
     const userId = asUserId(body.user.id);
     const channelId = read.value.channelId ?? metadata.channelId ?? userId;
     const destinationPublic = await publicDestination;
@@ -108,10 +111,14 @@ export function captureSubmit(deps: ListenerDeps) {
     // The right is checked again here: the modal may have been opened before the rights changed. The selection's
     // checks run beside that decision, each with its own time budget, so the answer reaches Slack well within its 3 s.
     prepare: ({ view }) => {
-      const carried = readModalMetadata(view.private_metadata).options;
-      const read = readCaptureSubmission(view.state.values as Record<string, Record<string, unknown>>, carried, {
-        reasonRequired: deps.reasonRequired,
-      });
+      const metadata = readModalMetadata(view.private_metadata);
+      const read = readCaptureSubmission(
+        view.state.values as Record<string, Record<string, unknown>>,
+        metadata.options,
+        {
+          reasonRequired: deps.reasonRequired,
+        },
+      );
       const checking = read.ok
         ? service.check(
             read.value.devices.map((d) => ({
@@ -128,7 +135,7 @@ export function captureSubmit(deps: ListenerDeps) {
       const publicDestination = destination
         ? channels.isPublic(destination).catch(() => false)
         : Promise.resolve(false);
-      return { read, checking, publicDestination };
+      return { read, checking, publicDestination, metadata };
     },
     needs: ({ body }) => ({ right: 'capture', userId: body.user.id, channelId: null, attempted: 'start' }),
     refuse: ({ ack }, refusal) =>
