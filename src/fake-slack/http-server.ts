@@ -94,12 +94,19 @@ export class FakeSlackServer {
     // "Passing it as a POST parameter will result in an error" (apps.connections.open docs).
     if (kind === 'app' && request.tokenInBody) return this.recorded(call, new SlackApiError('invalid_auth'));
     const failure = failures.take(method);
-    if (failure?.delayMs) await new Promise((resolve) => setTimeout(resolve, failure.delayMs));
-    if (failure && !failure.afterProcessing) return this.recorded(call, failure.error, failure.headers);
+    const hang = () => new Promise((resolve) => setTimeout(resolve, failure?.delayMs ?? 0));
+    if (failure && !failure.afterProcessing) {
+      if (failure.delayMs) await hang();
+      return this.recorded(call, failure.error, failure.headers);
+    }
     try {
       const body = target.handle(request.args, services);
-      // Done, and then the answer is lost: the caller sees the failure although the call took effect.
-      if (failure) return this.recorded(call, failure.error, failure.headers);
+      if (failure) {
+        // Done, and then the answer is lost (after hanging, with a delay): the caller sees the failure although the
+        // call took effect, and the effect is visible while the answer hangs.
+        if (failure.delayMs) await hang();
+        return this.recorded(call, failure.error, failure.headers);
+      }
       log.record({ ...call, status: 200, ok: true });
       return { status: 200, body };
     } catch (error) {

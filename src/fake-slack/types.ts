@@ -137,6 +137,9 @@ export interface FailureSpec {
   times?: number;
   /** The call takes effect first, then this failure is the answer: Slack did it, but the answer was lost. */
   afterProcessing?: boolean;
-  /** Waits this long (real time) before answering: a Slack that hangs. */
+  /**
+   * Waits this long (real time) before answering: a Slack that hangs. With `afterProcessing` the call takes effect
+   * first and then the answer hangs (a test can see the effect, e.g. a file deleted, while the caller still waits).
+   */
   delayMs?: number;
 }
