@@ -89,12 +89,14 @@ export class FileRetention {
         metrics?.fileRemoval?.('retried');
         return;
       }
+      // The thread's line and the audit row are recorded before the file is marked removed: a stop in between
+      // only means the next sweep finds it gone (the line is told once whatever happens; the audit says "gone").
+      await notices.tell(current.requestId, { kind: 'file-removed', commandId: current.commandId });
+      await this.#audit(current, outcome === 'gone');
       await store.updateUpload(current.commandId, { removedAt: this.deps.now(), removalNextAt: null });
       metrics?.fileRemoval?.(outcome === 'removed' ? 'removed' : 'already-gone');
-      await notices.tell(current.requestId, { kind: 'file-removed', commandId: current.commandId });
       // The status message's footer says so once every file is gone.
       await notices.statusChanged(current.requestId);
-      await this.#audit(current, outcome === 'gone');
     } finally {
       await lease?.release();
     }
