@@ -110,11 +110,13 @@ export async function createBot(
   });
   // App Home is built once the service exists; until then there is no tab to follow.
   let home: AppHome | null = null;
+  const people = new SlackPeople(slack.app.client);
   const slackNotifier = new SlackNotifier({
     client: slack.app.client,
     dashboardUrl: DASHBOARD_URL,
     artifactDestination: config.artifactDestination,
     retentionMs: config.artifactRetentionMs,
+    approvers: { groups: config.access.approverGroups, idOf: (group) => people.groupId(group) },
     now,
   });
   const notifier = followingStatus(slackNotifier, (request) => home?.captureChanged(request.requestedBy));
@@ -162,7 +164,7 @@ export async function createBot(
       await retention?.sweep();
     },
   });
-  const access = new AccessPolicy(config.access, new SlackPeople(slack.app.client), () => now().getTime());
+  const access = new AccessPolicy(config.access, people, () => now().getTime());
   const service = new CaptureService({
     store,
     dex,
@@ -175,6 +177,7 @@ export async function createBot(
     onStart: metrics.captureStarted,
     leases,
     notifyDeviceOwner: config.notifyDeviceOwner,
+    approvalRequired: access.approvalRequired,
   });
   const permalinks = new Permalinks(slack.app.client);
   home = new AppHome({ client: slack.app.client, service, access, permalinks, logger, now });

@@ -98,10 +98,7 @@ const environment = z.object({
     z.enum(['true', 'false'], { error: 'CAPTURE_REASON_REQUIRED must be true or false' }),
   ),
   NOTIFY_DEVICE_OWNER: optional(z.enum(['true', 'false'], { error: 'NOTIFY_DEVICE_OWNER must be true or false' })),
-  // Approval is not built yet: refusing to start is safer than starting captures nobody approved.
-  CAPTURE_APPROVERS: optional(z.string()).refine((value) => value === undefined, {
-    error: 'CAPTURE_APPROVERS (a second approver) is not supported by this version yet: unset it to start',
-  }),
+  CAPTURE_APPROVERS: list('CAPTURE_APPROVERS', /^@?[A-Za-z0-9._-]+$/, 'user group handles or ids'),
   CAPTURE_READERS_RESTRICTED: optional(
     z.enum(['true', 'false'], { error: 'CAPTURE_READERS_RESTRICTED must be true or false' }),
   ),
@@ -137,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       allowedGroups: values.CAPTURE_ALLOWED_USERGROUPS,
       allowedUsers: values.CAPTURE_ALLOWED_USERS,
       readersRestricted: values.CAPTURE_READERS_RESTRICTED === 'true',
+      approverGroups: values.CAPTURE_APPROVERS,
     },
     artifactDestination: values.ARTIFACT_DESTINATION ?? 'thread',
     artifactRetentionMs: values.ARTIFACT_RETENTION ?? null,

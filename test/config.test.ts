@@ -36,7 +36,7 @@ describe('loadConfig', () => {
       },
       databaseUrl: 'sqlite:./data/dex-capture-bot.db',
       pollIntervalSeconds: 15,
-      access: { allowedGroups: [], allowedUsers: [], readersRestricted: false },
+      access: { allowedGroups: [], allowedUsers: [], readersRestricted: false, approverGroups: [] },
       artifactDestination: 'thread',
       artifactRetentionMs: 7 * 86_400_000,
       reasonRequired: true,
@@ -59,9 +59,13 @@ describe('loadConfig', () => {
     expect([off.reasonRequired, off.notifyDeviceOwner]).toEqual([false, false]);
   });
 
-  it('refuses to start with a second approver, which this version cannot do yet, rather than pretend', () => {
-    expect(problems({ ...valid, CAPTURE_APPROVERS: 'security' })).toEqual([
-      'CAPTURE_APPROVERS (a second approver) is not supported by this version yet: unset it to start',
+  it('reads the second approver groups, handles or ids, and refuses anything else', () => {
+    expect(loadConfig({ ...valid, CAPTURE_APPROVERS: '@security, S0SECOPS' }).access.approverGroups).toEqual([
+      '@security',
+      'S0SECOPS',
+    ]);
+    expect(problems({ ...valid, CAPTURE_APPROVERS: 'sec ops!' })).toEqual([
+      'CAPTURE_APPROVERS must be a comma-separated list of user group handles or ids',
     ]);
   });
 
@@ -83,6 +87,7 @@ describe('loadConfig', () => {
       allowedGroups: ['@helpdesk', 'S0SECOPS'],
       allowedUsers: ['U0ALICE', 'U0BOB'],
       readersRestricted: true,
+      approverGroups: [],
     });
     expect(problems({ ...valid, CAPTURE_ALLOWED_USERS: 'alice', CAPTURE_READERS_RESTRICTED: 'yes' })).toEqual([
       'CAPTURE_ALLOWED_USERS must be a comma-separated list of Slack user ids (U…)',

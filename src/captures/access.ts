@@ -13,6 +13,11 @@ export interface AccessRules {
   allowedGroups: string[];
   /** CAPTURE_READERS_RESTRICTED: reading (quota, status, list) needs the same right as capturing. */
   readersRestricted: boolean;
+  /**
+   * CAPTURE_APPROVERS: user group ids or handles. When set, a request starts only once a member of one of them who
+   * is not the requester approves it. Empty: no approval asked.
+   */
+  approverGroups: string[];
 }
 
 /** Why someone may not. Only facts: the Slack side says it in words. */
@@ -26,7 +31,11 @@ export type Refusal =
   /** Slack could not confirm it in time (or at all): the answer is no. */
   | { kind: 'unconfirmed' }
   /** The request's user id is not a Slack user id (a forged payload): nobody was asked about it. */
-  | { kind: 'unknown-user' };
+  | { kind: 'unknown-user' }
+  /** Approving or denying: they asked for the captures themselves (four eyes means someone else). */
+  | { kind: 'is-requester' }
+  /** Approving or denying: they are in none of the approver groups (CAPTURE_APPROVERS, as configured). */
+  | { kind: 'not-approver'; groups: string[] };
 
 export type AccessDecision = { allowed: true } | { allowed: false; refusal: Refusal };
 
@@ -54,18 +63,37 @@ export class AccessPolicy {
     private readonly now: () => number,
   ) {}
 
+  /** Whether captures wait for a second person's approval (CAPTURE_APPROVERS is set). */
+  get approvalRequired(): boolean {
+    return this.rules.approverGroups.length > 0;
+  }
+
   /** Fails closed: when Slack does not answer within `budgetMs` (or at all), the answer is no. */
-  async mayCapture(userId: string, { budgetMs = ACCESS_BUDGET_MS } = {}): Promise<AccessDecision> {
-    let timer: NodeJS.Timeout | undefined;
-    const outOfTime = new Promise<AccessDecision>((resolve) => {
-      timer = setTimeout(() => resolve(UNKNOWN), budgetMs);
-      timer.unref();
-    });
-    try {
-      return await Promise.race([this.#decide(userId), outOfTime]);
-    } finally {
-      clearTimeout(timer);
-    }
+  mayCapture(userId: string, { budgetMs = ACCESS_BUDGET_MS } = {}): Promise<AccessDecision> {
+    return withinBudget(this.#decide(userId), budgetMs);
+  }
+
+  /**
+   * Whether `userId` may approve or deny a request `requestedBy` made: a member of an approver group who is not the
+   * requester. Decided on every click; fails closed like `mayCapture`.
+   */
+  mayApprove(userId: string, requestedBy: string, { budgetMs = ACCESS_BUDGET_MS } = {}): Promise<AccessDecision> {
+    const { approverGroups } = this.rules;
+    if (userId === requestedBy) return Promise.resolve({ allowed: false, refusal: { kind: 'is-requester' } });
+    return withinBudget(
+      (async (): Promise<AccessDecision> => {
+        try {
+          for (const group of approverGroups) {
+            const members = await this.#cached(`group:${group}`, () => this.people.groupMembers(group));
+            if (members.includes(userId)) return { allowed: true };
+          }
+          return { allowed: false, refusal: { kind: 'not-approver', groups: [...approverGroups] } };
+        } catch {
+          return UNKNOWN;
+        }
+      })(),
+      budgetMs,
+    );
   }
 
   async #decide(userId: string): Promise<AccessDecision> {
@@ -99,5 +127,19 @@ export class AccessPolicy {
     // A failed lookup is not remembered: the next request asks again.
     value.catch(() => this.#cache.delete(key));
     return value;
+  }
+}
+
+/** The decision, or no when it is not made within `budgetMs`. */
+async function withinBudget(deciding: Promise<AccessDecision>, budgetMs: number): Promise<AccessDecision> {
+  let timer: NodeJS.Timeout | undefined;
+  const outOfTime = new Promise<AccessDecision>((resolve) => {
+    timer = setTimeout(() => resolve(UNKNOWN), budgetMs);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([deciding, outOfTime]);
+  } finally {
+    clearTimeout(timer);
   }
 }

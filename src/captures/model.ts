@@ -22,9 +22,29 @@ export interface TargetDevice {
 
 /**
  * starting → running → finished, or failed-to-start (create refused: nothing runs), or stopped
- * ("Stop watching": the API has no cancel, so captures may still complete on the device).
+ * ("Stop watching": the API has no cancel, so captures may still complete on the device). With a second approver
+ * (CAPTURE_APPROVERS) a request begins awaiting-approval: approved → starting; denied or expired → failed-to-start.
  */
-export type RequestState = 'starting' | 'running' | 'finished' | 'failed-to-start' | 'stopped';
+export type RequestState = 'awaiting-approval' | 'starting' | 'running' | 'finished' | 'failed-to-start' | 'stopped';
+
+/** A request waits this long for an approver's decision, then expires unstarted. */
+export const APPROVAL_TIMEOUT_MS = 30 * 60_000;
+
+/** The second approver's part in a request (CAPTURE_APPROVERS). */
+export interface Approval {
+  /** Not decided by then: the request expires, and nothing starts. */
+  expiresAt: Date;
+  decision: ApprovalDecision | null;
+}
+
+export interface ApprovalDecision {
+  approved: boolean;
+  /** The approver's Slack user id (never the requester). */
+  by: string;
+  at: Date;
+  /** Why it was denied, as the approver typed it (plain text); null for an approval. */
+  note: string | null;
+}
 
 export interface StatusMessageRef {
   channelId: string;
@@ -56,6 +76,8 @@ export interface CaptureRequest {
   reason: string | null;
   /** Whether the status conversation was a public channel when it was submitted; null when not known. */
   destinationPublic: boolean | null;
+  /** Asked for and decided by a second person (CAPTURE_APPROVERS); null when no approval was needed. */
+  approval: Approval | null;
 }
 
 /**
@@ -82,6 +104,10 @@ export type StartFailure =
   | { reason: 'unconfirmed'; after: UnknownOutcome }
   /** The bot stopped before sending the create and came back too late to start it unasked. Nothing was sent. */
   | { reason: 'expired' }
+  /** An approver denied the request (CAPTURE_APPROVERS), saying why. Nothing was sent. */
+  | { reason: 'denied'; by: string; note: string }
+  /** No approver decided within APPROVAL_TIMEOUT_MS. Nothing was sent. */
+  | { reason: 'approval-expired' }
   /** A bug or a store failure. Nothing was sent. */
   | { reason: 'internal' }
   /** Text recorded by an older version. */
@@ -202,7 +228,9 @@ export type NoticeEvent =
   /** A file was removed from Slack under the retention policy (ARTIFACT_RETENTION): its thread says so, once. */
   | { kind: 'file-removed'; commandId: string }
   /** Captures started on devices of this email: their owner is told, by DM (NOTIFY_DEVICE_OWNER). */
-  | { kind: 'owner'; email: string };
+  | { kind: 'owner'; email: string }
+  /** An approver approved the request: the requester is told in the thread (a denial is told as its end). */
+  | { kind: 'approved' };
 
 export interface Notice {
   requestId: string;
@@ -220,8 +248,20 @@ export interface Notice {
   error: string | null;
 }
 
-/** What the audit trail records: every start, "run again", "stop watching" and refused attempt. */
-export type AuditAction = 'start' | 'run-again' | 'stop-watching' | 'denied' | 'owner-notice' | 'file-removed';
+/**
+ * What the audit trail records: every start, "run again", "stop watching" and refused attempt; with a second
+ * approver, each request for approval and each decision (`approved`, `rejected`: `denied` is a refused attempt).
+ */
+export type AuditAction =
+  | 'start'
+  | 'run-again'
+  | 'stop-watching'
+  | 'denied'
+  | 'owner-notice'
+  | 'file-removed'
+  | 'approval-asked'
+  | 'approved'
+  | 'rejected';
 
 export interface AuditEvent {
   at: Date;
@@ -240,10 +280,12 @@ export interface AuditEvent {
   reason?: string | null;
   /** Whether the request's status conversation was a public channel (absent when not known). */
   destinationPublic?: boolean | null;
+  /** Who approved the request (CAPTURE_APPROVERS), on rows of an approved request. */
+  approvedBy?: string | null;
 }
 
 /** What someone was refused when they tried it. */
-export type DeniedAttempt = 'open-form' | 'read-audit' | 'start' | 'run-again' | 'stop-watching';
+export type DeniedAttempt = 'open-form' | 'read-audit' | 'start' | 'run-again' | 'stop-watching' | 'decide-approval';
 
 /** What came of an audited action. Only facts: the Slack side says it in words. */
 export type AuditOutcome =
@@ -257,6 +299,10 @@ export type AuditOutcome =
   | { kind: 'denied'; attempted: DeniedAttempt; refusal: Refusal }
   /** The devices' owner was told by DM that captures started (`told`), or has no Slack account with that email. */
   | { kind: 'owner-notice'; email: string; told: boolean }
+  /** The request now waits for an approver (CAPTURE_APPROVERS) until `expiresAt` (ISO time). */
+  | { kind: 'approval-asked'; expiresAt: string }
+  /** An approver approved the request (the captures start next) or denied it, saying why (`note`). */
+  | { kind: 'approval-decided'; approved: boolean; note: string | null }
   /** A file of the request was removed from Slack under ARTIFACT_RETENTION (`alreadyGone`: Slack no longer had it). */
   | { kind: 'file-removed'; fileName: string; alreadyGone: boolean }
   /** Text recorded by an older version. */

@@ -300,6 +300,10 @@ function threadEvent(
       return { kind: 'status-replaced' };
     case 'stopped':
       return { kind: 'stopped', by: event.by };
+    case 'approved': {
+      const decision = request.approval?.decision;
+      return decision?.approved ? { kind: 'approved', by: decision.by } : null;
+    }
     case 'status':
     case 'owner':
       return null;

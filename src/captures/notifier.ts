@@ -25,6 +25,8 @@ export type ThreadEvent =
   | { kind: 'digest'; device: TargetDevice; command: TrackedCommand; digest: ArtifactDigest }
   | { kind: 'file-removed'; device: TargetDevice; command: TrackedCommand; upload: ArtifactUpload }
   | { kind: 'stopped'; by: string }
+  /** An approver approved the request (CAPTURE_APPROVERS): the requester hears it, and the captures start. */
+  | { kind: 'approved'; by: string }
   | { kind: 'status-replaced' };
 
 /** What Cloudflare last said about a device, when the bot saw it in a search. */

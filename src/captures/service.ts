@@ -7,16 +7,19 @@ import { WorkQueue } from '../work-queue.js';
 import type { AuditTrail } from './audit.js';
 import type { DeviceDirectory } from './device-directory.js';
 import type { HeldLease, Leases } from './leases.js';
-import type {
-  AuditOutcome,
-  CaptureOptions,
-  CaptureRequest,
-  CaptureType,
-  LaunchProgress,
-  StartFailure,
-  TargetDevice,
-  TrackedCommand,
-  UnknownOutcome,
+import {
+  APPROVAL_TIMEOUT_MS,
+  type ApprovalDecision,
+  type AuditAction,
+  type AuditOutcome,
+  type CaptureOptions,
+  type CaptureRequest,
+  type CaptureType,
+  type LaunchProgress,
+  type StartFailure,
+  type TargetDevice,
+  type TrackedCommand,
+  type UnknownOutcome,
 } from './model.js';
 import type { NoticeBoard } from './notices.js';
 import type { StatusView } from './notifier.js';
@@ -39,6 +42,8 @@ const CLOCK_SKEW_MS = 2 * 60_000;
  * this time: captures starting on someone's device long after the agent asked would surprise everyone.
  */
 const NEVER_SENT_MAX_AGE_MS = 15 * 60_000;
+/** A request's start before anything was sent. */
+const NOT_SENT: LaunchProgress = { createSentAt: null, unknownOutcome: null, attempts: 0, nextAttemptAt: null };
 /** Waits before each further try at confirming an unknown create from Cloudflare's list (about 4 minutes in all). */
 const CONFIRM_DELAYS_MS = [5_000, 15_000, 60_000, 180_000];
 
@@ -80,6 +85,8 @@ export interface CaptureSubmission {
 export interface ServiceDeps {
   /** NOTIFY_DEVICE_OWNER: each device's owner is told by DM when captures start on it. */
   notifyDeviceOwner?: boolean;
+  /** CAPTURE_APPROVERS is set: a submitted request waits for a second person's approval before it starts. */
+  approvalRequired?: boolean;
   store: RequestStore & CommandStore & StatusSource;
   audit: AuditTrail;
   dex: Pick<DexClient, 'createCommands' | 'iterateCommands' | 'getQuota'>;
@@ -103,13 +110,27 @@ export type RetryOutcome =
   | { kind: 'problems'; problems: SelectionProblem[] }
   | { kind: 'gone' };
 
-/** A request accepted and stored; `start` (called once the submission is acknowledged) starts its captures. */
+/**
+ * A request accepted and stored; `start` (called once the submission is acknowledged) starts its captures, or, when
+ * they need approval, puts the request before the approvers.
+ */
 export interface Accepted {
   request: CaptureRequest;
   /** False for a Slack retry of a submission already accepted: `start` does nothing then. */
   created: boolean;
   start(): Promise<void>;
 }
+
+/** An approver's answer to a request (CAPTURE_APPROVERS). */
+export type Verdict = { approved: true } | { approved: false; note: string };
+
+/** What came of an approver's decision. Only facts: the Slack side words them. */
+export type DecisionOutcome =
+  /** This decision was the one taken: the request is starting (approved) or over (denied). */
+  | { kind: 'decided'; request: CaptureRequest }
+  /** It was no longer waiting: decided by someone else (a double click, a retry, two approvers at once) or expired. */
+  | { kind: 'not-waiting'; request: CaptureRequest }
+  | { kind: 'gone' };
 
 /**
  * The rules of a capture request, from a submitted modal to commands running on devices. Slack is the notice board,
@@ -221,6 +242,7 @@ export class CaptureService {
    * acknowledging the submission, so an acknowledged request is never lost; then call `start`.
    */
   async submit(submission: CaptureSubmission, requestedBy: string, dedupeKey: string): Promise<Accepted> {
+    if (this.deps.approvalRequired) return this.#submitForApproval(submission, requestedBy, dedupeKey);
     const id = await this.#unusedRequestId();
     // The request's start is claimed before the request exists, so that neither `resume` here nor another
     // replica can take it for an abandoned one in between.
@@ -248,7 +270,8 @@ export class CaptureService {
         dedupeKey,
         reason: submission.reason,
         destinationPublic: submission.destinationPublic ?? null,
-        launch: { createSentAt: null, unknownOutcome: null, attempts: 0, nextAttemptAt: null },
+        approval: null,
+        launch: NOT_SENT,
       });
     } catch (error) {
       await unclaim();
@@ -272,13 +295,126 @@ export class CaptureService {
   }
 
   /**
+   * Stores a request that waits for an approver: nothing is claimed or sent; `start` puts it before the approvers
+   * (its status message asks them) and records that it was asked.
+   */
+  async #submitForApproval(submission: CaptureSubmission, requestedBy: string, dedupeKey: string): Promise<Accepted> {
+    const now = this.#now();
+    const { request, created } = await this.deps.store.createRequestOnce({
+      id: await this.#unusedRequestId(),
+      requestedBy,
+      channelId: submission.channelId,
+      devices: submission.devices,
+      types: submission.types,
+      options: submission.options,
+      state: 'awaiting-approval',
+      createdAt: now,
+      statusMessage: null,
+      startError: null,
+      stoppedBy: null,
+      dedupeKey,
+      reason: submission.reason,
+      destinationPublic: submission.destinationPublic ?? null,
+      approval: { expiresAt: new Date(now.getTime() + APPROVAL_TIMEOUT_MS), decision: null },
+      launch: NOT_SENT,
+    });
+    if (!created) return { request, created, start: () => Promise.resolve() };
+    let asked: Promise<void> | null = null;
+    const start = () => {
+      asked ??= (async () => {
+        await this.#audit(request, 'approval-asked', [], {
+          kind: 'approval-asked',
+          expiresAt: (request.approval?.expiresAt ?? now).toISOString(),
+        });
+        await this.deps.notices.statusChanged(request.id);
+      })();
+      return asked;
+    };
+    return { request, created, start };
+  }
+
+  /**
+   * An approver's decision on a request waiting for one. The caller has checked that `by` may decide it
+   * (AccessPolicy.mayApprove). Exactly one decision is taken, whatever the clicks, retries and replicas: the request
+   * moves on from awaiting-approval in one conditional write, and only its winner acts. Approving starts the captures
+   * (and resolves once the create is sent); denying ends the request with the approver's note.
+   */
+  async decide(requestId: string, by: string, verdict: Verdict): Promise<DecisionOutcome> {
+    const request = await this.getRequest(requestId);
+    if (!request) return { kind: 'gone' };
+    const notWaiting = async (): Promise<DecisionOutcome> => ({
+      kind: 'not-waiting',
+      request: (await this.deps.store.getRequest(request.id)) ?? request,
+    });
+    if (request.state !== 'awaiting-approval' || !request.approval) return notWaiting();
+    if (this.#now().getTime() >= request.approval.expiresAt.getTime()) {
+      await this.#expire(request);
+      return notWaiting();
+    }
+    const decision: ApprovalDecision = {
+      approved: verdict.approved,
+      by,
+      at: this.#now(),
+      note: verdict.approved ? null : verdict.note,
+    };
+    const approval = { ...request.approval, decision };
+    if (!verdict.approved) {
+      const startError: StartFailure = { reason: 'denied', by, note: verdict.note };
+      const patch = { state: 'failed-to-start' as const, startError, approval };
+      if (!(await this.deps.store.updateRequestIf(request.id, 'awaiting-approval', patch))) return notWaiting();
+      const denied = { ...request, ...patch };
+      await this.#audit(denied, 'rejected', [], { kind: 'approval-decided', approved: false, note: verdict.note });
+      // Its end: the status says so, and the requester is told in the thread, once.
+      await this.deps.notices.statusChanged(request.id);
+      return { kind: 'decided', request: denied };
+    }
+
+    // The start is claimed before the request can be seen as `starting`, so that neither `resume` here nor another
+    // replica takes it up while this decision starts it.
+    if (this.#starting.has(request.id)) return notWaiting();
+    this.#starting.add(request.id);
+    let lease: HeldLease | null = null;
+    try {
+      lease = (await this.deps.leases?.hold(`launch:${request.id}`)) ?? null;
+      if (this.deps.leases && !lease) return await notWaiting();
+      const patch = { state: 'starting' as const, approval, launch: NOT_SENT };
+      if (!(await this.deps.store.updateRequestIf(request.id, 'awaiting-approval', patch))) return await notWaiting();
+      const approved = { ...request, ...patch };
+      await this.#audit(approved, 'approved', [], { kind: 'approval-decided', approved: true, note: null });
+      await this.deps.notices.tell(request.id, { kind: 'approved' });
+      const run = this.#launches.run(() => this.#launch(approved));
+      this.#inFlight.add(run);
+      await run.finally(() => this.#inFlight.delete(run));
+      return { kind: 'decided', request: approved };
+    } finally {
+      this.#starting.delete(request.id);
+      await lease?.release();
+    }
+  }
+
+  /** A request nobody decided in time ends unstarted (once: of two replicas expiring it, one does). */
+  async #expire(request: CaptureRequest): Promise<void> {
+    const startError: StartFailure = { reason: 'approval-expired' };
+    const patch = { state: 'failed-to-start' as const, startError };
+    if (!(await this.deps.store.updateRequestIf(request.id, 'awaiting-approval', patch))) return;
+    const expired = { ...request, ...patch };
+    await this.#audit(expired, 'start', [], { kind: 'failed-to-start', failure: startError });
+    await this.deps.notices.statusChanged(request.id);
+  }
+
+  /**
    * Takes up starts that a stopped process left unfinished (after a restart, or, with replicas, when another
-   * replica died: its leases have expired), and confirmations of unknown creates that are due; then unfinished
-   * artifact uploads.
+   * replica died: its leases have expired), and confirmations of unknown creates that are due; ends requests no
+   * approver decided in time; then unfinished artifact uploads.
    */
   async resume(): Promise<void> {
     const now = this.#now().getTime();
-    for (const { id, state, launch } of await this.deps.store.activeRequests()) {
+    for (const request of await this.deps.store.activeRequests()) {
+      const { id, state, launch, approval } = request;
+      if (state === 'awaiting-approval') {
+        if (!approval || approval.expiresAt.getTime() <= now) await this.#expire(request);
+        continue;
+      }
       if (state !== 'starting' || this.#starting.has(id)) continue;
       if (launch?.nextAttemptAt && launch.nextAttemptAt.getTime() > now) continue;
       const lease = (await this.deps.leases?.hold(`launch:${id}`)) ?? null;
@@ -393,7 +529,9 @@ export class CaptureService {
         nextAttemptAt: null,
       };
       if (!launch.createSentAt) {
-        if (this.#now().getTime() - request.createdAt.getTime() > NEVER_SENT_MAX_AGE_MS) {
+        // An approved request counts from its approval: that is when the approver expected it to start.
+        const askedAt = request.approval?.decision?.at ?? request.createdAt;
+        if (this.#now().getTime() - askedAt.getTime() > NEVER_SENT_MAX_AGE_MS) {
           return await this.#failToStart(request, { reason: 'expired' });
         }
         launch = { ...launch, createSentAt: this.#now() };
@@ -518,13 +656,20 @@ export class CaptureService {
 
   #audit(
     request: CaptureRequest,
-    action: 'start' | 'stop-watching',
+    action: Extract<AuditAction, 'start' | 'stop-watching' | 'approval-asked' | 'approved' | 'rejected'>,
     commands: TrackedCommand[],
     outcome: AuditOutcome,
   ) {
+    const decision = request.approval?.decision ?? null;
+    const actor =
+      action === 'stop-watching'
+        ? (request.stoppedBy ?? request.requestedBy)
+        : action === 'approved' || action === 'rejected'
+          ? (decision?.by ?? request.requestedBy)
+          : request.requestedBy;
     return this.deps.audit.record({
       at: this.#now(),
-      userId: action === 'start' ? request.requestedBy : (request.stoppedBy ?? request.requestedBy),
+      userId: actor,
       action,
       channelId: request.statusMessage?.channelId ?? request.channelId,
       requestId: request.id,
@@ -535,6 +680,7 @@ export class CaptureService {
       outcome,
       reason: request.reason,
       destinationPublic: request.destinationPublic,
+      ...(decision?.approved ? { approvedBy: decision.by } : {}),
     });
   }
 

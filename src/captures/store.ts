@@ -6,6 +6,7 @@ import type {
   CaptureRequest,
   Notice,
   NoticeEvent,
+  RequestState,
   TrackedCommand,
 } from './model.js';
 
@@ -25,7 +26,7 @@ export interface RequestQuery {
 }
 
 export type RequestPatch = Partial<
-  Pick<CaptureRequest, 'state' | 'statusMessage' | 'startError' | 'stoppedBy' | 'launch'>
+  Pick<CaptureRequest, 'state' | 'statusMessage' | 'startError' | 'stoppedBy' | 'launch' | 'approval'>
 >;
 export type CommandPatch = Partial<
   Pick<TrackedCommand, 'status' | 'updatedAt' | 'completedAt' | 'filename' | 'tracking'>
@@ -41,8 +42,13 @@ export interface RequestStore {
   createRequestOnce(request: CaptureRequest): Promise<{ request: CaptureRequest; created: boolean }>;
   getRequest(id: string): Promise<CaptureRequest | null>;
   updateRequest(id: string, patch: RequestPatch): Promise<void>;
+  /**
+   * Changes the request only while it is in `state`, atomically: true when it did. Of two replicas (or two approvers)
+   * moving a request on at once, exactly one gets true.
+   */
+  updateRequestIf(id: string, state: RequestState, patch: RequestPatch): Promise<boolean>;
   listRequests(query?: RequestQuery): Promise<CaptureRequest[]>;
-  /** Requests in state `starting` or `running` (to resume after a restart). */
+  /** Requests in state `awaiting-approval`, `starting` or `running` (to resume after a restart). */
   activeRequests(): Promise<CaptureRequest[]>;
 }
 

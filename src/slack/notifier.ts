@@ -27,6 +27,7 @@ import { MESSAGE_BLOCKS_MAX, typeLabel } from './ui/format.js';
 import { ownerNoticeMessage } from './ui/owner-notice.js';
 import { statusMessage, stoppedWatchingText } from './ui/status-message.js';
 import {
+  approvedMessage,
   artifactComment,
   artifactFileName,
   artifactOrigin,
@@ -54,6 +55,8 @@ export interface SlackNotifierOptions {
   artifactDestination?: ArtifactDestination;
   /** ARTIFACT_RETENTION, for the line that says a file was removed; null: files are kept. */
   retentionMs?: number | null;
+  /** CAPTURE_APPROVERS as configured (ids or handles), and how a handle becomes an id to mention. */
+  approvers?: { groups: string[]; idOf(group: string): Promise<string> };
   now: () => Date;
 }
 
@@ -70,6 +73,9 @@ export class SlackNotifier implements Notifier, FileRemover {
   readonly #retentionMs: number | null;
   /** What each status message shows now, so an unchanged render is never sent again. */
   readonly #shown = new Map<string, string>();
+  readonly #approverGroups: SlackNotifierOptions['approvers'];
+  /** The approver groups as shown: ids once known (a mention), the configured handle until then. */
+  #approvers: string[];
 
   constructor(options: SlackNotifierOptions) {
     this.#client = options.client;
@@ -77,6 +83,8 @@ export class SlackNotifier implements Notifier, FileRemover {
     this.#now = options.now;
     this.#destination = options.artifactDestination ?? 'thread';
     this.#retentionMs = options.retentionMs ?? null;
+    this.#approverGroups = options.approvers;
+    this.#approvers = options.approvers?.groups ?? [];
     this.artifacts =
       this.#destination === 'digest'
         ? new DigestOnlySink()
@@ -85,6 +93,7 @@ export class SlackNotifier implements Notifier, FileRemover {
 
   async postStatus(view: StatusView, place: NoticePlace): Promise<StatusMessageRef> {
     const { request } = view;
+    if (request.state === 'awaiting-approval') await this.#resolveApprovers();
     // A new post notifies whoever it mentions: the requester is named in it from the next edit on.
     const message = this.#render(view, { newPost: true });
     const post = (channel: string) =>
@@ -128,6 +137,7 @@ export class SlackNotifier implements Notifier, FileRemover {
   async updateStatus(view: StatusView): Promise<void> {
     const ref = view.request.statusMessage;
     if (!ref) return;
+    if (view.request.state === 'awaiting-approval') await this.#resolveApprovers();
     const message = this.#render(view);
     if (this.#shown.get(ref.ts) === JSON.stringify(message)) return;
     await delivering('chat.update', () => this.#client.chat.update({ channel: ref.channelId, ts: ref.ts, ...message }));
@@ -225,6 +235,8 @@ export class SlackNotifier implements Notifier, FileRemover {
         return digestVerdictMrkdwn(event.digest);
       case 'file-removed':
         return fileRemovedMessage(event.upload.fileName, this.#retentionMs);
+      case 'approved':
+        return approvedMessage(request, event.by);
     }
   }
 
@@ -234,7 +246,15 @@ export class SlackNotifier implements Notifier, FileRemover {
       newPost,
       dashboardUrl: this.#dashboardUrl,
       artifactDestination: this.#destination,
+      approvers: this.#approvers,
     });
+  }
+
+  /** Approver handles become ids, so the status can mention the groups; one Slack can't resolve is shown by name. */
+  async #resolveApprovers(): Promise<void> {
+    const groups = this.#approverGroups;
+    if (!groups || this.#approvers.every((group) => /^S[A-Z0-9]+$/.test(group))) return;
+    this.#approvers = await Promise.all(groups.groups.map((group) => groups.idOf(group).catch(() => group)));
   }
 
   #remember(ts: string, message: unknown): void {

@@ -5,6 +5,9 @@ const GROUP_ID = /^S[A-Z0-9_]+$/;
 
 /** Who is who, from Slack: `users.info` (admin/owner) and user groups (`usergroups:read`). */
 export class SlackPeople implements PeopleDirectory {
+  /** Handle → id: a group's id never changes, so one lookup per handle is enough. */
+  readonly #groupIds = new Map<string, string>();
+
   constructor(private readonly client: webApi.WebClient) {}
 
   async isAdminOrOwner(userId: string): Promise<boolean> {
@@ -13,15 +16,20 @@ export class SlackPeople implements PeopleDirectory {
   }
 
   async groupMembers(group: string): Promise<string[]> {
-    const id = GROUP_ID.test(group) ? group : await this.#groupIdOf(group.replace(/^@/, ''));
-    const { users } = await this.client.usergroups.users.list({ usergroup: id });
+    const { users } = await this.client.usergroups.users.list({ usergroup: await this.groupId(group) });
     return users ?? [];
   }
 
-  async #groupIdOf(handle: string): Promise<string> {
+  /** A user group's id (`S…`), given its id or its handle (`@helpdesk`, `helpdesk`). */
+  async groupId(group: string): Promise<string> {
+    if (GROUP_ID.test(group)) return group;
+    const handle = group.replace(/^@/, '').toLowerCase();
+    const known = this.#groupIds.get(handle);
+    if (known) return known;
     const { usergroups } = await this.client.usergroups.list({});
-    const group = usergroups?.find((g) => g.handle?.toLowerCase() === handle.toLowerCase());
-    if (!group?.id) throw new Error(`no user group with the handle @${handle}`);
-    return group.id;
+    const found = usergroups?.find((g) => g.handle?.toLowerCase() === handle);
+    if (!found?.id) throw new Error(`no user group with the handle @${handle}`);
+    this.#groupIds.set(handle, found.id);
+    return found.id;
   }
 }

@@ -1,5 +1,6 @@
 import type { Refusal } from '../captures/access.js';
 import type {
+  Approval,
   AuditOutcome,
   DeniedAttempt,
   InterfaceResult,
@@ -49,7 +50,14 @@ export function decodeAuditOutcome(text: string): AuditOutcome {
   return auditOutcomeOf(parse(text)) ?? { kind: 'recorded', text };
 }
 
-const DENIED_ATTEMPTS: readonly DeniedAttempt[] = ['open-form', 'read-audit', 'start', 'run-again', 'stop-watching'];
+const DENIED_ATTEMPTS: readonly DeniedAttempt[] = [
+  'open-form',
+  'read-audit',
+  'start',
+  'run-again',
+  'stop-watching',
+  'decide-approval',
+];
 
 function auditOutcomeOf(value: unknown): AuditOutcome | null {
   if (!isRecord(value)) return null;
@@ -68,6 +76,16 @@ function auditOutcomeOf(value: unknown): AuditOutcome | null {
       const attempted = DENIED_ATTEMPTS.find((attempt) => attempt === value.attempted);
       return refusal && attempted ? { kind: 'denied', attempted, refusal } : null;
     }
+    case 'approval-asked':
+      return typeof value.expiresAt === 'string' ? { kind: 'approval-asked', expiresAt: value.expiresAt } : null;
+    case 'approval-decided':
+      return typeof value.approved === 'boolean'
+        ? {
+            kind: 'approval-decided',
+            approved: value.approved,
+            note: typeof value.note === 'string' ? value.note : null,
+          }
+        : null;
     case 'recorded':
       return typeof value.text === 'string' ? { kind: 'recorded', text: value.text } : null;
     default:
@@ -79,9 +97,11 @@ function refusalOf(value: unknown): Refusal | null {
   if (!isRecord(value)) return null;
   switch (value.kind) {
     case 'not-in-groups':
+    case 'not-approver':
       return Array.isArray(value.groups) && value.groups.every((group) => typeof group === 'string')
-        ? { kind: 'not-in-groups', groups: value.groups }
+        ? { kind: value.kind, groups: value.groups }
         : null;
+    case 'is-requester':
     case 'not-listed':
     case 'not-admin':
     case 'unconfirmed':
@@ -119,6 +139,33 @@ export function decodeLaunch(text: string | null): LaunchProgress | null {
     attempts: typeof value.attempts === 'number' ? value.attempts : 0,
     nextAttemptAt: dateOrNull(value.nextAttemptAt),
   };
+}
+
+export function encodeApproval(approval: Approval | null | undefined): string | null | undefined {
+  if (approval === undefined) return undefined;
+  if (approval === null) return null;
+  const { expiresAt, decision } = approval;
+  return JSON.stringify({
+    expiresAt: expiresAt.toISOString(),
+    decision: decision && { ...decision, at: decision.at.toISOString() },
+  });
+}
+
+/**
+ * Null when no approval was asked. A damaged value reads as asked and already expired: a request never starts on an
+ * approval the bot cannot read.
+ */
+export function decodeApproval(text: string | null): Approval | null {
+  if (text === null) return null;
+  const value = parse(text);
+  const expiresAt = isRecord(value) ? (dateOrNull(value.expiresAt) ?? new Date(0)) : new Date(0);
+  const decision = isRecord(value) && isRecord(value.decision) ? value.decision : null;
+  const at = decision ? dateOrNull(decision.at) : null;
+  if (!decision || !at || typeof decision.approved !== 'boolean' || typeof decision.by !== 'string') {
+    return { expiresAt, decision: null };
+  }
+  const note = typeof decision.note === 'string' ? decision.note : null;
+  return { expiresAt, decision: { approved: decision.approved, by: decision.by, at, note } };
 }
 
 export function encodeInterfaces(interfaces: InterfaceResult[] | null | undefined): string | null | undefined {

@@ -147,6 +147,11 @@ const MIGRATIONS: readonly { version: number; sql: (t: SchemaTypes) => string }[
       UPDATE artifact_uploads SET posted_at = updated_at WHERE step = 'done';
     `,
   },
+  {
+    // A second approver (CAPTURE_APPROVERS): when the request expires unapproved, and who decided what (JSON).
+    version: 7,
+    sql: (t) => `ALTER TABLE capture_requests ADD COLUMN approval ${t.text};`,
+  },
 ];
 
 /** The versions this code knows, in order. */

@@ -12,6 +12,7 @@ import type {
   UploadStep,
 } from '../captures/model.js';
 import {
+  decodeApproval,
   decodeAuditOutcome,
   decodeDigest,
   decodeInterfaces,
@@ -50,6 +51,7 @@ export interface RequestRow {
   launch: string | null;
   reason?: string | null;
   destination_public?: number | boolean | null;
+  approval?: string | null;
 }
 
 export interface CommandRow {
@@ -128,6 +130,7 @@ export function toRequest(row: RequestRow): CaptureRequest {
     reason: row.reason ?? null,
     destinationPublic:
       row.destination_public === null || row.destination_public === undefined ? null : Boolean(row.destination_public),
+    approval: decodeApproval(row.approval ?? null),
   };
 }
 
@@ -172,7 +175,7 @@ export function toUpload(row: UploadRow): ArtifactUpload {
 export function toAuditEvent(row: AuditRow): AuditEvent {
   const details = JSON.parse(row.details) as Pick<
     AuditEvent,
-    'devices' | 'types' | 'options' | 'commandIds' | 'reason' | 'destinationPublic'
+    'devices' | 'types' | 'options' | 'commandIds' | 'reason' | 'destinationPublic' | 'approvedBy'
   >;
   return {
     at: date(row.at),

@@ -5,10 +5,12 @@ import type {
   CaptureRequest,
   Notice,
   NoticeEvent,
+  RequestState,
   TrackedCommand,
 } from '../captures/model.js';
 import type { CommandPatch, NoticePatch, RequestPatch, RequestQuery, Store, UploadPatch } from '../captures/store.js';
 import {
+  encodeApproval,
   encodeAuditOutcome,
   encodeDigest,
   encodeInterfaces,
@@ -67,6 +69,20 @@ function patch(
   };
 }
 
+/** The columns a request patch names. */
+function requestColumns(changes: RequestPatch): Record<string, SqlValue | undefined> {
+  const message = changes.statusMessage;
+  return {
+    state: changes.state,
+    status_channel: message === undefined ? undefined : (message?.channelId ?? null),
+    status_ts: message === undefined ? undefined : (message?.ts ?? null),
+    start_error: encodeStartFailure(changes.startError),
+    stopped_by: changes.stoppedBy,
+    launch: encodeLaunch(changes.launch),
+    approval: encodeApproval(changes.approval),
+  };
+}
+
 const COMMAND_COLUMNS =
   'id, request_id, device_id, registration_id, type, status, created_at, updated_at, completed_at, filename, tracking';
 
@@ -98,8 +114,8 @@ export class SqlStore implements Store {
   async createRequestOnce(request: CaptureRequest): Promise<{ request: CaptureRequest; created: boolean }> {
     const created = await this.db.run(
       `INSERT INTO capture_requests (id, dedupe_key, requested_by, channel_id, devices, types, options, state,
-         created_at, status_channel, status_ts, start_error, stopped_by, launch, reason, destination_public)
-       VALUES (${placeholders(16)})
+         created_at, status_channel, status_ts, start_error, stopped_by, launch, reason, destination_public, approval)
+       VALUES (${placeholders(17)})
        ON CONFLICT (dedupe_key) DO NOTHING`,
       [
         request.id,
@@ -118,6 +134,7 @@ export class SqlStore implements Store {
         encodeLaunch(request.launch) ?? null,
         request.reason,
         request.destinationPublic === null ? null : request.destinationPublic ? 1 : 0,
+        encodeApproval(request.approval) ?? null,
       ],
     );
     const [stored] = await this.db.all<RequestRow>('SELECT * FROM capture_requests WHERE dedupe_key = ?', [
@@ -133,21 +150,13 @@ export class SqlStore implements Store {
   }
 
   async updateRequest(id: string, changes: RequestPatch): Promise<void> {
-    const message = changes.statusMessage;
-    await this.runPatch(
-      patch(
-        'capture_requests',
-        { id },
-        {
-          state: changes.state,
-          status_channel: message === undefined ? undefined : (message?.channelId ?? null),
-          status_ts: message === undefined ? undefined : (message?.ts ?? null),
-          start_error: encodeStartFailure(changes.startError),
-          stopped_by: changes.stoppedBy,
-          launch: encodeLaunch(changes.launch),
-        },
-      ),
-    );
+    await this.runPatch(patch('capture_requests', { id }, requestColumns(changes)));
+  }
+
+  async updateRequestIf(id: string, state: RequestState, changes: RequestPatch): Promise<boolean> {
+    // One statement: of two replicas (or two clicks) changing the same request at once, one changes a row.
+    const statement = patch('capture_requests', { id, state }, requestColumns(changes));
+    return statement ? (await this.db.run(statement.sql, statement.params)) === 1 : false;
   }
 
   async listRequests(query: RequestQuery = {}): Promise<CaptureRequest[]> {
@@ -179,7 +188,7 @@ export class SqlStore implements Store {
 
   async activeRequests(): Promise<CaptureRequest[]> {
     const rows = await this.db.all<RequestRow>(
-      `SELECT * FROM capture_requests WHERE state IN ('starting', 'running') ORDER BY created_at, ${this.order}`,
+      `SELECT * FROM capture_requests WHERE state IN ('awaiting-approval', 'starting', 'running') ORDER BY created_at, ${this.order}`,
     );
     return rows.map(toRequest);
   }
@@ -415,7 +424,7 @@ export class SqlStore implements Store {
   }
 
   async recordAudit(event: AuditEvent): Promise<void> {
-    const { devices, types, options, commandIds, reason, destinationPublic } = event;
+    const { devices, types, options, commandIds, reason, destinationPublic, approvedBy } = event;
     await this.db.run(
       `INSERT INTO audit_events (at, user_id, action, channel_id, request_id, details, outcome)
        VALUES (${placeholders(7)})`,
@@ -432,6 +441,7 @@ export class SqlStore implements Store {
           commandIds,
           ...(reason ? { reason } : {}),
           ...(typeof destinationPublic === 'boolean' ? { destinationPublic } : {}),
+          ...(approvedBy ? { approvedBy } : {}),
         }),
         encodeAuditOutcome(event.outcome),
       ],

@@ -88,6 +88,7 @@ async function setUp() {
     dedupeKey: 'view:1',
     reason: null,
     destinationPublic: null,
+    approval: null,
     launch: null,
   });
   /** Asks for a delivery now, and waits for it. */

@@ -34,6 +34,7 @@ const REQUEST: CaptureRequest = {
   dedupeKey: 'view-1',
   reason: null,
   destinationPublic: null,
+  approval: null,
   launch: null,
 };
 const COMMAND: TrackedCommand = {

@@ -184,6 +184,7 @@ describe('CaptureService', () => {
       dedupeKey: 'other',
       reason: null,
       destinationPublic: null,
+      approval: null,
       launch: null,
     });
     await store.insertCommands([

@@ -13,7 +13,12 @@ export type Need =
    * The right to start captures. A refusal is recorded in the audit trail as a denied `attempted`; with no attempt
    * (the device search, asked on every keystroke) it is refused without a record.
    */
-  | { right: 'capture'; userId: string; channelId: string | null; attempted: DeniedAttempt | null };
+  | { right: 'capture'; userId: string; channelId: string | null; attempted: DeniedAttempt | null }
+  /**
+   * Approving or denying a request `requestedBy` made (CAPTURE_APPROVERS): a member of an approver group who is not
+   * the requester. A refusal is recorded in the audit trail.
+   */
+  | { right: 'approve'; userId: string; requestedBy: string; channelId: string | null; requestId: string };
 
 /** A listener that acts only for people allowed to; `authorized` runs its steps in order. */
 export interface Guarded<A, P> {
@@ -56,10 +61,13 @@ async function decide(
   if (need.right === 'none') return { allowed: true };
   if (need.right === 'read') return access.mayRead(need.userId);
   // A user id that is not one (a forged payload) is refused before anyone is asked about it.
-  const decision: AccessDecision = asUserId(need.userId)
-    ? await access.mayCapture(need.userId)
-    : { allowed: false, refusal: { kind: 'unknown-user' } };
-  if (!decision.allowed && need.attempted) {
+  const decision: AccessDecision = !asUserId(need.userId)
+    ? { allowed: false, refusal: { kind: 'unknown-user' } }
+    : need.right === 'approve'
+      ? await access.mayApprove(need.userId, need.requestedBy)
+      : await access.mayCapture(need.userId);
+  const attempted = need.right === 'approve' ? 'decide-approval' : need.attempted;
+  if (!decision.allowed && attempted) {
     // The refusal is logged at once; its row is written without holding up the answer to Slack.
     void audit
       .record({
@@ -67,12 +75,12 @@ async function decide(
         userId: need.userId,
         action: 'denied',
         channelId: need.channelId,
-        requestId: null,
+        requestId: need.right === 'approve' ? need.requestId : null,
         devices: [],
         types: [],
         options: null,
         commandIds: [],
-        outcome: { kind: 'denied', attempted: need.attempted, refusal: decision.refusal },
+        outcome: { kind: 'denied', attempted, refusal: decision.refusal },
       })
       .catch((error: unknown) => logger.error({ err: error }, 'could not store a refusal in the audit trail'));
   }

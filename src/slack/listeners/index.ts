@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import {
+  APPROVE_ACTION,
   CAPTURE_AUTHOR_SHORTCUT,
   CAPTURE_MODAL,
   CHANGE_OPTIONS_ACTION,
   CHANNEL_ACTION,
+  DENY_ACTION,
+  DENY_MODAL,
   DEVICES_ACTION,
   OPEN_FORM_ACTION,
   RETRY_FAILED_ACTION,
@@ -13,6 +16,7 @@ import {
   STOP_WATCHING_ACTION,
   TYPES_ACTION,
 } from '../ui/ids.js';
+import { approveRequest, denyRequest } from './actions/approval-buttons.js';
 import { modalChanged } from './actions/modal-changed.js';
 import { openForm, retryFailed, runAgain, stopWatching } from './actions/status-buttons.js';
 import { captureCommand } from './commands/capture.js';
@@ -22,6 +26,7 @@ import { deviceSearch } from './options/device-search.js';
 import { REFERENCE_KEY, safely } from './safely.js';
 import { captureAuthorShortcut, startCaptureShortcut } from './shortcuts/capture-shortcuts.js';
 import { captureSubmit } from './views/capture-submit.js';
+import { denySubmit } from './views/deny-submit.js';
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
   const { logger } = deps;
@@ -48,6 +53,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   app.event('app_home_opened', safely(appHomeOpened(deps), logger));
   app.options({ action_id: DEVICES_ACTION }, safely(deviceSearch(deps), logger));
   app.view(CAPTURE_MODAL, safely(captureSubmit(deps), logger));
+  app.view(DENY_MODAL, safely(denySubmit(deps), logger));
   for (const actionId of [DEVICES_ACTION, TYPES_ACTION, CHANNEL_ACTION, CHANGE_OPTIONS_ACTION]) {
     app.action(actionId, safely(modalChanged(deps), logger));
   }
@@ -55,6 +61,8 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   app.action<BlockAction<ButtonAction>>(OPEN_FORM_ACTION, safely(openForm(deps), logger));
   app.action<BlockAction<ButtonAction>>(RETRY_FAILED_ACTION, safely(retryFailed(deps), logger));
   app.action<BlockAction<ButtonAction>>(STOP_WATCHING_ACTION, safely(stopWatching(deps), logger));
+  app.action<BlockAction<ButtonAction>>(APPROVE_ACTION, safely(approveRequest(deps), logger));
+  app.action<BlockAction<ButtonAction>>(DENY_ACTION, safely(denyRequest(deps), logger));
   // Anything that still escapes (a middleware, Bolt itself) is logged; the interaction was answered by then or
   // Bolt answers it.
   app.error(async (error) => {

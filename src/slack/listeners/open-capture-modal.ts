@@ -89,6 +89,7 @@ export async function openCaptureModal(
     types: prefill.types ?? (['pcap', 'warp-diag'] satisfies CaptureType[]),
     options: prefill.options ?? DEFAULT_CAPTURE_OPTIONS,
     reasonRequired: deps.reasonRequired,
+    approvalRequired: deps.access.approvalRequired,
   };
 
   const cachedQuota = service.cachedQuota();

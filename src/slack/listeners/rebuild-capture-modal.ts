@@ -12,7 +12,7 @@ import type { ListenerDeps } from './deps.js';
  */
 export async function rebuildCaptureModal(
   now: ModalNow,
-  { service, channels, artifactDestination, reasonRequired, logger }: ListenerDeps,
+  { service, channels, access, artifactDestination, reasonRequired, logger }: ListenerDeps,
   change: { edit?: CaptureType } = {},
 ): Promise<View> {
   const sharedIn = artifactDestination === 'thread' ? now.channelId : null;
@@ -32,6 +32,7 @@ export async function rebuildCaptureModal(
     ...now,
     editing: editing ?? [],
     reasonRequired,
+    approvalRequired: access.approvalRequired,
     preselected: [],
     quota,
     ...(quota ? {} : { quotaError: QUOTA_UNAVAILABLE }),

@@ -158,12 +158,17 @@ function readOption({ field, ids }: OptionInput, values: unknown, picked: boolea
 
 const textState = z.object({ value: z.string().nullish() });
 
-/** The reason as typed, on one line: trimmed, whitespace runs made one space; null when empty or absent. */
-function typedReason(values: unknown): string | null {
-  const parsed = textState.safeParse(elementState(values, REASON_BLOCK, REASON_ACTION));
+/**
+ * A text field as typed, on one line: trimmed, whitespace runs made one space; null when empty, absent or not text.
+ * The reason here, and an approver's reason for a denial.
+ */
+export function typedText(values: unknown, block: string, action: string): string | null {
+  const parsed = textState.safeParse(elementState(values, block, action));
   const text = parsed.success ? (parsed.data.value ?? '').replace(/\s+/g, ' ').trim() : '';
   return text === '' ? null : text;
 }
+
+const typedReason = (values: unknown) => typedText(values, REASON_BLOCK, REASON_ACTION);
 
 function readReason(values: unknown, required: boolean, packetSize: number | null): Result<string | null> {
   const state = elementState(values, REASON_BLOCK, REASON_ACTION);

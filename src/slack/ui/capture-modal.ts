@@ -86,6 +86,8 @@ export interface CaptureModalInput {
   reasonRequired?: boolean;
   /** What the reason field holds (a rebuilt modal keeps what was typed). */
   reason?: string | null;
+  /** CAPTURE_APPROVERS is set: submitting asks an approver, and nothing starts until one approves. */
+  approvalRequired?: boolean;
 }
 
 /** Slack's own limit on the reason field, and what the submission is checked against. */
@@ -256,11 +258,15 @@ export function quotaLine(
   return `Quota: ${remaining} of ${total} captures left today · resets ${slackDate(resetsAt)} · ${uses}`;
 }
 
-/** The submit button says what it will start: one capture per device and type (Slack allows 24 characters). */
-export function submitText(usage: QuotaUsage): string {
+/**
+ * The submit button says what it will start: one capture per device and type (Slack allows 24 characters); with a
+ * second approver, that it asks first.
+ */
+export function submitText(usage: QuotaUsage, { approvalRequired = false } = {}): string {
   const count = usage.devices * usage.types;
-  if (count <= 0) return 'Start capture';
-  return count === 1 ? 'Start 1 capture' : `Start ${count} captures`;
+  const what = count <= 0 ? 'capture' : count === 1 ? '1 capture' : `${count} captures`;
+  if (approvalRequired) return count <= 0 ? 'Ask for approval' : `Ask to start ${what}`;
+  return `Start ${what}`;
 }
 
 /** The capture modal. Pure: the same input gives the same view. Throws when `privateMetadata` is over 3000. */
@@ -275,7 +281,9 @@ export function captureModal(input: CaptureModalInput): View {
       block_id: INTRO_BLOCK,
       text: {
         type: 'mrkdwn',
-        text: "Captures can include the person's network traffic. Check the person and devices are right.",
+        text: input.approvalRequired
+          ? "Captures can include the person's network traffic. Check the person and devices are right. An approver must approve before anything starts."
+          : "Captures can include the person's network traffic. Check the person and devices are right.",
       },
     },
   ];
@@ -389,7 +397,7 @@ export function captureModal(input: CaptureModalInput): View {
     type: 'modal',
     callback_id: CAPTURE_MODAL,
     title: plain('DEX remote capture'),
-    submit: plain(submitText(usage)),
+    submit: plain(submitText(usage, { approvalRequired: input.approvalRequired ?? false })),
     close: plain('Cancel'),
     private_metadata: input.privateMetadata,
     blocks,

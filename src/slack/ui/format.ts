@@ -218,6 +218,11 @@ export function mention(userId: string | null | undefined): string {
   return id ? `<@${id}>` : 'an unknown user';
 }
 
+/** A user group as configured: an id (`S…`) becomes a mention Slack shows as its handle; a handle is shown as `@handle`. */
+export function groupRef(group: string): string {
+  return /^S[A-Z0-9]+$/.test(group) ? `<!subteam^${group}>` : `@${group.replace(/^@/, '')}`;
+}
+
 /** `<#C…>` for a well-formed conversation id; anything else is never written into the token. */
 export function channelRef(channelId: string | null | undefined): string {
   const id = asConversationId(channelId);

@@ -60,6 +60,16 @@ export const RUN_AGAIN_ACTION = 'capture_run_again';
 export const RETRY_FAILED_ACTION = 'capture_retry_failed';
 /** Button: stop following a request (the API has no cancel). Value: the request id. */
 export const STOP_WATCHING_ACTION = 'capture_stop_watching';
+/** Who may approve a waiting request, or who approved it (CAPTURE_APPROVERS). */
+export const STATUS_APPROVAL_BLOCK = 'capture_status_approval';
+/** Buttons on a request waiting for approval. Value: the request id. */
+export const APPROVE_ACTION = 'capture_approve';
+export const DENY_ACTION = 'capture_deny';
+
+// The deny modal: why the approver denies (plain text), kept on the request and in the audit.
+export const DENY_MODAL = 'capture_deny_modal';
+export const DENY_NOTE_BLOCK = 'capture_deny_note';
+export const DENY_NOTE_ACTION = 'capture_deny_note_input';
 
 // Replies.
 /** Button in the help and App Home's "New capture": open the capture form (as `/capture` does). */

@@ -9,6 +9,8 @@ export interface Mark {
 
 /** Every state a capture or a request can be shown in: one table, used by the status, the thread and the lists. */
 export const MARKS = {
+  awaiting: { glyph: '🙋', word: 'awaiting approval' },
+  denied: { glyph: '🚫', word: 'denied' },
   starting: { glyph: '⏳', word: 'starting' },
   running: { glyph: '⏳', word: 'running' },
   uploading: { glyph: '📤', word: 'uploading' },
@@ -25,12 +27,18 @@ export const MARKS = {
 /** A whole request's mark: "⏳ Running", "✅ Finished", "⚠️ Finished with problems", "❌ Could not start", … */
 export function markOfRequest(view: StatusView): Mark {
   switch (view.request.state) {
+    case 'awaiting-approval':
+      return { glyph: MARKS.awaiting.glyph, word: 'Waiting for approval' };
     case 'starting':
       return { glyph: MARKS.starting.glyph, word: 'Starting' };
     case 'running':
       return { glyph: MARKS.running.glyph, word: 'Running' };
-    case 'failed-to-start':
+    case 'failed-to-start': {
+      const reason = view.request.startError?.reason;
+      if (reason === 'denied') return { glyph: MARKS.denied.glyph, word: 'Denied' };
+      if (reason === 'approval-expired') return { glyph: MARKS.notStarted.glyph, word: 'Not approved in time' };
       return { glyph: MARKS.failed.glyph, word: 'Could not start' };
+    }
     case 'stopped':
       return { glyph: MARKS.notWatched.glyph, word: 'Stopped watching' };
     case 'finished': {

@@ -10,16 +10,20 @@ import type { Reply } from './replies.js';
  */
 export function ownerNoticeMessage(request: CaptureRequest, devices: TargetDevice[]): Reply {
   const names = devices.map((d) => `*${inert(d.name, 80) || 'Unnamed device'}*`).join(', ');
+  const decision = request.approval?.decision;
+  // With a second approver the captures start when approved, not when asked.
+  const startedAt = decision?.approved ? decision.at : request.createdAt;
   const what = request.types.map((type) => summariseOptions(type, request.options)).join('; ');
   const pcapEnds = request.types.includes('pcap')
     ? ` The packet capture stops by itself within ${request.options.pcap.timeLimitMin} min (about ${slackDate(
-        new Date(request.createdAt.getTime() + request.options.pcap.timeLimitMin * 60_000),
+        new Date(startedAt.getTime() + request.options.pcap.timeLimitMin * 60_000),
         '{time}',
       )}).`
     : '';
+  const approvedBy = decision?.approved ? ` ${mention(decision.by)} approved them.` : '';
   const lead =
     `🔍 ${mention(request.requestedBy)} started remote captures on your ${devices.length > 1 ? 'devices' : 'device'} ` +
-    `${names} (capture ${requestIdCode(request.id)}).${pcapEnds}`;
+    `${names} (capture ${requestIdCode(request.id)}).${approvedBy}${pcapEnds}`;
   const holds = [
     request.types.includes('pcap') ? "a packet capture can include your device's network traffic" : null,
     request.types.includes('warp-diag') ? "WARP diagnostics hold your device's WARP settings and logs" : null,

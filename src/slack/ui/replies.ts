@@ -12,11 +12,12 @@ import type {
   TargetDevice,
 } from '../../captures/model.js';
 import type { StatusView } from '../../captures/notifier.js';
-import type { RetryOutcome } from '../../captures/service.js';
+import type { DecisionOutcome, RetryOutcome } from '../../captures/service.js';
 import type { Quota } from '../../dex/types.js';
 import { selectionProblemsError } from './capture-modal.js';
 import {
   channelRef,
+  groupRef,
   inert,
   link,
   MESSAGE_BLOCKS_MAX,
@@ -115,11 +116,6 @@ export function refusedMessage(reason: string): Reply {
   return { text: `🚫 ${reason}` };
 }
 
-/** A user group as configured: an id (`S…`) becomes a mention Slack shows as its handle; a handle is shown as `@handle`. */
-function groupRef(group: string): string {
-  return /^S[A-Z0-9]+$/.test(group) ? `<!subteam^${group}>` : `@${group}`;
-}
-
 /** What each refused attempt was, as the refusal names it ("may read the audit trail"). */
 const ATTEMPT_VERBS: Record<DeniedAttempt | 'read', string> = {
   read: 'see the captures and the quota',
@@ -128,6 +124,7 @@ const ATTEMPT_VERBS: Record<DeniedAttempt | 'read', string> = {
   'read-audit': 'read the audit trail',
   'run-again': 'run captures again',
   'stop-watching': 'stop watching captures',
+  'decide-approval': 'approve or deny captures',
 };
 
 /** Why someone may not do what they tried (starting captures unless told otherwise), in mrkdwn. */
@@ -144,6 +141,10 @@ export function refusalText(refusal: Refusal, attempted: DeniedAttempt | 'read' 
       return `Slack could not confirm that you may ${verb} just now, so the answer is no. Try again in a minute.`;
     case 'unknown-user':
       return 'Slack did not say who you are, so nothing was done.';
+    case 'is-requester':
+      return 'You asked for these captures, so someone else must approve or deny them (a second pair of eyes).';
+    case 'not-approver':
+      return `Only members of ${refusal.groups.map(groupRef).join(', ')} may ${verb}.`;
   }
 }
 
@@ -292,6 +293,9 @@ const AUDIT_ACTION_WORDS: Record<AuditEvent['action'], string> = {
   denied: 'was refused',
   'owner-notice': 'told the device owner about',
   'file-removed': 'capture file removed under the retention policy:',
+  'approval-asked': 'asked for approval of',
+  approved: 'approved',
+  rejected: 'denied',
 };
 
 const DENIED_ATTEMPT_WORDS: Record<DeniedAttempt, string> = {
@@ -300,6 +304,7 @@ const DENIED_ATTEMPT_WORDS: Record<DeniedAttempt, string> = {
   start: 'to start captures',
   'run-again': 'to run a capture again',
   'stop-watching': 'to stop watching a capture',
+  'decide-approval': 'to approve or deny a capture',
 };
 
 /**
@@ -324,6 +329,10 @@ export function auditOutcomeText(outcome: AuditOutcome): string {
         : `${outcome.email}: not told, no Slack account has that email`;
     case 'file-removed':
       return `${outcome.fileName}${outcome.alreadyGone ? ' (Slack no longer had it)' : ' deleted from Slack'}`;
+    case 'approval-asked':
+      return `waiting for approval until ${outcome.expiresAt.slice(11, 16)} UTC`;
+    case 'approval-decided':
+      return outcome.approved ? 'approved' : `denied: “${outcome.note ?? ''}”`;
     case 'recorded':
       return outcome.text;
   }
@@ -367,6 +376,11 @@ export function auditExportedReply(rows: number, days: number): Reply {
   };
 }
 
+/** On the capture form, with a second approver, when the status would go to the requester's DM: nobody could approve. */
+export function approversCannotSeeError(): string {
+  return 'An approver decides on the status message, and nobody else can see your DM with the bot: pick a channel the approvers are in.';
+}
+
 /** On the capture form when the bot's database was too slow to confirm the request within Slack's time. */
 export function storeSlowError(): string {
   return 'The bot’s database is slow to answer, so I could not confirm this request in time. It may still start: if no status message appears within a minute, submit again (it will not start twice).';
@@ -390,6 +404,7 @@ function auditActionLine(event: AuditEvent): string {
     event.channelId ? `in ${channelRef(event.channelId)}${event.destinationPublic ? ' (public)' : ''}` : null,
     // The requester's words: inert, so nothing in them is read as markup.
     event.reason ? `reason: “${inert(event.reason, 200)}”` : null,
+    event.approvedBy && event.action !== 'approved' ? `approved by ${mention(event.approvedBy)}` : null,
     outcome && outcome !== word ? outcome : null,
   ];
   return `• ${parts.filter(Boolean).join(' · ')}`;
@@ -498,4 +513,35 @@ export function retryFailedReply(outcome: Exclude<RetryOutcome, { kind: 'started
     default:
       return "The retry could not be started because of a problem on the bot's side. Try again in a minute.";
   }
+}
+
+/**
+ * What an approver is told when their Approve or Deny was not the decision taken (null: the bot failed), in mrkdwn;
+ * `decisionNotTakenError` says the same in the deny modal's plain text.
+ */
+export function decisionNotTakenReply(outcome: Exclude<DecisionOutcome, { kind: 'decided' }> | null): string {
+  if (!outcome)
+    return "The decision could not be recorded because of a problem on the bot's side. Try again in a minute.";
+  if (outcome.kind === 'gone') return 'That capture request is no longer known to the bot.';
+  const { request } = outcome;
+  const decision = request.approval?.decision;
+  const id = requestIdCode(request.id);
+  if (decision) {
+    const what = decision.approved ? 'approved' : 'denied';
+    return `${mention(decision.by)} already ${what} capture ${id} at ${slackDate(decision.at, '{time}')}; nothing more to decide.`;
+  }
+  if (request.startError?.reason === 'approval-expired') {
+    return `Capture ${id} expired unapproved, so nothing was started. The requester can submit it again.`;
+  }
+  return `Capture ${id} is no longer waiting for approval.`;
+}
+
+/** The deny modal's error when the request was decided (or expired) while it was open: plain text. */
+export function decisionNotTakenError(outcome: Exclude<DecisionOutcome, { kind: 'decided' }> | null): string {
+  if (!outcome)
+    return "The denial could not be recorded because of a problem on the bot's side. Try again in a minute.";
+  if (outcome.kind === 'gone') return 'That capture request is no longer known to the bot.';
+  const decision = outcome.request.approval?.decision;
+  if (decision) return `Someone already ${decision.approved ? 'approved' : 'denied'} it; close this form.`;
+  return 'It is no longer waiting for approval (it expired); close this form.';
 }

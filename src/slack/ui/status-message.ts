@@ -1,6 +1,7 @@
 import type { Button, KnownBlock } from '@slack/types';
 import { yieldsFile } from '../../capture-types/registry.js';
 import {
+  APPROVAL_TIMEOUT_MS,
   type ArtifactUpload,
   type CaptureRequest,
   isFinal,
@@ -13,6 +14,7 @@ import type { ArtifactDestination } from '../../config.js';
 import { MAX_DEVICES_PER_CREATE } from '../../dex/types.js';
 import { digestHeadline } from './digest.js';
 import {
+  groupRef,
   inert,
   inertPlain,
   link,
@@ -27,9 +29,12 @@ import {
   typeShort,
 } from './format.js';
 import {
+  APPROVE_ACTION,
+  DENY_ACTION,
   RETRY_FAILED_ACTION,
   RUN_AGAIN_ACTION,
   STATUS_ACTIONS_BLOCK,
+  STATUS_APPROVAL_BLOCK,
   STATUS_FOOTER_BLOCK,
   STATUS_HEADER_BLOCK,
   STATUS_NOTE_BLOCK,
@@ -51,6 +56,11 @@ export interface StatusMessageInput {
    * post names the requester without mentioning them; they are told once, when it is over.
    */
   newPost?: boolean;
+  /**
+   * CAPTURE_APPROVERS as Slack should show them: user group ids (`S…`, mentioned while a request waits, so the
+   * approvers in the conversation are notified by the new post) or handles.
+   */
+  approvers?: string[];
 }
 
 export interface SlackMessage {
@@ -79,6 +89,7 @@ function commandMark(
   upload: ArtifactUpload | undefined,
 ): { mark: Mark; detail: string | null } {
   if (!command) {
+    if (request.state === 'awaiting-approval') return { mark: MARKS.awaiting, detail: null };
     if (request.state === 'starting' || request.state === 'running') return { mark: MARKS.starting, detail: null };
     return { mark: request.state === 'stopped' ? MARKS.notWatched : MARKS.notStarted, detail: null };
   }
@@ -138,6 +149,9 @@ export function requestStateWords(
     return `${word} — ${done} of ${wanted} done`;
   }
   if (request.state === 'starting' && request.launch?.unknownOutcome) return `${word} — confirming with Cloudflare`;
+  if (request.state === 'awaiting-approval' && request.approval) {
+    return `${word} — until ${at(request.approval.expiresAt)}`;
+  }
   return word;
 }
 
@@ -246,10 +260,13 @@ function finishedAt(request: CaptureRequest, commands: TrackedCommand[]): Date |
 
 /** "Started 14:02 · PCAP ends about 14:07", "Started 14:02 · finished 14:09": absolute times, so nothing goes stale. */
 function timesLine(request: CaptureRequest, commands: TrackedCommand[]): string {
-  const parts = [`Started ${slackDate(request.createdAt)}`];
+  // With a second approver it was asked then, and started when approved (the approval line says when).
+  const decision = request.approval?.decision ?? null;
+  const parts = [`${request.approval ? 'Asked' : 'Started'} ${slackDate(request.createdAt)}`];
+  const startedAt = decision?.approved ? decision.at : request.createdAt;
   if ((request.state === 'starting' || request.state === 'running') && request.types.includes('pcap')) {
     const pcaps = commands.filter((c) => c.type === 'pcap' && !isFinal(c.status));
-    const from = pcaps.length > 0 ? Math.max(...pcaps.map((c) => c.createdAt.getTime())) : request.createdAt.getTime();
+    const from = pcaps.length > 0 ? Math.max(...pcaps.map((c) => c.createdAt.getTime())) : startedAt.getTime();
     parts.push(`packet captures end about ${at(pcapEndsAt(request, new Date(from)))}`);
   }
   if (request.state === 'finished') {
@@ -299,6 +316,10 @@ export function startFailureText(failure: StartFailure | null): string {
       return `${failure.after === 'cloudflare-error' ? 'Cloudflare had an error' : "Cloudflare's answer was lost on the way"}, and its list could not be read to confirm what started. The captures may be running: check the Cloudflare dashboard before running again.`;
     case 'expired':
       return 'The bot stopped before it could start these captures, and came back too late to start them unasked. Nothing was started; run again if they are still needed.';
+    case 'denied':
+      return `${mention(failure.by)} denied this request: “${inert(failure.note, 200)}”. Nothing was started; ask them, or submit a new request if it is still needed.`;
+    case 'approval-expired':
+      return `No approver decided within ${APPROVAL_TIMEOUT_MS / 60_000} minutes, so it expired. Nothing was started; submit it again if it is still needed.`;
     case 'recorded':
       return inert(failure.text, 2000);
     default:
@@ -342,6 +363,50 @@ function stopConfirmButton(requestId: string): Button {
   };
 }
 
+/**
+ * Who decides, while it waits ("<!subteam^S1> may approve or deny this. …"), and who approved, after. The denial
+ * and the expiry are the status note.
+ */
+function approvalLine(request: CaptureRequest, approvers: string[]): string | null {
+  const { approval } = request;
+  if (!approval) return null;
+  if (request.state === 'awaiting-approval') {
+    const who = approvers.length > 0 ? approvers.map(groupRef).join(', ') : 'An approver';
+    return `${who} may approve or deny this. Nothing starts until someone other than ${mention(request.requestedBy)} approves.`;
+  }
+  const { decision } = approval;
+  return decision?.approved ? `Approved by ${mention(decision.by)} at ${at(decision.at)}.` : null;
+}
+
+/** Approve starts the captures; Deny asks why first (in a modal), so it has its own confirmation. */
+function decisionButtons(requestId: string): Button[] {
+  return [
+    {
+      type: 'button',
+      action_id: APPROVE_ACTION,
+      style: 'primary',
+      text: { type: 'plain_text', text: 'Approve' },
+      value: requestId,
+      confirm: {
+        title: { type: 'plain_text', text: 'Approve these captures?' },
+        text: {
+          type: 'plain_text',
+          text: 'They start on the devices right away. Your name goes on the request and into the audit trail.',
+        },
+        confirm: { type: 'plain_text', text: 'Approve' },
+        deny: { type: 'plain_text', text: 'Not yet' },
+      },
+    },
+    {
+      type: 'button',
+      action_id: DENY_ACTION,
+      style: 'danger',
+      text: { type: 'plain_text', text: 'Deny' },
+      value: requestId,
+    },
+  ];
+}
+
 function footerText(
   request: CaptureRequest,
   over: boolean,
@@ -351,6 +416,7 @@ function footerText(
 ) {
   const dashboard = link(dashboardUrl, 'Cloudflare dashboard');
   if (request.state === 'failed-to-start' || request.state === 'stopped') return dashboard;
+  if (request.state === 'awaiting-approval') return `Files are posted here once the captures run. ${dashboard}`;
   const posted = uploads.filter((u) => u.step === 'done');
   if (over && posted.length > 0 && posted.every((u) => u.removedAt)) {
     // Said once the retention policy has removed every file: the digests stay, the originals may be in Cloudflare.
@@ -389,7 +455,15 @@ function fallbackText(request: CaptureRequest, commands: TrackedCommand[], uploa
  * caller can compare to decide whether `chat.update` is needed. Ten devices take ten lines, well under 50 blocks.
  */
 export function statusMessage(input: StatusMessageInput): SlackMessage {
-  const { request, commands, uploads = [], dashboardUrl, artifactDestination = 'thread', newPost = false } = input;
+  const {
+    request,
+    commands,
+    uploads = [],
+    dashboardUrl,
+    artifactDestination = 'thread',
+    newPost = false,
+    approvers = [],
+  } = input;
   const view = { request, commands, uploads };
   const blocks: KnownBlock[] = [
     {
@@ -411,6 +485,11 @@ export function statusMessage(input: StatusMessageInput): SlackMessage {
     });
   }
 
+  const approval = approvalLine(request, approvers);
+  if (approval) {
+    blocks.push({ type: 'context', block_id: STATUS_APPROVAL_BLOCK, elements: [{ type: 'mrkdwn', text: approval }] });
+  }
+
   const note = statusNote(request);
   if (note) blocks.push({ type: 'context', block_id: STATUS_NOTE_BLOCK, elements: [{ type: 'mrkdwn', text: note }] });
 
@@ -423,7 +502,7 @@ export function statusMessage(input: StatusMessageInput): SlackMessage {
     elements: [{ type: 'mrkdwn', text: footerText(request, over, artifactDestination, dashboardUrl, uploads) }],
   });
 
-  const buttons: Button[] = [];
+  const buttons: Button[] = request.state === 'awaiting-approval' ? decisionButtons(request.id) : [];
   if (over && request.state === 'finished' && outcomeOf(view).failedDevices.length > 0) {
     buttons.push({
       type: 'button',
@@ -433,12 +512,15 @@ export function statusMessage(input: StatusMessageInput): SlackMessage {
       value: request.id,
     });
   }
-  buttons.push({
-    type: 'button',
-    action_id: RUN_AGAIN_ACTION,
-    text: { type: 'plain_text', text: 'Run again' },
-    value: request.id,
-  });
+  // Run again copies a request that ran (or could not); one still waiting is decided first.
+  if (request.state !== 'awaiting-approval') {
+    buttons.push({
+      type: 'button',
+      action_id: RUN_AGAIN_ACTION,
+      text: { type: 'plain_text', text: 'Run again' },
+      value: request.id,
+    });
+  }
   if (request.state === 'starting' || request.state === 'running') buttons.push(stopConfirmButton(request.id));
   blocks.push({ type: 'actions', block_id: STATUS_ACTIONS_BLOCK, elements: buttons });
 

@@ -106,6 +106,11 @@ export function deviceFailedMessage(
   return { text: truncateMrkdwn(text, SECTION_TEXT_MAX) };
 }
 
+/** "<@U1> ✅ <@U2> approved this request; the captures are starting." — the requester hears it at once. */
+export function approvedMessage(request: Pick<CaptureRequest, 'requestedBy'>, by: string): string {
+  return `${mention(request.requestedBy)} ${MARKS.done.glyph} ${mention(by)} approved this request; the captures are starting.`;
+}
+
 /**
  * The one reply when a request is over, mentioning the requester so they get a notification: how it went, and
  * what to do about what failed.
@@ -119,9 +124,10 @@ export function finishedMessage(
 } {
   const to = mention(request.requestedBy);
   if (request.state === 'failed-to-start') {
+    const glyph = request.startError?.reason === 'denied' ? MARKS.denied.glyph : MARKS.failed.glyph;
     return {
       text: truncateMrkdwn(
-        `${to} ${MARKS.failed.glyph} The captures did not start. ${startFailureText(request.startError)}`,
+        `${to} ${glyph} The captures did not start. ${startFailureText(request.startError)}`,
         SECTION_TEXT_MAX,
       ),
     };

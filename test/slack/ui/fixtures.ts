@@ -52,6 +52,7 @@ export function request(overrides: Partial<CaptureRequest> = {}): CaptureRequest
     dedupeKey: 'V123:abc',
     reason: null,
     destinationPublic: null,
+    approval: null,
     launch: { createSentAt: STARTED, unknownOutcome: null, attempts: 0, nextAttemptAt: null },
     ...overrides,
   };

@@ -10,8 +10,8 @@ import { tellPrivately } from '../tell-privately.js';
 
 type ButtonArgs = AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
 
-/** A button's value is a request id; the payload is untrusted, so anything else is refused. */
-const requestIdValue = z
+/** A button's value (or a modal's metadata) is a request id; the payload is untrusted, so anything else is refused. */
+export const requestIdValue = z
   .string()
   .regex(/^[A-Za-z0-9]{4,12}$/)
   .transform((id) => id.toUpperCase());

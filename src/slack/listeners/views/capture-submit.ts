@@ -4,9 +4,15 @@ import { asUserId } from '../../slack-ids.js';
 import { fieldError, selectionProblemsError } from '../../ui/capture-modal.js';
 import { readCaptureSubmission, readModalNow } from '../../ui/capture-modal-read.js';
 import { deviceNameFromOptionText } from '../../ui/device-option.js';
-import { DEVICES_BLOCK } from '../../ui/ids.js';
+import { CHANNEL_BLOCK, DEVICES_BLOCK } from '../../ui/ids.js';
 import { readModalMetadata } from '../../ui/modal-metadata.js';
-import { notRecordedError, refusalText, storeSlowError, unusableIdsError } from '../../ui/replies.js';
+import {
+  approversCannotSeeError,
+  notRecordedError,
+  refusalText,
+  storeSlowError,
+  unusableIdsError,
+} from '../../ui/replies.js';
 import { authorized } from '../authorized.js';
 import type { ListenerDeps } from '../deps.js';
 import { rebuildCaptureModal } from '../rebuild-capture-modal.js';
@@ -64,6 +70,11 @@ export function captureSubmit(deps: ListenerDeps) {
     if (!channelId || !userId) {
       logger.warn({ user: body.user.id }, 'capture submission without a usable user or conversation id');
       await ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: unusableIdsError() } });
+      return;
+    }
+    if (deps.access.approvalRequired && isDirectMessage(channelId, userId)) {
+      // The approvers decide on the status message: it must go where they can see it.
+      await ack({ response_action: 'errors', errors: { [CHANNEL_BLOCK]: approversCannotSeeError() } });
       return;
     }
     const { types, options, reason } = read.value;
@@ -142,4 +153,9 @@ export function captureSubmit(deps: ListenerDeps) {
       ack({ response_action: 'errors', errors: { [DEVICES_BLOCK]: fieldError(refusalText(refusal)) } }),
     run,
   });
+}
+
+/** The requester's own DM with the bot (a `D…` id, or their user id standing for it): nobody else sees it. */
+function isDirectMessage(channelId: string, userId: string): boolean {
+  return channelId === userId || channelId.startsWith('D');
 }
