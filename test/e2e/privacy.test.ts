@@ -69,10 +69,10 @@ describe('a reason on every capture', () => {
     expect(exported.name).toMatch(/^dex-capture-audit-\d{8}\.csv$/);
     const [header, row] = (exported.content?.toString('utf8') ?? '').split('\r\n');
     expect(header).toBe(
-      'time_utc,user_id,action,request_id,channel_id,channel_public,devices,device_owners,types,packet_size_bytes,reason,outcome',
+      'time_utc,user_id,action,request_id,channel_id,channel_public,devices,device_owners,types,packet_size_bytes,reason,approved_by,outcome',
     );
     expect(row).toMatch(
-      /^\d{4}-\d\d-\d\dT[\d:.]+Z,U_ALICE,start,[A-Z0-9]{6},C_HELPDESK,true,REASON-1,alice@example.com,pcap; warp-diag,160,INC-4821 <!channel> \*urgent\* <https:\/\/evil.example\|click> @here,started$/,
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z,U_ALICE,start,[A-Z0-9]{6},C_HELPDESK,true,REASON-1,alice@example.com,pcap; warp-diag,160,INC-4821 <!channel> \*urgent\* <https:\/\/evil.example\|click> @here,,started$/,
     );
     const told = await stack.slack.waitFor(() =>
       (stack.slack.responses.at(-1) as { body?: { text?: string } } | undefined)?.body?.text?.includes('CSV')

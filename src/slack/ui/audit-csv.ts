@@ -15,6 +15,7 @@ export const AUDIT_CSV_COLUMNS = [
   'types',
   'packet_size_bytes',
   'reason',
+  'approved_by',
   'outcome',
 ] as const;
 
@@ -43,8 +44,9 @@ export function auditCsv(events: AuditEvent[]): string {
       event.types.join('; '),
       event.options && event.types.includes('pcap') ? String(event.options.pcap.packetSizeBytes) : '',
       event.reason ?? '',
-      // The words of /capture audit, without its mrkdwn.
-      auditOutcomeText(event.outcome).replace(/[*_`~]/g, ''),
+      event.approvedBy ?? '',
+      // The words of /capture audit, as they are: they hold outside text (file names, an approver's note) to keep exactly.
+      auditOutcomeText(event.outcome),
     ]);
   return `${[[...AUDIT_CSV_COLUMNS], ...rows].map((row) => row.map(cell).join(',')).join('\r\n')}\r\n`;
 }
