@@ -66,7 +66,11 @@ function angleToken(inner: string, names: UserNames): string {
     return `<span class="mention">#${escapeHtml(label ?? channelName(id, names))}</span>`;
   }
   if (target.startsWith('!')) {
-    if (target.startsWith('!date^') || target.startsWith('!subteam^')) return escapeHtml(label ?? target);
+    if (target.startsWith('!subteam^')) {
+      // Slack shows a user group mention as its handle: `names` knows the demo's groups by id.
+      return `<span class="mention">@${escapeHtml(label?.replace(/^@/, '') ?? names(target.slice('!subteam^'.length)))}</span>`;
+    }
+    if (target.startsWith('!date^')) return escapeHtml(label ?? target);
     return `<span class="mention">@${escapeHtml(target.slice(1))}</span>`;
   }
   const url = unescapeSlack(target);

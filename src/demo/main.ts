@@ -8,6 +8,7 @@ import { type FakeCall, type FakeFileShare, type FakeMessage, startFakeSlack, va
 import { createLogger } from '../logger.js';
 import { startDexSimulator } from '../simulator/index.js';
 import {
+  APPROVE_ACTION,
   CHANGE_OPTIONS_ACTION,
   DEVICES_ACTION,
   DEVICES_BLOCK,
@@ -25,7 +26,11 @@ import { humanSize, messageLines, readable } from './render.js';
  * `npm run demo`: a whole /capture run with no tokens and no network. A DEX API simulator and a local Slack
  * stand-in run on 127.0.0.1; the real bot talks to both; a scripted agent types and clicks as a person would;
  * the conversation is printed as it would read in Slack. With `--html FILE` it is also written as a Slack-like page.
+ * With `--approvers`, a second approver (CAPTURE_APPROVERS=security, Bob) must approve each request before it starts.
  */
+
+/** The demo's approvers with `--approvers`: Bob is the one member. */
+const SECURITY_GROUP = { id: 'S0SECURITY', handle: 'security', users: ['U_BOB'] };
 
 const TIME_SCALE = 120;
 const pcapTime = optionIds(pcap, 'timeLimitMin'); // simulated ms per real ms: a 1-minute packet capture takes half a second
@@ -33,6 +38,7 @@ const DEADLINE_MS = 60_000;
 
 async function main(): Promise<void> {
   const htmlFile = htmlOutputPath(process.argv.slice(2));
+  const withApprovers = process.argv.includes('--approvers');
   const out = (line = '') => process.stdout.write(`${line}\n`);
   const workDir = mkdtempSync(join(tmpdir(), 'dex-capture-demo-'));
   out('dex-capture-bot demo: a DEX API simulator and a local Slack stand-in on 127.0.0.1, no tokens needed.');
@@ -64,15 +70,18 @@ async function main(): Promise<void> {
     eligible: false,
     ineligibleReason: 'Remote captures are not supported on iOS',
   });
-  const slack = await startFakeSlack({ usergroups: [HELPDESK_GROUP] });
+  const slack = await startFakeSlack({
+    usergroups: withApprovers ? [HELPDESK_GROUP, SECURITY_GROUP] : [HELPDESK_GROUP],
+  });
   const logLines: string[] = [];
-  const config = loadConfig(
-    localEnvironment(slack, sim, {
+  const config = loadConfig({
+    ...localEnvironment(slack, sim, {
       databaseUrl: `sqlite:${join(workDir, 'demo.db')}`,
       pollIntervalSeconds: 1,
       reasonRequired: true,
     }),
-  );
+    ...(withApprovers ? { CAPTURE_APPROVERS: SECURITY_GROUP.handle } : {}),
+  });
   const bot = await createBot(config, { logger: createLogger({ write: (l) => logLines.push(l) }), host: '127.0.0.1' });
   const { port } = await bot.start();
   const agent = slack.driver({
@@ -80,7 +89,28 @@ async function main(): Promise<void> {
     userId: 'U_ALICE',
     channelId: 'C_HELPDESK',
   });
-  const names = (id: string) => ({ U_ALICE: 'alice', U_BOB: 'bob', U_ADMIN: 'admin' })[id] ?? id;
+  const names = (id: string) =>
+    ({ U_ALICE: 'alice', U_BOB: 'bob', U_ADMIN: 'admin', [SECURITY_GROUP.id]: SECURITY_GROUP.handle })[id] ?? id;
+  const bob = slack.driver({
+    botUrl: `http://127.0.0.1:${port}/slack/events`,
+    userId: 'U_BOB',
+    channelId: 'C_HELPDESK',
+  });
+  /** With `--approvers`: bob approves the newest status message once it asks for approval. */
+  const approveAsBob = async () => {
+    if (!withApprovers) return;
+    const waiting = await slack.waitFor(() =>
+      slack
+        .messages('C_HELPDESK')
+        .find((m): m is FakeMessage => m.kind === 'message' && JSON.stringify(m.blocks).includes(APPROVE_ACTION)),
+    );
+    narrate();
+    out();
+    actor = 'bob';
+    say('bob, in @security, reads the request and presses "Approve" (alice may not approve her own).');
+    await bob.clickButton({ channelId: 'C_HELPDESK', ts: waiting.ts }, APPROVE_ACTION);
+    actor = 'alice';
+  };
   const page = htmlFile ? new PageRecorder(slack) : null;
   // The story's own lines: printed, and on the page as captions between the Slack parts.
   const say = (line: string) => {
@@ -181,6 +211,7 @@ async function main(): Promise<void> {
       result.outcome === 'closed' ? '🪟  The modal closes.' : `🪟  The modal answered: ${JSON.stringify(result.body)}`,
     );
     if (result.outcome !== 'closed') throw new Error('the capture request was not accepted');
+    await approveAsBob();
     out();
 
     const started = Date.now();
@@ -190,9 +221,11 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 250));
       narrate();
       const status = slack.messages('C_HELPDESK')[0];
-      // Over once the requester is told so, in one reply that mentions them.
+      // Over once the requester is told so, in one reply that mentions them (not the one saying it was approved).
       const thread = status ? slack.thread('C_HELPDESK', status.ts) : [];
-      finished = thread.some((e) => e.kind === 'message' && (e.text ?? '').startsWith('<@U_ALICE>'));
+      finished = thread.some(
+        (e) => e.kind === 'message' && /^<@U_ALICE>/.test(e.text ?? '') && !/approved this request/.test(e.text ?? ''),
+      );
     }
     await bot.idle();
     narrate();
@@ -205,6 +238,7 @@ async function main(): Promise<void> {
       .find((e) => e.action_id === RETRY_FAILED_ACTION)?.value;
     await agent.clickButton({ channelId: 'C_HELPDESK', ts: status.ts }, RETRY_FAILED_ACTION, requestId);
     await slack.waitFor(() => slack.messages('C_HELPDESK').length === 2);
+    await approveAsBob();
     await bot.idle();
     narrate();
 

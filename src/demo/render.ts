@@ -6,6 +6,7 @@ type Block = Record<string, unknown>;
 export function readable(text: string, userNames: (id: string) => string): string {
   return text
     .replace(/<@([A-Z0-9_]+)(?:\|[^>]*)?>/g, (_, id: string) => `@${userNames(id)}`)
+    .replace(/<!subteam\^([A-Z0-9_]+)(?:\|[^>]*)?>/g, (_, id: string) => `@${userNames(id)}`)
     .replace(
       /<#([A-Z0-9_]+)(?:\|([^>]*))?>/g,
       (_, id: string, name?: string) => `#${name ?? id.toLowerCase().replace(/^c_/, '')}`,

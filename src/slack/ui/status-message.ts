@@ -89,7 +89,6 @@ function commandMark(
   upload: ArtifactUpload | undefined,
 ): { mark: Mark; detail: string | null } {
   if (!command) {
-    if (request.state === 'awaiting-approval') return { mark: MARKS.awaiting, detail: null };
     if (request.state === 'starting' || request.state === 'running') return { mark: MARKS.starting, detail: null };
     return { mark: request.state === 'stopped' ? MARKS.notWatched : MARKS.notStarted, detail: null };
   }
@@ -208,6 +207,10 @@ export function deviceLine(
   commands: TrackedCommand[],
   uploads: ArtifactUpload[] = [],
 ): string {
+  // Waiting for an approver nothing runs yet: the headline says so once, the line names what will run.
+  if (request.state === 'awaiting-approval') {
+    return `${deviceHeading(device)} — ${typesFor(device, request.types).map(typeShort).join(' · ')}`;
+  }
   const states = typesFor(device, request.types).map((type) => {
     const command = commandFor(commands, device, type);
     return `${typeShort(type)} ${commandStatusWords(request, command, command && uploadOf(uploads, command))}`;

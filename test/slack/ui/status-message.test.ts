@@ -1,7 +1,14 @@
 import type { ActionsBlock, Button, KnownBlock, SectionBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import type { TrackedCommand } from '../../../src/captures/model.js';
-import { RETRY_FAILED_ACTION, RUN_AGAIN_ACTION, STOP_WATCHING_ACTION } from '../../../src/slack/ui/ids.js';
+import {
+  APPROVE_ACTION,
+  DENY_ACTION,
+  RETRY_FAILED_ACTION,
+  RUN_AGAIN_ACTION,
+  STATUS_APPROVAL_BLOCK,
+  STOP_WATCHING_ACTION,
+} from '../../../src/slack/ui/ids.js';
 import { MARKS } from '../../../src/slack/ui/marks.js';
 import { type StatusMessageInput, statusMessage } from '../../../src/slack/ui/status-message.js';
 import { blockKitProblems, command, request, STARTED, target, upload } from './fixtures.js';
@@ -253,5 +260,70 @@ describe('statusMessage', () => {
     });
     expect(statusMessage(input('PENDING_EXEC'))).toEqual(statusMessage(input('PENDING_EXEC')));
     expect(statusMessage(input('PENDING_EXEC'))).not.toEqual(statusMessage(input('PENDING_UPLOAD')));
+  });
+});
+
+describe('statusMessage with a second approver', () => {
+  const asked = { expiresAt: new Date(STARTED.getTime() + 30 * 60_000), decision: null };
+  const approvalText = (blocks: KnownBlock[]) =>
+    JSON.stringify(blocks.find((b) => (b as { block_id?: string }).block_id === STATUS_APPROVAL_BLOCK) ?? null);
+
+  it('while waiting: says so with the deadline, mentions the approver groups, names what would run, offers Approve and Deny only', () => {
+    const { blocks, text } = render({
+      request: request({ devices: [alice], state: 'awaiting-approval', approval: asked, launch: null }),
+      approvers: ['S0SECURITY', 'netops'],
+    });
+    const [header = ''] = sectionTexts(blocks);
+    expect(header).toMatch(/^\*🙋 Waiting for approval — until <!date\^\d+\^\{time\}\|/);
+    expect(header).toContain('\nAsked <!date^');
+    expect(approvalText(blocks)).toContain(
+      '<!subteam^S0SECURITY>, @netops may approve or deny this. Nothing starts until someone other than <@U0AGENT> approves.',
+    );
+    // Nothing runs yet: the device line names the types without a mark each.
+    expect(sectionTexts(blocks)).toContain('*LAPTOP-42* · alice@example.com — PCAP · WARP diagnostics');
+    expect(buttons(blocks).map((b) => [b.action_id, b.style])).toEqual([
+      [APPROVE_ACTION, 'primary'],
+      [DENY_ACTION, 'danger'],
+    ]);
+    expect(text).toContain('Waiting for approval');
+    expect(blockKitProblems(blocks, 50)).toEqual([]);
+  });
+
+  it('once approved: who approved and when, and the usual buttons', () => {
+    const decision = { approved: true, by: 'U0CAROL', at: new Date(STARTED.getTime() + 120_000), note: null };
+    const { blocks } = render({
+      request: request({ devices: [alice], state: 'running', approval: { ...asked, decision } }),
+      commands: [command(alice, 'pcap', 'PENDING_EXEC')],
+    });
+    expect(approvalText(blocks)).toContain('Approved by <@U0CAROL> at <!date^');
+    expect(buttons(blocks).map((b) => b.action_id)).toEqual([RUN_AGAIN_ACTION, STOP_WATCHING_ACTION]);
+  });
+
+  it('denied: the approver and their reason, inert; expired: what happened and what to do', () => {
+    const decision = { approved: false, by: 'U0CAROL', at: STARTED, note: '<!channel> *no* ticket' };
+    const denied = render({
+      request: request({
+        devices: [alice],
+        state: 'failed-to-start',
+        approval: { ...asked, decision },
+        startError: { reason: 'denied', by: 'U0CAROL', note: '<!channel> *no* ticket' },
+      }),
+    });
+    const deniedText = allText(denied.blocks);
+    expect(sectionTexts(denied.blocks)[0]).toMatch(/^\*🚫 Denied\* · capture/);
+    expect(deniedText).toContain('<@U0CAROL> denied this request: “&lt;!channel&gt; ∗no∗ ticket”. Nothing was started');
+    expect(deniedText).not.toContain('<!channel>');
+    expect(buttons(denied.blocks).map((b) => b.action_id)).toEqual([RUN_AGAIN_ACTION]);
+
+    const expired = render({
+      request: request({
+        devices: [alice],
+        state: 'failed-to-start',
+        approval: asked,
+        startError: { reason: 'approval-expired' },
+      }),
+    });
+    expect(sectionTexts(expired.blocks)[0]).toMatch(/^\*⚪ Not approved in time\* · capture/);
+    expect(allText(expired.blocks)).toContain('No approver decided within 30 minutes, so it expired.');
   });
 });
