@@ -98,7 +98,8 @@ describe('a second approver', () => {
       stack.as('U_BOB').clickButton(where(status), APPROVE_ACTION),
       stack.as('U_CAROL').clickButton(where(status), APPROVE_ACTION),
     ]);
-    await stack.as('U_BOB').resend(bob.request, { retryNum: 1, retryReason: 'http_timeout' });
+    const retried = await stack.as('U_BOB').resend(bob.request, { retryNum: 1, retryReason: 'http_timeout' });
+    expect(retried.status).toBe(200);
     await stack.bot.idle();
     expect(stack.sim.requests.filter((r) => r.endpoint === 'create')).toHaveLength(1);
     expect(stack.sim.commands).toHaveLength(2);
@@ -115,6 +116,16 @@ describe('a second approver', () => {
     expect(await privateAnswer(loser.responseUrl)).toContain(
       `<@${approver}> already approved capture \`${requestId}\``,
     );
+    if (approver === 'U_BOB') {
+      // Bob's own retried click: he is told he did it already.
+      await stack.slack.waitFor(() =>
+        stack.slack.responses.some(
+          (r) =>
+            r.url === bob.responseUrl &&
+            JSON.stringify(r.body).includes(`You already approved capture \`${requestId}\``),
+        ),
+      );
+    }
     const card = await stack.slack.waitFor(() => {
       const now = statusNow(status);
       return now && /Running/.test(visibleText(now)) ? now : undefined;

@@ -519,7 +519,10 @@ export function retryFailedReply(outcome: Exclude<RetryOutcome, { kind: 'started
  * What an approver is told when their Approve or Deny was not the decision taken (null: the bot failed), in mrkdwn;
  * `decisionNotTakenError` says the same in the deny modal's plain text.
  */
-export function decisionNotTakenReply(outcome: Exclude<DecisionOutcome, { kind: 'decided' }> | null): string {
+export function decisionNotTakenReply(
+  outcome: Exclude<DecisionOutcome, { kind: 'decided' }> | null,
+  clicker?: string,
+): string {
   if (!outcome)
     return "The decision could not be recorded because of a problem on the bot's side. Try again in a minute.";
   if (outcome.kind === 'gone') return 'That capture request is no longer known to the bot.';
@@ -528,7 +531,9 @@ export function decisionNotTakenReply(outcome: Exclude<DecisionOutcome, { kind: 
   const id = requestIdCode(request.id);
   if (decision) {
     const what = decision.approved ? 'approved' : 'denied';
-    return `${mention(decision.by)} already ${what} capture ${id} at ${slackDate(decision.at, '{time}')}; nothing more to decide.`;
+    // A double click (or Slack retrying one) by the approver who decided.
+    const who = decision.by === clicker ? 'You' : mention(decision.by);
+    return `${who} already ${what} capture ${id} at ${slackDate(decision.at, '{time}')}; nothing more to decide.`;
   }
   if (request.startError?.reason === 'approval-expired') {
     return `Capture ${id} expired unapproved, so nothing was started. The requester can submit it again.`;

@@ -33,4 +33,16 @@ describe("the device owner's DM", () => {
     const message = ownerNoticeMessage(request({ devices: [laptop], types: ['speed-test'], reason: null }), [laptop]);
     expect(message.text).not.toMatch(/packet capture|WARP settings|Reason/);
   });
+
+  it('with a second approver: names who approved, and the packet capture ends counting from the approval', () => {
+    const approvedAt = new Date(STARTED.getTime() + 20 * 60_000);
+    const approval = {
+      expiresAt: new Date(STARTED.getTime() + 30 * 60_000),
+      decision: { approved: true, by: 'U0CAROL', at: approvedAt, note: null },
+    };
+    const message = ownerNoticeMessage(request({ devices: [laptop], types: ['pcap'], approval }), [laptop]);
+    const ends = approvedAt.getTime() / 1000 + 5 * 60;
+    expect(message.text).toContain('(capture `C7K2Q9`). <@U0CAROL> approved them. The packet capture stops by itself');
+    expect(message.text).toContain(`<!date^${ends}^{time}|`);
+  });
 });

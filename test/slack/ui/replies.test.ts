@@ -7,6 +7,7 @@ import { OPEN_FORM_ACTION } from '../../../src/slack/ui/ids.js';
 import {
   auditMessage,
   auditOutcomeText,
+  decisionNotTakenReply,
   helpMessage,
   quotaMessage,
   quotaUnavailableReply,
@@ -454,5 +455,29 @@ describe('auditMessage', () => {
     const hiddenRefusals = totalRefusals + 30 * 7 - refusals.slice(0, 10).reduce((sum, r) => sum + r.count, 0);
     expect(textOf(blocks)).toContain(`…and ${2000 - shownActions} earlier recorded actions not shown.`);
     expect(textOf(blocks)).toContain(`…and 70 more people refused ${hiddenRefusals} times.`);
+  });
+});
+
+describe('decisionNotTakenReply', () => {
+  const asked = { expiresAt: new Date(STARTED.getTime() + 30 * 60_000), decision: null };
+  const decided = (approved: boolean) =>
+    request({
+      state: approved ? 'running' : 'failed-to-start',
+      approval: { ...asked, decision: { approved, by: 'U0CAROL', at: STARTED, note: approved ? null : 'no' } },
+    });
+
+  it('names who decided, or "You" to the approver who clicked twice; an expiry says what is left to do', () => {
+    expect(decisionNotTakenReply({ kind: 'not-waiting', request: decided(true) }, 'U0DAVE')).toMatch(
+      /^<@U0CAROL> already approved capture `C7K2Q9` at <!date\^\d+\^\{time\}\|[^>]+>; nothing more to decide\.$/,
+    );
+    expect(decisionNotTakenReply({ kind: 'not-waiting', request: decided(false) }, 'U0CAROL')).toMatch(
+      /^You already denied capture `C7K2Q9`/,
+    );
+    const expired = request({ state: 'failed-to-start', approval: asked, startError: { reason: 'approval-expired' } });
+    expect(decisionNotTakenReply({ kind: 'not-waiting', request: expired })).toBe(
+      'Capture `C7K2Q9` expired unapproved, so nothing was started. The requester can submit it again.',
+    );
+    expect(decisionNotTakenReply({ kind: 'gone' })).toBe('That capture request is no longer known to the bot.');
+    expect(decisionNotTakenReply(null)).toContain("problem on the bot's side");
   });
 });

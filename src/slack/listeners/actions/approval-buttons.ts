@@ -19,7 +19,7 @@ export function approveRequest(deps: ListenerDeps) {
     });
     // Taken: the status message and its thread say so. Otherwise the approver alone hears why not.
     if (outcome?.kind === 'decided') return;
-    await privately(args, decisionNotTakenReply(outcome));
+    await privately(args, decisionNotTakenReply(outcome, args.body.user.id));
   });
 }
 
@@ -27,7 +27,7 @@ export function approveRequest(deps: ListenerDeps) {
 export function denyRequest(deps: ListenerDeps) {
   return decisionButton(deps, async (args, request) => {
     if (request.state !== 'awaiting-approval') {
-      await privately(args, decisionNotTakenReply({ kind: 'not-waiting', request }));
+      await privately(args, decisionNotTakenReply({ kind: 'not-waiting', request }, args.body.user.id));
       return;
     }
     await args.client.views.open({ trigger_id: args.body.trigger_id, view: denyModal(request) });
