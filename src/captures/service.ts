@@ -9,6 +9,7 @@ import type { DeviceDirectory } from './device-directory.js';
 import type { HeldLease, Leases } from './leases.js';
 import {
   APPROVAL_TIMEOUT_MS,
+  type Approval,
   type ApprovalDecision,
   type AuditAction,
   type AuditOutcome,
@@ -111,8 +112,8 @@ export type RetryOutcome =
   | { kind: 'gone' };
 
 /**
- * A request accepted and stored; `start` (called once the submission is acknowledged) starts its captures, or, when
- * they need approval, puts the request before the approvers.
+ * A request accepted and stored; `start` (called once the submission is acknowledged) starts its captures. A request
+ * that needs approval is put before the approvers as it is stored: its `start` does nothing.
  */
 export interface Accepted {
   request: CaptureRequest;
@@ -255,24 +256,9 @@ export class CaptureService {
     let stored: { request: CaptureRequest; created: boolean };
     try {
       lease = (await this.deps.leases?.hold(`launch:${id}`)) ?? null;
-      stored = await this.deps.store.createRequestOnce({
-        id,
-        requestedBy,
-        channelId: submission.channelId,
-        devices: submission.devices,
-        types: submission.types,
-        options: submission.options,
-        state: 'starting',
-        createdAt: this.#now(),
-        statusMessage: null,
-        startError: null,
-        stoppedBy: null,
-        dedupeKey,
-        reason: submission.reason,
-        destinationPublic: submission.destinationPublic ?? null,
-        approval: null,
-        launch: NOT_SENT,
-      });
+      stored = await this.deps.store.createRequestOnce(
+        newRequest(id, submission, requestedBy, dedupeKey, this.#now(), null),
+      );
     } catch (error) {
       await unclaim();
       throw error;
@@ -295,42 +281,28 @@ export class CaptureService {
   }
 
   /**
-   * Stores a request that waits for an approver: nothing is claimed or sent; `start` puts it before the approvers
-   * (its status message asks them) and records that it was asked.
+   * Stores a request that waits for an approver, records that it was asked and asks for its status message (which
+   * asks the approvers); nothing is claimed or sent, and `start` has nothing to do.
    */
   async #submitForApproval(submission: CaptureSubmission, requestedBy: string, dedupeKey: string): Promise<Accepted> {
     const now = this.#now();
-    const { request, created } = await this.deps.store.createRequestOnce({
-      id: await this.#unusedRequestId(),
-      requestedBy,
-      channelId: submission.channelId,
-      devices: submission.devices,
-      types: submission.types,
-      options: submission.options,
-      state: 'awaiting-approval',
-      createdAt: now,
-      statusMessage: null,
-      startError: null,
-      stoppedBy: null,
-      dedupeKey,
-      reason: submission.reason,
-      destinationPublic: submission.destinationPublic ?? null,
-      approval: { expiresAt: new Date(now.getTime() + APPROVAL_TIMEOUT_MS), decision: null },
-      launch: NOT_SENT,
-    });
-    if (!created) return { request, created, start: () => Promise.resolve() };
-    let asked: Promise<void> | null = null;
-    const start = () => {
-      asked ??= (async () => {
-        await this.#audit(request, 'approval-asked', [], {
-          kind: 'approval-asked',
-          expiresAt: (request.approval?.expiresAt ?? now).toISOString(),
-        });
-        await this.deps.notices.statusChanged(request.id);
-      })();
-      return asked;
-    };
-    return { request, created, start };
+    const approval = { expiresAt: new Date(now.getTime() + APPROVAL_TIMEOUT_MS), decision: null };
+    const id = await this.#unusedRequestId();
+    const { request, created } = await this.deps.store.createRequestOnce(
+      newRequest(id, submission, requestedBy, dedupeKey, now, approval),
+    );
+    // Recorded before the submission is acknowledged: the outbox then posts the status (and asks the approvers)
+    // whatever happens to this process. A retry of a submission stopped in between posts it too.
+    if (created) {
+      await this.#audit(request, 'approval-asked', [], {
+        kind: 'approval-asked',
+        expiresAt: approval.expiresAt.toISOString(),
+      });
+      await this.deps.notices.statusChanged(request.id);
+    } else if (request.state === 'awaiting-approval' && !request.statusMessage) {
+      await this.deps.notices.statusChanged(request.id);
+    }
+    return { request, created, start: () => Promise.resolve() };
   }
 
   /**
@@ -707,6 +679,35 @@ export class CaptureService {
       tracking: true,
     };
   }
+}
+
+/** A request as submitted: starting at once, or (with `approval`) waiting for an approver. */
+function newRequest(
+  id: string,
+  submission: CaptureSubmission,
+  requestedBy: string,
+  dedupeKey: string,
+  createdAt: Date,
+  approval: Approval | null,
+): CaptureRequest {
+  return {
+    id,
+    requestedBy,
+    channelId: submission.channelId,
+    devices: submission.devices,
+    types: submission.types,
+    options: submission.options,
+    state: approval ? 'awaiting-approval' : 'starting',
+    createdAt,
+    statusMessage: null,
+    startError: null,
+    stoppedBy: null,
+    dedupeKey,
+    reason: submission.reason,
+    destinationPublic: submission.destinationPublic ?? null,
+    approval,
+    launch: NOT_SENT,
+  };
 }
 
 /** The create request for a capture request: each device × each type, in a stable order. */

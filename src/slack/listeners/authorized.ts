@@ -20,6 +20,15 @@ export type Need =
    */
   | { right: 'approve'; userId: string; requestedBy: string; channelId: string | null; requestId: string };
 
+/** What deciding `request` needs of `userId`: to be an approver other than its requester. */
+export function approverNeed(
+  userId: string,
+  request: { id: string; requestedBy: string },
+  channelId: string | null,
+): Need {
+  return { right: 'approve', userId, requestedBy: request.requestedBy, channelId, requestId: request.id };
+}
+
 /** A listener that acts only for people allowed to; `authorized` runs its steps in order. */
 export interface Guarded<A, P> {
   /**

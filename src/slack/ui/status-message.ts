@@ -348,21 +348,28 @@ export function stoppedWatchingText(by: string | null): string {
   return `${MARKS.notWatched.glyph} Stopped watching${by ? ` by ${mention(by)}` : ''}. ${STOPPED_WATCHING_MEANS}`;
 }
 
+/** A button's "Are you sure?" dialog, in plain text. */
+function confirmation(title: string, text: string, confirm: string, deny: string): Button['confirm'] {
+  return {
+    title: { type: 'plain_text', text: title },
+    text: { type: 'plain_text', text },
+    confirm: { type: 'plain_text', text: confirm },
+    deny: { type: 'plain_text', text: deny },
+  };
+}
+
 function stopConfirmButton(requestId: string): Button {
   return {
     type: 'button',
     action_id: STOP_WATCHING_ACTION,
     text: { type: 'plain_text', text: 'Stop watching' },
     value: requestId,
-    confirm: {
-      title: { type: 'plain_text', text: 'Stop watching?' },
-      text: {
-        type: 'plain_text',
-        text: "Stop watching this capture? It keeps running on the device; the bot stops following it and won't post its files.",
-      },
-      confirm: { type: 'plain_text', text: 'Stop watching' },
-      deny: { type: 'plain_text', text: 'Keep watching' },
-    },
+    confirm: confirmation(
+      'Stop watching?',
+      "Stop watching this capture? It keeps running on the device; the bot stops following it and won't post its files.",
+      'Stop watching',
+      'Keep watching',
+    ),
   };
 }
 
@@ -390,15 +397,12 @@ function decisionButtons(requestId: string): Button[] {
       style: 'primary',
       text: { type: 'plain_text', text: 'Approve' },
       value: requestId,
-      confirm: {
-        title: { type: 'plain_text', text: 'Approve these captures?' },
-        text: {
-          type: 'plain_text',
-          text: 'They start on the devices right away. Your name goes on the request and into the audit trail.',
-        },
-        confirm: { type: 'plain_text', text: 'Approve' },
-        deny: { type: 'plain_text', text: 'Not yet' },
-      },
+      confirm: confirmation(
+        'Approve these captures?',
+        'They start on the devices right away. Your name goes on the request and into the audit trail.',
+        'Approve',
+        'Not yet',
+      ),
     },
     {
       type: 'button',

@@ -3,7 +3,7 @@ import type { CaptureRequest } from '../../../captures/model.js';
 import { asConversationId } from '../../slack-ids.js';
 import { denyModal } from '../../ui/deny-modal.js';
 import { decisionNotTakenReply, refusalText, refusedMessage } from '../../ui/replies.js';
-import { authorized } from '../authorized.js';
+import { approverNeed, authorized } from '../authorized.js';
 import type { ListenerDeps } from '../deps.js';
 import { tellPrivately } from '../tell-privately.js';
 import { requestIdValue } from './status-buttons.js';
@@ -46,15 +46,7 @@ function decisionButton(deps: ListenerDeps, run: (args: ButtonArgs, request: Cap
       return { request: id.success ? await deps.service.getRequest(id.data) : null };
     },
     needs: ({ body }, { request }) =>
-      request
-        ? {
-            right: 'approve',
-            userId: body.user.id,
-            requestedBy: request.requestedBy,
-            channelId: asConversationId(body.channel?.id),
-            requestId: request.id,
-          }
-        : { right: 'none' },
+      request ? approverNeed(body.user.id, request, asConversationId(body.channel?.id)) : { right: 'none' },
     refuse: (args, refusal) => privately(args, refusedMessage(refusalText(refusal, 'decide-approval')).text),
     run: async (args, { request }) => {
       if (!request) {

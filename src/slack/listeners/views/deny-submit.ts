@@ -5,7 +5,7 @@ import { readDenyNote } from '../../ui/deny-modal.js';
 import { DENY_NOTE_BLOCK } from '../../ui/ids.js';
 import { decisionNotTakenError, refusalText } from '../../ui/replies.js';
 import { requestIdValue } from '../actions/status-buttons.js';
-import { authorized } from '../authorized.js';
+import { approverNeed, authorized } from '../authorized.js';
 import type { ListenerDeps } from '../deps.js';
 
 type Args = AllMiddlewareArgs & SlackViewMiddlewareArgs;
@@ -24,16 +24,7 @@ export function denySubmit(deps: ListenerDeps) {
       const id = requestIdValue.safeParse(view.private_metadata);
       return { request: id.success ? await service.getRequest(id.data) : null };
     },
-    needs: ({ body }, { request }) =>
-      request
-        ? {
-            right: 'approve',
-            userId: body.user.id,
-            requestedBy: request.requestedBy,
-            channelId: null,
-            requestId: request.id,
-          }
-        : { right: 'none' },
+    needs: ({ body }, { request }) => (request ? approverNeed(body.user.id, request, null) : { right: 'none' }),
     refuse: ({ ack }, refusal) => onNote(ack, refusalText(refusal, 'decide-approval')),
     run: async ({ ack, body, view }, { request }) => {
       if (!request) return onNote(ack, decisionNotTakenError({ kind: 'gone' }));
