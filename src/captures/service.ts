@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { DexClient } from '../dex/client.js';
 import { createOutcomeUnknown, DexApiError, DexInputError, DexNetworkError, DexRateLimitError } from '../dex/errors.js';
 import { type Command, type Device, MAX_DEVICES_PER_CREATE, type NewCommand, type Quota } from '../dex/types.js';
@@ -43,6 +44,9 @@ const CLOCK_SKEW_MS = 2 * 60_000;
  * this time: captures starting on someone's device long after the agent asked would surprise everyone.
  */
 const NEVER_SENT_MAX_AGE_MS = 15 * 60_000;
+/** How long a losing decision waits for the winning one to be stored, to say who decided (about 2 s at most). */
+const DECISION_SETTLE_TRIES = 10;
+const DECISION_SETTLE_MS = 200;
 /** A request's start before anything was sent. */
 const NOT_SENT: LaunchProgress = { createSentAt: null, unknownOutcome: null, attempts: 0, nextAttemptAt: null };
 /** Waits before each further try at confirming an unknown create from Cloudflare's list (about 4 minutes in all). */
@@ -314,10 +318,16 @@ export class CaptureService {
   async decide(requestId: string, by: string, verdict: Verdict): Promise<DecisionOutcome> {
     const request = await this.getRequest(requestId);
     if (!request) return { kind: 'gone' };
-    const notWaiting = async (): Promise<DecisionOutcome> => ({
-      kind: 'not-waiting',
-      request: (await this.deps.store.getRequest(request.id)) ?? request,
-    });
+    // Another decision got there first; it may be writing itself down this moment: wait a little for it to show.
+    const notWaiting = async (): Promise<DecisionOutcome> => {
+      let current = request;
+      for (let tries = 0; tries < DECISION_SETTLE_TRIES; tries++) {
+        current = (await this.deps.store.getRequest(request.id)) ?? current;
+        if (current.state !== 'awaiting-approval') break;
+        await delay(DECISION_SETTLE_MS);
+      }
+      return { kind: 'not-waiting', request: current };
+    };
     if (request.state !== 'awaiting-approval' || !request.approval) return notWaiting();
     if (this.#now().getTime() >= request.approval.expiresAt.getTime()) {
       await this.#expire(request);

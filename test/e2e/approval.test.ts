@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type FakeMessage, imIdFor, values } from '../../src/fake-slack/index.js';
 import {
   APPROVE_ACTION,
@@ -10,7 +10,16 @@ import {
   RUN_AGAIN_ACTION,
   STATUS_APPROVAL_BLOCK,
 } from '../../src/slack/ui/ids.js';
-import { openModal, pickDevices, type Stack, startStack, visibleText, waitForStatus } from './stack.js';
+import { ThrowawayDatabases } from '../postgres.js';
+import {
+  openModal,
+  pickDevices,
+  type Stack,
+  startAnotherBot,
+  startStack,
+  visibleText,
+  waitForStatus,
+} from './stack.js';
 
 /**
  * Four eyes (CAPTURE_APPROVERS): a submitted request waits on its status message; only an approver who is not the
@@ -18,16 +27,22 @@ import { openModal, pickDevices, type Stack, startStack, visibleText, waitForSta
  */
 
 let stack: Stack;
+const databases = new ThrowawayDatabases();
 afterEach(async () => {
   await stack?.close();
+});
+afterAll(async () => {
+  await databases.dropAll();
 });
 
 /** Approvers: Alice (who asks, so may not approve her own), Bob and Carol. Ada the admin is not one. */
 const SECURITY = { id: 'S0SECURITY', handle: 'security', users: ['U_ALICE', 'U_BOB', 'U_CAROL'] };
 const CAROL = { id: 'U_CAROL', name: 'carol', realName: 'Carol Approver', email: 'carol@example.com', tz: 'UTC' };
 
-async function startWithApprovers() {
-  stack = await startStack({ env: { CAPTURE_APPROVERS: 'security', NOTIFY_DEVICE_OWNER: 'false' } });
+const APPROVAL_ENV = { CAPTURE_APPROVERS: 'security', NOTIFY_DEVICE_OWNER: 'false' };
+
+async function startWithApprovers(databaseUrl?: string) {
+  stack = await startStack({ env: APPROVAL_ENV, ...(databaseUrl ? { databaseUrl } : {}) });
   stack.slack.addUser(CAROL);
   stack.slack.addUsergroup(SECURITY);
   stack.sim.addDevice({ deviceName: 'FOUR-EYES-1', personEmail: 'dan@example.com', platform: 'windows' });
@@ -100,6 +115,14 @@ describe('a second approver', () => {
     ]);
     const retried = await stack.as('U_BOB').resend(bob.request, { retryNum: 1, retryReason: 'http_timeout' });
     expect(retried.status).toBe(200);
+    // Each click is acknowledged before it is decided: wait for the card to say who approved, then for quiet.
+    const card = await stack.slack.waitFor(() => {
+      const now = statusNow(status);
+      return now && /Running/.test(visibleText(now)) ? now : undefined;
+    });
+    await stack.slack.waitFor(
+      () => stack.slack.responses.filter((r) => /already approved/.test(JSON.stringify(r.body))).length >= 2,
+    );
     await stack.bot.idle();
     expect(stack.sim.requests.filter((r) => r.endpoint === 'create')).toHaveLength(1);
     expect(stack.sim.commands).toHaveLength(2);
@@ -126,16 +149,45 @@ describe('a second approver', () => {
         ),
       );
     }
-    const card = await stack.slack.waitFor(() => {
-      const now = statusNow(status);
-      return now && /Running/.test(visibleText(now)) ? now : undefined;
-    });
     expect(visibleText(card)).toContain(`Approved by <@${approver}> at`);
     expect(JSON.stringify(card.blocks)).not.toContain(APPROVE_ACTION);
     const thread = stack.slack.thread('C_HELPDESK', status.ts).filter((e): e is FakeMessage => e.kind === 'message');
     expect(thread.filter((m) => /approved this request/.test(m.text ?? '')).map((m) => m.text)).toEqual([
       `<@U_ALICE> ✅ <@${approver}> approved this request; the captures are starting.`,
     ]);
+  });
+
+  it('takes one decision when two approvers click at once on two replicas on PostgreSQL', async () => {
+    await startWithApprovers((await databases.create()).url);
+    const second = await startAnotherBot(stack, APPROVAL_ENV);
+    try {
+      const status = await askForApproval();
+      // Bob's click reaches this bot, Carol's the other, at the same moment.
+      const carol = stack.slack.driver({ botUrl: second.botUrl, userId: 'U_CAROL', channelId: 'C_HELPDESK' });
+      await Promise.all([
+        stack.as('U_BOB').clickButton(where(status), APPROVE_ACTION),
+        carol.clickButton(where(status), APPROVE_ACTION),
+      ]);
+      // Each click is acknowledged before it is decided: wait for what it does, then for both bots to be quiet.
+      const card = await stack.slack.waitFor(() => {
+        const now = statusNow(status);
+        return now && /Approved by <@U_(BOB|CAROL)>/.test(visibleText(now)) ? now : undefined;
+      });
+      await stack.slack.waitFor(() =>
+        stack.slack.responses.some((r) => /already approved/.test(JSON.stringify(r.body))),
+      );
+      await Promise.all([stack.bot.idle(), second.bot.idle()]);
+      expect(stack.sim.requests.filter((r) => r.endpoint === 'create')).toHaveLength(1);
+      const approver = /Approved by <@(U_[A-Z]+)>/.exec(visibleText(card))?.[1];
+      const thread = stack.slack.thread('C_HELPDESK', status.ts);
+      expect(thread.filter((e) => e.kind === 'message' && /approved this request/.test(e.text ?? ''))).toHaveLength(1);
+      // Both replicas answered: the one that lost told its approver who decided.
+      const told = stack.slack.responses.map((r) => JSON.stringify(r.body)).filter((t) => /already approved/.test(t));
+      expect(told).toHaveLength(1);
+      expect(told[0]).toContain(`<@${approver}> already approved`);
+    } finally {
+      await second.bot.stop();
+    }
   });
 
   it('Deny asks why, ends the request with that reason shown as text, and tells the requester', async () => {

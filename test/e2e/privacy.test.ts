@@ -1,12 +1,16 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createBot } from '../../src/bot.js';
-import { loadConfig } from '../../src/config.js';
-import { localEnvironment } from '../../src/demo/local-environment.js';
 import { type FakeFileShare, type FakeMessage, imIdFor, values } from '../../src/fake-slack/index.js';
-import { createLogger } from '../../src/logger.js';
 import { REASON_ACTION, REASON_BLOCK, STATUS_REASON_BLOCK } from '../../src/slack/ui/ids.js';
 import { ThrowawayDatabases } from '../postgres.js';
-import { openModal, pickDevices, type Stack, startStack, visibleText, waitForStatus } from './stack.js';
+import {
+  openModal,
+  pickDevices,
+  type Stack,
+  startAnotherBot,
+  startStack,
+  visibleText,
+  waitForStatus,
+} from './stack.js';
 
 /** Privacy by default: a reason on every capture, the device owner told, files that expire. */
 
@@ -185,7 +189,7 @@ describe('files that expire (ARTIFACT_RETENTION)', () => {
       expect(removedLines()[0]?.text).toContain('the Cloudflare dashboard (DEX → Remote captures)');
 
       // The refused one is tried again after its backoff; a second bot on the same database shares the work.
-      const second = await secondBot(stack, { ARTIFACT_RETENTION: '45s', NOTIFY_DEVICE_OWNER: 'false' });
+      const second = await startAnotherBot(stack, { ARTIFACT_RETENTION: '45s', NOTIFY_DEVICE_OWNER: 'false' });
       try {
         stack.clock.advance(2 * 60_000);
         second.clock(2 * 60_000 + 60_000);
@@ -307,19 +311,3 @@ describe('files that expire (ARTIFACT_RETENTION)', () => {
     expect(stack.slack.callsTo('files.delete')).toHaveLength(0);
   });
 });
-
-/** Another bot on the stack's database, Slack stand-in and simulator (a restart, or a second replica). */
-async function secondBot(of: Stack, env: Record<string, string>) {
-  let offset = 0;
-  const config = loadConfig({
-    ...localEnvironment(of.slack, of.sim, { databaseUrl: of.databaseUrl, pollIntervalSeconds: 300 }),
-    ...env,
-  });
-  const bot = await createBot(config, {
-    logger: createLogger({ write: () => {} }),
-    host: '127.0.0.1',
-    now: () => new Date(Date.now() + offset),
-  });
-  await bot.start();
-  return { bot, clock: (ms: number) => (offset = ms) };
-}

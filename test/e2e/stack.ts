@@ -106,6 +106,25 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
+/**
+ * Another bot on the stack's database, Slack stand-in and simulator (a restart, or a second replica), with its own
+ * clock offset and its own port for Slack to send to.
+ */
+export async function startAnotherBot(of: Stack, env: Record<string, string> = {}) {
+  let offset = 0;
+  const config = loadConfig({
+    ...localEnvironment(of.slack, of.sim, { databaseUrl: of.databaseUrl, pollIntervalSeconds: 300 }),
+    ...env,
+  });
+  const bot = await createBot(config, {
+    logger: createLogger({ write: () => {} }),
+    host: '127.0.0.1',
+    now: () => new Date(Date.now() + offset),
+  });
+  const { port } = await bot.start();
+  return { bot, botUrl: `http://127.0.0.1:${port}/slack/events`, clock: (ms: number) => (offset = ms) };
+}
+
 /** `/capture [text]` and wait for the modal to be complete (opened whole, or opened and then filled in). */
 export async function openModal(stack: Pick<Stack, 'slack' | 'user'>, text = ''): Promise<string> {
   const result = await stack.user.slashCommand(text);

@@ -538,6 +538,9 @@ export function decisionNotTakenReply(
   if (request.startError?.reason === 'approval-expired') {
     return `Capture ${id} expired unapproved, so nothing was started. The requester can submit it again.`;
   }
+  if (request.state === 'awaiting-approval') {
+    return `Another approver is deciding capture ${id} right now; its status message will show the decision.`;
+  }
   return `Capture ${id} is no longer waiting for approval.`;
 }
 
@@ -548,5 +551,8 @@ export function decisionNotTakenError(outcome: Exclude<DecisionOutcome, { kind: 
   if (outcome.kind === 'gone') return 'That capture request is no longer known to the bot.';
   const decision = outcome.request.approval?.decision;
   if (decision) return `Someone already ${decision.approved ? 'approved' : 'denied'} it; close this form.`;
+  if (outcome.request.state === 'awaiting-approval') {
+    return 'Another approver is deciding it right now; close this form and look at its status message.';
+  }
   return 'It is no longer waiting for approval (it expired); close this form.';
 }
