@@ -105,6 +105,16 @@ function oneLine(text: string | null | undefined): string {
 }
 
 const GRAPHEMES = new Intl.Segmenter('en', { granularity: 'grapheme' });
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * A line's graphemes with their offsets. In printable ASCII each character is one (a line has no CR LF left), so the
+ * segmenter, by far the slowest part of making text inert, is only asked about text that needs it.
+ */
+function graphemes(line: string): Iterable<{ segment: string; index: number }> {
+  if (!PRINTABLE_ASCII.test(line)) return GRAPHEMES.segment(line);
+  return Array.from(line, (segment, index) => ({ segment, index }));
+}
 
 /** `pieces` joined, or when longer than `max`, as many whole pieces as fit before `…` (no trailing space). */
 function fitPieces(pieces: string[], max: number): string {
@@ -183,7 +193,7 @@ function inertUnit(unit: string, text: string, at: number): string {
 export function inert(text: string | null | undefined, max = Number.POSITIVE_INFINITY): string {
   const line = oneLine(text);
   const pieces: string[] = [];
-  for (const { segment, index } of GRAPHEMES.segment(line)) {
+  for (const { segment, index } of graphemes(line)) {
     let piece = '';
     for (let i = 0; i < segment.length; i++) piece += inertUnit(segment[i] as string, line, index + i);
     pieces.push(piece);
@@ -199,7 +209,7 @@ export function inert(text: string | null | undefined, max = Number.POSITIVE_INF
  * shortened like `inert`, to at most `max`.
  */
 export function inertPlain(text: string | null | undefined, max = Number.POSITIVE_INFINITY): string {
-  const pieces = Array.from(GRAPHEMES.segment(oneLine(text)), ({ segment }) => segment);
+  const pieces = Array.from(graphemes(oneLine(text)), ({ segment }) => segment);
   return fitPieces(pieces, max);
 }
 
