@@ -33,7 +33,14 @@ import {
 } from './format.js';
 import { OPEN_FORM_ACTION } from './ids.js';
 import { markOfRequest } from './marks.js';
-import { commandSummary, deviceSections, requestHeadline, requestStateWords, statusNote } from './status-message.js';
+import {
+  approvalLine,
+  commandSummary,
+  deviceSections,
+  requestHeadline,
+  requestStateWords,
+  statusNote,
+} from './status-message.js';
 
 /** An ephemeral answer to `/capture …`. */
 export interface Reply {
@@ -274,6 +281,9 @@ export function requestStatusMessage(view: StatusView, threadLink: string | null
       },
     },
   ];
+  // Who may decide, or who approved (the status message's line; the groups are named there).
+  const approval = approvalLine(request);
+  if (approval) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: approval }] });
   const note = statusNote(request);
   if (note) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: note }] });
   blocks.push(...deviceSections(request, commands, uploads));

@@ -377,7 +377,7 @@ function stopConfirmButton(requestId: string): Button {
  * Who decides, while it waits ("<!subteam^S1> may approve or deny this. …"), and who approved, after. The denial
  * and the expiry are the status note.
  */
-function approvalLine(request: CaptureRequest, approvers: string[]): string | null {
+export function approvalLine(request: CaptureRequest, approvers: readonly string[] = []): string | null {
   const { approval } = request;
   if (!approval) return null;
   if (request.state === 'awaiting-approval') {

@@ -227,6 +227,19 @@ describe('requestStatusMessage', () => {
     );
     expect(JSON.stringify(reply.blocks)).toContain('Not enough quota left today.');
   });
+
+  it('says who approved a request that needed a second approver', () => {
+    const decision = { approved: true, by: 'U0CAROL', at: STARTED, note: null };
+    const reply = requestStatusMessage(
+      {
+        request: request({ approval: { expiresAt: NOW, decision } }),
+        commands: [command(alice, 'pcap', 'PENDING_EXEC')],
+        uploads: [],
+      },
+      null,
+    );
+    expect(JSON.stringify(reply.blocks)).toContain('Approved by <@U0CAROL> at <!date^');
+  });
 });
 
 describe('auditOutcomeText', () => {
