@@ -108,6 +108,8 @@ export type StartFailure =
   | { reason: 'denied'; by: string; note: string }
   /** No approver decided within APPROVAL_TIMEOUT_MS. Nothing was sent. */
   | { reason: 'approval-expired' }
+  /** The requester withdrew it while it waited for an approver. Nothing was sent. */
+  | { reason: 'withdrawn'; by: string }
   /** A bug or a store failure. Nothing was sent. */
   | { reason: 'internal' }
   /** Text recorded by an older version. */

@@ -126,6 +126,15 @@ export interface Accepted {
   start(): Promise<void>;
 }
 
+/** What came of "Withdraw". Only facts: the Slack side words them. */
+export type WithdrawOutcome =
+  | { kind: 'withdrawn'; request: CaptureRequest }
+  /** Only the requester may withdraw a request. */
+  | { kind: 'not-requester'; request: CaptureRequest }
+  /** It was decided (or expired) before the click arrived. */
+  | { kind: 'not-waiting'; request: CaptureRequest }
+  | { kind: 'gone' };
+
 /** An approver's answer to a request (CAPTURE_APPROVERS). */
 export type Verdict = { approved: true } | { approved: false; note: string };
 
@@ -372,6 +381,28 @@ export class CaptureService {
       this.#starting.delete(request.id);
       await lease?.release();
     }
+  }
+
+  /**
+   * The requester takes back a request still waiting for an approver: it ends unstarted. Only the requester may (the
+   * approvers deny instead); one conditional write, so an approval at the same moment either wins or loses whole.
+   */
+  async withdraw(requestId: string, by: string): Promise<WithdrawOutcome> {
+    const request = await this.getRequest(requestId);
+    if (!request) return { kind: 'gone' };
+    if (request.requestedBy !== by) return { kind: 'not-requester', request };
+    const startError: StartFailure = { reason: 'withdrawn', by };
+    const patch = { state: 'failed-to-start' as const, startError };
+    if (
+      request.state !== 'awaiting-approval' ||
+      !(await this.deps.store.updateRequestIf(request.id, 'awaiting-approval', patch))
+    ) {
+      return { kind: 'not-waiting', request: (await this.deps.store.getRequest(request.id)) ?? request };
+    }
+    const withdrawn = { ...request, ...patch };
+    await this.#audit(withdrawn, 'start', [], { kind: 'failed-to-start', failure: startError });
+    await this.deps.notices.statusChanged(request.id);
+    return { kind: 'withdrawn', request: withdrawn };
   }
 
   /** A request nobody decided in time ends unstarted (once: of two replicas expiring it, one does). */

@@ -247,4 +247,30 @@ describe('a request that needs a second approver', () => {
     expect(creates).toHaveLength(1);
     expect((await first.store.getRequest(request.id))?.startError).toBeNull();
   });
+
+  it('the requester may withdraw it while it waits; nobody else may, and an approval racing it is taken or lost whole', async () => {
+    const { first, submit, creates, audit } = await setUp('sqlite::memory:');
+    const request = await submit();
+    expect(await first.service.withdraw(request.id, 'U_CAROL')).toMatchObject({ kind: 'not-requester' });
+    expect((await first.store.getRequest(request.id))?.state).toBe('awaiting-approval');
+    expect((await first.service.withdraw(request.id, 'U_ALICE')).kind).toBe('withdrawn');
+    expect((await first.store.getRequest(request.id))?.startError).toEqual({ reason: 'withdrawn', by: 'U_ALICE' });
+    expect((await first.service.decide(request.id, 'U_CAROL', { approved: true })).kind).toBe('not-waiting');
+    expect(creates).toHaveLength(0);
+    expect((await audit()).at(-1)).toMatchObject({
+      userId: 'U_ALICE',
+      action: 'start',
+      outcome: { kind: 'failed-to-start', failure: { reason: 'withdrawn', by: 'U_ALICE' } },
+    });
+
+    const raced = await submit('view-2');
+    const [approval, withdrawal] = await Promise.all([
+      first.service.decide(raced.id, 'U_CAROL', { approved: true }),
+      first.service.withdraw(raced.id, 'U_ALICE'),
+    ]);
+    expect([approval.kind, withdrawal.kind].sort()).toEqual(
+      approval.kind === 'decided' ? ['decided', 'not-waiting'] : ['not-waiting', 'withdrawn'],
+    );
+    expect(creates).toHaveLength(approval.kind === 'decided' ? 1 : 0);
+  });
 });

@@ -9,6 +9,7 @@ import {
   DENY_NOTE_BLOCK,
   RUN_AGAIN_ACTION,
   STATUS_APPROVAL_BLOCK,
+  WITHDRAW_ACTION,
 } from '../../src/slack/ui/ids.js';
 import { ThrowawayDatabases } from '../postgres.js';
 import {
@@ -275,6 +276,31 @@ describe('a second approver', () => {
         .filter((a) => a.action === 'start')
         .map((a) => a.outcomeDetails),
     ).toEqual([{ failure: { reason: 'approval-expired' } }]);
+  });
+
+  it('Withdraw: only the requester may take back a waiting request; it ends, and approving it then does nothing', async () => {
+    await startWithApprovers();
+    const status = await askForApproval();
+    const bob = await stack.as('U_BOB').clickButton(where(status), WITHDRAW_ACTION);
+    expect(await privateAnswer(bob.responseUrl)).toContain('Only <@U_ALICE>, who asked for it, may withdraw it');
+    expect(visibleText(statusNow(status) as FakeMessage)).toContain('Waiting for approval');
+
+    await stack.user.clickButton(where(status), WITHDRAW_ACTION);
+    const card = await stack.slack.waitFor(() => {
+      const now = statusNow(status);
+      return now && /\*⚪ Withdrawn\*/.test(visibleText(now)) ? now : undefined;
+    });
+    expect(visibleText(card)).toContain(
+      '<@U_ALICE> withdrew this request before it was approved. Nothing was started.',
+    );
+    expect(JSON.stringify(card.blocks)).not.toContain(APPROVE_ACTION);
+    await stack.bot.idle();
+    expect(stack.sim.commands).toHaveLength(0);
+    expect(
+      auditLines()
+        .filter((a) => a.action === 'start')
+        .map((a) => a.outcomeDetails),
+    ).toEqual([{ failure: { reason: 'withdrawn', by: 'U_ALICE' } }]);
   });
 
   it('refuses to post a request only the requester could see (her DM with the bot): nobody could approve it', async () => {

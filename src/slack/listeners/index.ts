@@ -15,8 +15,9 @@ import {
   START_CAPTURE_SHORTCUT,
   STOP_WATCHING_ACTION,
   TYPES_ACTION,
+  WITHDRAW_ACTION,
 } from '../ui/ids.js';
-import { approveRequest, denyRequest } from './actions/approval-buttons.js';
+import { approveRequest, denyRequest, withdrawRequest } from './actions/approval-buttons.js';
 import { modalChanged } from './actions/modal-changed.js';
 import { openForm, retryFailed, runAgain, stopWatching } from './actions/status-buttons.js';
 import { captureCommand } from './commands/capture.js';
@@ -63,6 +64,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   app.action<BlockAction<ButtonAction>>(STOP_WATCHING_ACTION, safely(stopWatching(deps), logger));
   app.action<BlockAction<ButtonAction>>(APPROVE_ACTION, safely(approveRequest(deps), logger));
   app.action<BlockAction<ButtonAction>>(DENY_ACTION, safely(denyRequest(deps), logger));
+  app.action<BlockAction<ButtonAction>>(WITHDRAW_ACTION, safely(withdrawRequest(deps), logger));
   // Anything that still escapes (a middleware, Bolt itself) is logged; the interaction was answered by then or
   // Bolt answers it.
   app.error(async (error) => {

@@ -65,6 +65,8 @@ export const STATUS_APPROVAL_BLOCK = 'capture_status_approval';
 /** Buttons on a request waiting for approval. Value: the request id. */
 export const APPROVE_ACTION = 'capture_approve';
 export const DENY_ACTION = 'capture_deny';
+/** Button on a waiting request, for its requester: take it back. Value: the request id. */
+export const WITHDRAW_ACTION = 'capture_withdraw';
 
 // The deny modal: why the approver denies (plain text), kept on the request and in the audit.
 export const DENY_MODAL = 'capture_deny_modal';

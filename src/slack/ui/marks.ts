@@ -37,6 +37,7 @@ export function markOfRequest(view: StatusView): Mark {
       const reason = view.request.startError?.reason;
       if (reason === 'denied') return { glyph: MARKS.denied.glyph, word: 'Denied' };
       if (reason === 'approval-expired') return { glyph: MARKS.notStarted.glyph, word: 'Not approved in time' };
+      if (reason === 'withdrawn') return { glyph: MARKS.notStarted.glyph, word: 'Withdrawn' };
       return { glyph: MARKS.failed.glyph, word: 'Could not start' };
     }
     case 'stopped':

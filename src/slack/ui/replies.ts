@@ -12,7 +12,7 @@ import type {
   TargetDevice,
 } from '../../captures/model.js';
 import type { StatusView } from '../../captures/notifier.js';
-import type { DecisionOutcome, RetryOutcome } from '../../captures/service.js';
+import type { DecisionOutcome, RetryOutcome, WithdrawOutcome } from '../../captures/service.js';
 import type { Quota } from '../../dex/types.js';
 import { selectionProblemsError } from './capture-modal.js';
 import {
@@ -548,6 +548,9 @@ export function decisionNotTakenReply(
   if (request.startError?.reason === 'approval-expired') {
     return `Capture ${id} expired unapproved, so nothing was started. The requester can submit it again.`;
   }
+  if (request.startError?.reason === 'withdrawn') {
+    return `Capture ${id} was withdrawn by ${mention(request.startError.by)}, so nothing was started.`;
+  }
   if (request.state === 'awaiting-approval') {
     return `Another approver is deciding capture ${id} right now; its status message will show the decision.`;
   }
@@ -564,5 +567,17 @@ export function decisionNotTakenError(outcome: Exclude<DecisionOutcome, { kind: 
   if (outcome.request.state === 'awaiting-approval') {
     return 'Another approver is deciding it right now; close this form and look at its status message.';
   }
+  if (outcome.request.startError?.reason === 'withdrawn') return 'The requester withdrew it; close this form.';
   return 'It is no longer waiting for approval (it expired); close this form.';
+}
+
+/** What the clicker of "Withdraw" is told when nothing was withdrawn (null: the bot failed). */
+export function withdrawNotDoneReply(outcome: Exclude<WithdrawOutcome, { kind: 'withdrawn' }> | null): string {
+  if (!outcome)
+    return "The request could not be withdrawn because of a problem on the bot's side. Try again in a minute.";
+  if (outcome.kind === 'gone') return 'That capture request is no longer known to the bot.';
+  if (outcome.kind === 'not-requester') {
+    return `Only ${mention(outcome.request.requestedBy)}, who asked for it, may withdraw it; approvers approve or deny.`;
+  }
+  return decisionNotTakenReply(outcome);
 }

@@ -40,6 +40,7 @@ import {
   STATUS_NOTE_BLOCK,
   STATUS_REASON_BLOCK,
   STOP_WATCHING_ACTION,
+  WITHDRAW_ACTION,
 } from './ids.js';
 import { MARKS, type Mark, markOfRequest } from './marks.js';
 
@@ -321,6 +322,8 @@ export function startFailureText(failure: StartFailure | null): string {
       return 'The bot stopped before it could start these captures, and came back too late to start them unasked. Nothing was started; run again if they are still needed.';
     case 'denied':
       return `${mention(failure.by)} denied this request: “${inert(failure.note, 200)}”. Nothing was started; ask them, or submit a new request if it is still needed.`;
+    case 'withdrawn':
+      return `${mention(failure.by)} withdrew this request before it was approved. Nothing was started.`;
     case 'approval-expired':
       return `No approver decided within ${APPROVAL_TIMEOUT_MS / 60_000} minutes, so it expired. Nothing was started; submit it again if it is still needed.`;
     case 'recorded':
@@ -388,7 +391,7 @@ export function approvalLine(request: CaptureRequest, approvers: readonly string
   return decision?.approved ? `Approved by ${mention(decision.by)} at ${at(decision.at)}.` : null;
 }
 
-/** Approve starts the captures; Deny asks why first (in a modal), so it has its own confirmation. */
+/** Approve starts the captures; Deny asks why first (in a modal), so it has its own confirmation; Withdraw is the requester's. */
 function decisionButtons(requestId: string): Button[] {
   return [
     {
@@ -410,6 +413,19 @@ function decisionButtons(requestId: string): Button[] {
       style: 'danger',
       text: { type: 'plain_text', text: 'Deny' },
       value: requestId,
+    },
+    // For the requester, who may take it back before anyone decides.
+    {
+      type: 'button',
+      action_id: WITHDRAW_ACTION,
+      text: { type: 'plain_text', text: 'Withdraw' },
+      value: requestId,
+      confirm: confirmation(
+        'Withdraw this request?',
+        'Nothing has started. Withdrawn, it ends here and approvers can no longer approve it.',
+        'Withdraw',
+        'Keep it',
+      ),
     },
   ];
 }

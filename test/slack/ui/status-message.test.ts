@@ -8,6 +8,7 @@ import {
   RUN_AGAIN_ACTION,
   STATUS_APPROVAL_BLOCK,
   STOP_WATCHING_ACTION,
+  WITHDRAW_ACTION,
 } from '../../../src/slack/ui/ids.js';
 import { MARKS } from '../../../src/slack/ui/marks.js';
 import { type StatusMessageInput, statusMessage } from '../../../src/slack/ui/status-message.js';
@@ -268,7 +269,7 @@ describe('statusMessage with a second approver', () => {
   const approvalText = (blocks: KnownBlock[]) =>
     JSON.stringify(blocks.find((b) => (b as { block_id?: string }).block_id === STATUS_APPROVAL_BLOCK) ?? null);
 
-  it('while waiting: says so with the deadline, mentions the approver groups, names what would run, offers Approve and Deny only', () => {
+  it('while waiting: says so with the deadline, mentions the approver groups, names what would run, offers Approve, Deny and Withdraw only', () => {
     const { blocks, text } = render({
       request: request({ devices: [alice], state: 'awaiting-approval', approval: asked, launch: null }),
       approvers: ['S0SECURITY', 'netops'],
@@ -284,6 +285,7 @@ describe('statusMessage with a second approver', () => {
     expect(buttons(blocks).map((b) => [b.action_id, b.style])).toEqual([
       [APPROVE_ACTION, 'primary'],
       [DENY_ACTION, 'danger'],
+      [WITHDRAW_ACTION, undefined],
     ]);
     expect(text).toContain('Waiting for approval');
     expect(blockKitProblems(blocks, 50)).toEqual([]);

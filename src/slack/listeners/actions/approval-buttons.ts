@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewar
 import type { CaptureRequest } from '../../../captures/model.js';
 import { asConversationId } from '../../slack-ids.js';
 import { denyModal } from '../../ui/deny-modal.js';
-import { decisionNotTakenReply, refusalText, refusedMessage } from '../../ui/replies.js';
+import { decisionNotTakenReply, refusalText, refusedMessage, withdrawNotDoneReply } from '../../ui/replies.js';
 import { approverNeed, authorized } from '../authorized.js';
 import type { ListenerDeps } from '../deps.js';
 import { tellPrivately } from '../tell-privately.js';
@@ -34,8 +34,32 @@ export function denyRequest(deps: ListenerDeps) {
   });
 }
 
+/** "Withdraw": the requester takes back a request no one has decided yet (the service checks it is theirs). */
+export function withdrawRequest(deps: ListenerDeps) {
+  return authorized<ButtonArgs, { requestId: string | null }>(deps, {
+    prepare: async ({ ack, action }) => {
+      await ack();
+      const id = requestIdValue.safeParse(action.value);
+      return { requestId: id.success ? id.data : null };
+    },
+    // Taking back one's own request only stops things: no right beyond being its requester, which the service checks.
+    needs: () => ({ right: 'none' }),
+    refuse: () => Promise.resolve(),
+    run: async (args, { requestId }) => {
+      const outcome = requestId
+        ? await deps.service.withdraw(requestId, args.body.user.id).catch((error: unknown) => {
+            deps.logger.error({ err: error, requestId }, 'withdrawing a capture request failed');
+            return null;
+          })
+        : ({ kind: 'gone' } as const);
+      if (outcome?.kind === 'withdrawn') return;
+      await privately(args, withdrawNotDoneReply(outcome));
+    },
+  });
+}
+
 /**
- * What both buttons do first: acknowledge, find the request, and check that the clicker may decide it (an approver
+ * What Approve and Deny do first: acknowledge, find the request, and check that the clicker may decide it (an approver
  * who is not the requester; fail closed, a refusal audited and answered privately).
  */
 function decisionButton(deps: ListenerDeps, run: (args: ButtonArgs, request: CaptureRequest) => Promise<void>) {
