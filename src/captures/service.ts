@@ -391,28 +391,28 @@ export class CaptureService {
     const request = await this.getRequest(requestId);
     if (!request) return { kind: 'gone' };
     if (request.requestedBy !== by) return { kind: 'not-requester', request };
-    const startError: StartFailure = { reason: 'withdrawn', by };
-    const patch = { state: 'failed-to-start' as const, startError };
-    if (
-      request.state !== 'awaiting-approval' ||
-      !(await this.deps.store.updateRequestIf(request.id, 'awaiting-approval', patch))
-    ) {
-      return { kind: 'not-waiting', request: (await this.deps.store.getRequest(request.id)) ?? request };
-    }
-    const withdrawn = { ...request, ...patch };
-    await this.#audit(withdrawn, 'start', [], { kind: 'failed-to-start', failure: startError });
-    await this.deps.notices.statusChanged(request.id);
+    const withdrawn =
+      request.state === 'awaiting-approval' ? await this.#endWaiting(request, { reason: 'withdrawn', by }) : null;
+    if (!withdrawn) return { kind: 'not-waiting', request: (await this.deps.store.getRequest(request.id)) ?? request };
     return { kind: 'withdrawn', request: withdrawn };
   }
 
   /** A request nobody decided in time ends unstarted (once: of two replicas expiring it, one does). */
   async #expire(request: CaptureRequest): Promise<void> {
-    const startError: StartFailure = { reason: 'approval-expired' };
+    await this.#endWaiting(request, { reason: 'approval-expired' });
+  }
+
+  /**
+   * Ends a request still waiting for an approver, unstarted, in one conditional write: the ended request, or null
+   * when something else moved it on first. The end is audited as the start that did not happen.
+   */
+  async #endWaiting(request: CaptureRequest, startError: StartFailure): Promise<CaptureRequest | null> {
     const patch = { state: 'failed-to-start' as const, startError };
-    if (!(await this.deps.store.updateRequestIf(request.id, 'awaiting-approval', patch))) return;
-    const expired = { ...request, ...patch };
-    await this.#audit(expired, 'start', [], { kind: 'failed-to-start', failure: startError });
+    if (!(await this.deps.store.updateRequestIf(request.id, 'awaiting-approval', patch))) return null;
+    const ended = { ...request, ...patch };
+    await this.#audit(ended, 'start', [], { kind: 'failed-to-start', failure: startError });
     await this.deps.notices.statusChanged(request.id);
+    return ended;
   }
 
   /**
