@@ -45,15 +45,15 @@ export class AuditTrail {
     await this.store.recordAudit(event);
   }
 
-  /**
-   * Since a time: every action, and the refusals per person. Refusals are kept apart so that any number of them
-   * (anyone can type `/capture`) can never push a real start out of the report.
-   */
   /** Every row since a time, refusals included, for `/capture audit export`. */
   everything(since: Date): Promise<AuditEvent[]> {
     return this.store.auditSince(since, -1);
   }
 
+  /**
+   * Since a time: every action, and the refusals per person. Refusals are kept apart so that any number of them
+   * (anyone can type `/capture`) can never push a real start out of the report.
+   */
   async report(since: Date): Promise<AuditReport> {
     const [actions, refusals] = await Promise.all([
       this.store.auditActionsSince(since, MAX_REPORTED_ACTIONS),

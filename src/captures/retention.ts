@@ -79,7 +79,7 @@ export class FileRetention {
       try {
         outcome = await files.removeFile(current.fileId);
       } catch (error) {
-        const attempts = (current.removalAttempts ?? 0) + 1;
+        const attempts = current.removalAttempts + 1;
         const delay = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempts - 1));
         logger.warn({ err: error, commandId: current.commandId, attempts }, 'Slack did not remove a file; will retry');
         await store.updateUpload(current.commandId, {

@@ -152,6 +152,15 @@ const MIGRATIONS: readonly { version: number; sql: (t: SchemaTypes) => string }[
     version: 7,
     sql: (t) => `ALTER TABLE capture_requests ADD COLUMN approval ${t.text};`,
   },
+  {
+    // The retention sweep asks on every poll tick, on every replica, for files posted before a time and not removed:
+    // without this it reads every upload ever made.
+    version: 8,
+    sql: () => `
+      CREATE INDEX artifact_uploads_to_remove ON artifact_uploads (posted_at)
+        WHERE step = 'done' AND removed_at IS NULL;
+    `,
+  },
 ];
 
 /** The versions this code knows, in order. */

@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { summariseOptions } from '../../capture-types/registry.js';
 import type { CaptureRequest, TargetDevice } from '../../captures/model.js';
+import { REASON_MAX } from './capture-modal.js';
 import { channelRef, inert, inertPlain, mention, requestIdCode, slackDate } from './format.js';
 import type { Reply } from './replies.js';
 
@@ -38,10 +39,10 @@ export function ownerNoticeMessage(request: CaptureRequest, devices: TargetDevic
   if (request.reason) {
     blocks.push({
       type: 'context',
-      elements: [{ type: 'plain_text', text: `Reason given: ${inertPlain(request.reason, 200)}`, emoji: false }],
+      elements: [{ type: 'plain_text', text: `Reason given: ${inertPlain(request.reason, REASON_MAX)}`, emoji: false }],
     });
   }
-  const reason = request.reason ? ` Reason given: ${inertPlain(request.reason, 200)}` : '';
+  const reason = request.reason ? ` Reason given: ${inertPlain(request.reason, REASON_MAX)}` : '';
   return { text: `${lead} ${detail}${reason}`, blocks };
 }
 

@@ -14,7 +14,7 @@ import type {
 import type { StatusView } from '../../captures/notifier.js';
 import type { DecisionOutcome, RetryOutcome, WithdrawOutcome } from '../../captures/service.js';
 import type { Quota } from '../../dex/types.js';
-import { selectionProblemsError } from './capture-modal.js';
+import { REASON_MAX, selectionProblemsError } from './capture-modal.js';
 import {
   channelRef,
   groupRef,
@@ -413,7 +413,7 @@ function auditActionLine(event: AuditEvent): string {
     event.types.length > 0 ? event.types.map(typeShort).join(' + ') : null,
     event.channelId ? `in ${channelRef(event.channelId)}${event.destinationPublic ? ' (public)' : ''}` : null,
     // The requester's words: inert, so nothing in them is read as markup.
-    event.reason ? `reason: “${inert(event.reason, 200)}”` : null,
+    event.reason ? `reason: “${inert(event.reason, REASON_MAX)}”` : null,
     event.approvedBy && event.action !== 'approved' ? `approved by ${mention(event.approvedBy)}` : null,
     outcome && outcome !== word ? outcome : null,
   ];

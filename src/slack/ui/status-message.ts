@@ -12,6 +12,7 @@ import {
 import { commandFor, fileTrouble, isOver, outcomeOf, typesFor, uploadOf } from '../../captures/outcome.js';
 import type { ArtifactDestination } from '../../config.js';
 import { MAX_DEVICES_PER_CREATE } from '../../dex/types.js';
+import { REASON_MAX } from './capture-modal.js';
 import { digestHeadline } from './digest.js';
 import {
   groupRef,
@@ -321,7 +322,7 @@ export function startFailureText(failure: StartFailure | null): string {
     case 'expired':
       return 'The bot stopped before it could start these captures, and came back too late to start them unasked. Nothing was started; run again if they are still needed.';
     case 'denied':
-      return `${mention(failure.by)} denied this request: “${inert(failure.note, 200)}”. Nothing was started; ask them, or submit a new request if it is still needed.`;
+      return `${mention(failure.by)} denied this request: “${inert(failure.note, REASON_MAX)}”. Nothing was started; ask them, or submit a new request if it is still needed.`;
     case 'withdrawn':
       return `${mention(failure.by)} withdrew this request before it was approved. Nothing was started.`;
     case 'approval-expired':
@@ -504,7 +505,7 @@ export function statusMessage(input: StatusMessageInput): SlackMessage {
     blocks.push({
       type: 'context',
       block_id: STATUS_REASON_BLOCK,
-      elements: [{ type: 'plain_text', text: `Reason: ${inertPlain(request.reason, 200)}`, emoji: false }],
+      elements: [{ type: 'plain_text', text: `Reason: ${inertPlain(request.reason, REASON_MAX)}`, emoji: false }],
     });
   }
 
