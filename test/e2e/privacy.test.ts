@@ -289,6 +289,11 @@ describe('files that expire (ARTIFACT_RETENTION)', () => {
       'What was inside each capture is in this thread; the files stay in Cloudflare (digests only).',
     );
     expect(visibleText(card as FakeMessage)).toMatch(/PCAP ✅ done/);
+    // No file reached #helpdesk, but the reviewer still learns the status went to a public channel.
+    expect(auditLines().find((a) => a.action === 'start')).toMatchObject({
+      channelId: 'C_HELPDESK',
+      destinationPublic: true,
+    });
     // Nothing to expire.
     stack.clock.advance(10 * 60_000);
     await stack.bot.poll();

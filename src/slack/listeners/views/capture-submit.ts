@@ -27,7 +27,7 @@ interface Prepared {
   /** The selection's check, under way while the person's right is decided. */
   checking: ReturnType<ListenerDeps['service']['check']> | null;
   /** Whether the picked conversation is public, asked beside the check (usually remembered from the modal). */
-  publicDestination: Promise<boolean>;
+  publicDestination: Promise<boolean | null>;
   metadata: ReturnType<typeof readModalMetadata>;
 }
 
@@ -60,7 +60,7 @@ export function captureSubmit(deps: ListenerDeps) {
     const channelId = read.value.channelId ?? metadata.channelId ?? userId;
     const destinationPublic = await publicDestination;
     // Only files in the thread reach everyone in a public channel: then the modal must have said so.
-    const filesPublic = deps.artifactDestination === 'thread' && destinationPublic;
+    const filesPublic = deps.artifactDestination === 'thread' && destinationPublic === true;
     if (read.value.channelId && filesPublic && metadata.warnedPublic !== read.value.channelId) {
       // The warning did not reach the modal (the change was missed, or the channel just became public): show it
       // now; submitting again posts there.
@@ -86,7 +86,7 @@ export function captureSubmit(deps: ListenerDeps) {
         options,
         channelId,
         reason,
-        destinationPublic: destinationPublic && channelId === read.value.channelId,
+        destinationPublic: channelId === read.value.channelId ? destinationPublic : false,
       },
       userId,
       `view:${view.id}:${view.hash}`,
@@ -142,10 +142,10 @@ export function captureSubmit(deps: ListenerDeps) {
             read.value.types,
           )
         : null;
-      const destination = read.ok && deps.artifactDestination === 'thread' ? read.value.channelId : null;
-      const publicDestination = destination
-        ? channels.isPublic(destination).catch(() => false)
-        : Promise.resolve(false);
+      // Asked whatever ARTIFACT_DESTINATION is: the audit records it; the warning needs it only for thread files.
+      // Unknown (Slack did not say) is null: not warned about, and not recorded as private.
+      const destination = read.ok ? read.value.channelId : null;
+      const publicDestination = destination ? channels.isPublic(destination).catch(() => null) : Promise.resolve(false);
       return { read, checking, publicDestination, metadata };
     },
     needs: ({ body }) => ({ right: 'capture', userId: body.user.id, channelId: null, attempted: 'start' }),
