@@ -494,6 +494,8 @@ export class CaptureService {
         options: original.options,
         channelId: original.channelId,
         reason: original.reason,
+        // The same conversation as the original's.
+        destinationPublic: original.destinationPublic,
       },
       by,
       `retry-failed:${original.id}`,

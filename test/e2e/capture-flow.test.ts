@@ -212,6 +212,12 @@ describe('/capture end to end over HTTP', () => {
     const [, second] = stack.slack.messages('C_HELPDESK').filter((m): m is FakeMessage => m.kind === 'message');
     expect(visibleText(second as FakeMessage)).toMatch(/\*BROKEN-2\* · broken@example\.com — PCAP/);
     expect(visibleText(second as FakeMessage)).not.toContain('E2E-LAPTOP-40');
+    // The retry goes to the same public channel, and its audit row says so like the original's.
+    const starts = stack.logs
+      .filter((line) => line.includes('"audit"'))
+      .map((line) => JSON.parse(line).audit)
+      .filter((audit) => audit.action === 'start');
+    expect(starts.map((audit) => audit.destinationPublic)).toEqual([true, true]);
 
     // Pressed again (a double click, a second agent): nothing more starts, and the clicker is told where it went.
     await stack.user.clickButton({ channelId: 'C_HELPDESK', ts: status.ts }, RETRY_FAILED_ACTION, requestId);
