@@ -1,6 +1,32 @@
 import type { Logger } from '../logger.js';
-import type { AuditEvent, AuditRefusals } from './model.js';
+import type { AuditEvent, AuditRefusals, CaptureRequest } from './model.js';
 import type { AuditStore } from './store.js';
+
+/**
+ * An audit row about a request: what the reviewer asks of every such row (where it went and whether that was
+ * public, the devices and their owners, the types and options, the reason, the approver) taken from the request,
+ * with who acted, what they did and what came of it. `devices`, `types` and `options` narrow it when a row is about
+ * less.
+ */
+export function requestAuditEvent(
+  request: CaptureRequest,
+  row: Pick<AuditEvent, 'at' | 'userId' | 'action' | 'outcome'> &
+    Partial<Pick<AuditEvent, 'channelId' | 'devices' | 'types' | 'options' | 'commandIds'>>,
+): AuditEvent {
+  const decision = request.approval?.decision;
+  return {
+    channelId: request.statusMessage?.channelId ?? request.channelId,
+    requestId: request.id,
+    devices: request.devices,
+    types: request.types,
+    options: request.options,
+    commandIds: [],
+    reason: request.reason,
+    destinationPublic: request.destinationPublic,
+    ...(decision?.approved ? { approvedBy: decision.by } : {}),
+    ...row,
+  };
+}
 
 /** What happened in a period, as `/capture audit` shows it. */
 export interface AuditReport {

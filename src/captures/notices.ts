@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
 import { WorkQueue } from '../work-queue.js';
-import type { AuditTrail } from './audit.js';
+import { type AuditTrail, requestAuditEvent } from './audit.js';
 import type { DeviceDirectory } from './device-directory.js';
 import type { Leases } from './leases.js';
 import type { Notice, NoticeEvent } from './model.js';
@@ -209,19 +209,17 @@ export class NoticeBoard {
     if (outcome === 'is-requester') return;
     const { request } = view;
     await this.deps.audit
-      ?.record({
-        at: this.#now(),
-        userId: request.requestedBy,
-        action: 'owner-notice',
-        channelId: request.channelId,
-        requestId: request.id,
-        devices: request.devices.filter((d) => d.email.toLowerCase() === email),
-        types: request.types,
-        options: null,
-        commandIds: [],
-        outcome: { kind: 'owner-notice', email, told: outcome === 'told' },
-        reason: request.reason,
-      })
+      ?.record(
+        requestAuditEvent(request, {
+          at: this.#now(),
+          userId: request.requestedBy,
+          action: 'owner-notice',
+          channelId: request.channelId,
+          devices: request.devices.filter((d) => d.email.toLowerCase() === email),
+          options: null,
+          outcome: { kind: 'owner-notice', email, told: outcome === 'told' },
+        }),
+      )
       .catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not record an owner notice'));
   }
 

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import type { AuditTrail } from './audit.js';
+import { type AuditTrail, requestAuditEvent } from './audit.js';
 import type { Leases } from './leases.js';
 import { type ArtifactUpload, DIGEST_ONLY_FILE_ID } from './model.js';
 import type { NoticeBoard } from './notices.js';
@@ -107,18 +107,21 @@ export class FileRetention {
     if (!audit) return;
     try {
       const request = await store.getRequest(upload.requestId);
-      await audit.record({
+      const row = {
         at: this.deps.now(),
         userId: request?.requestedBy ?? 'unknown',
-        action: 'file-removed',
-        channelId: request?.channelId ?? null,
-        requestId: upload.requestId,
+        action: 'file-removed' as const,
         devices: [],
         types: [],
         options: null,
         commandIds: [upload.commandId],
-        outcome: { kind: 'file-removed', fileName: upload.fileName, alreadyGone },
-      });
+        outcome: { kind: 'file-removed' as const, fileName: upload.fileName, alreadyGone },
+      };
+      await audit.record(
+        request
+          ? requestAuditEvent(request, { ...row, channelId: request.channelId })
+          : { ...row, channelId: null, requestId: upload.requestId },
+      );
     } catch (error) {
       logger.error({ err: error }, 'could not record a file removal in the audit trail');
     }

@@ -5,7 +5,7 @@ import { createOutcomeUnknown, DexApiError, DexInputError, DexNetworkError, DexR
 import { type Command, type Device, MAX_DEVICES_PER_CREATE, type NewCommand, type Quota } from '../dex/types.js';
 import type { Logger } from '../logger.js';
 import { WorkQueue } from '../work-queue.js';
-import type { AuditTrail } from './audit.js';
+import { type AuditTrail, requestAuditEvent } from './audit.js';
 import type { DeviceDirectory } from './device-directory.js';
 import type { HeldLease, Leases } from './leases.js';
 import {
@@ -682,21 +682,15 @@ export class CaptureService {
         : action === 'approved' || action === 'rejected'
           ? (decision?.by ?? request.requestedBy)
           : request.requestedBy;
-    return this.deps.audit.record({
-      at: this.#now(),
-      userId: actor,
-      action,
-      channelId: request.statusMessage?.channelId ?? request.channelId,
-      requestId: request.id,
-      devices: request.devices,
-      types: request.types,
-      options: request.options,
-      commandIds: commands.map((c) => c.id),
-      outcome,
-      reason: request.reason,
-      destinationPublic: request.destinationPublic,
-      ...(decision?.approved ? { approvedBy: decision.by } : {}),
-    });
+    return this.deps.audit.record(
+      requestAuditEvent(request, {
+        at: this.#now(),
+        userId: actor,
+        action,
+        commandIds: commands.map((c) => c.id),
+        outcome,
+      }),
+    );
   }
 
   #tracked(

@@ -126,6 +126,10 @@ describe('the device owner is told', () => {
         { email: 'ghost@example.com', told: false },
       ],
     );
+    // Each row answers the reviewer's questions like the start's: where it went, whether public, why.
+    for (const notice of notices) {
+      expect(notice).toMatchObject({ channelId: 'C_HELPDESK', destinationPublic: true, reason: 'INC-77: VPN drops' });
+    }
 
     // A poll, a restart of delivery: nobody is told twice.
     await stack.bot.poll();

@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
+import { requestAuditEvent } from '../../../captures/audit.js';
 import type { DeniedAttempt } from '../../../captures/model.js';
 import { asConversationId } from '../../slack-ids.js';
 import { type Reply, refusalText, refusedMessage, retryFailedReply } from '../../ui/replies.js';
@@ -31,18 +32,15 @@ export function runAgain(deps: ListenerDeps) {
       await args.respond(gone);
       return;
     }
-    await deps.audit.record({
-      at: deps.now(),
-      userId: body.user.id,
-      action: 'run-again',
-      channelId: asConversationId(body.channel?.id),
-      requestId: request.id,
-      devices: request.devices,
-      types: request.types,
-      options: request.options,
-      commandIds: [],
-      outcome: { kind: 'opened-form-again' },
-    });
+    await deps.audit.record(
+      requestAuditEvent(request, {
+        at: deps.now(),
+        userId: body.user.id,
+        action: 'run-again',
+        channelId: asConversationId(body.channel?.id),
+        outcome: { kind: 'opened-form-again' },
+      }),
+    );
     await deps.followUps.run(() =>
       openCaptureModal(
         client,
