@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { open, readdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ArtifactDigest } from '../digest/artifact-digest.js';
 import { captureFormatOf } from '../digest/capture-file.js';
@@ -10,11 +10,12 @@ import { WarpBundleReader } from '../digest/warp/reader.js';
 import { ZipTap } from '../digest/zip-tap.js';
 import { digestText, digestView } from '../slack/ui/digest.js';
 
-const USAGE = `Usage: npm run digest -- [--json] FILE...
+const USAGE = `Usage: npm run digest -- [--json] FILE|FOLDER...
 
 Reads a DEX packet-capture zip, a WARP diagnostics zip, a .pcap or a .pcapng (told apart by their first bytes,
 not their names) and prints what is inside: the verdict first, then the figures. With --json, one JSON object per
-capture file (JSON Lines): each capture of a PCAP zip on its own line, a WARP bundle as one.`;
+capture file (JSON Lines): each capture of a PCAP zip on its own line, a WARP bundle as one. A folder stands for
+the files in it, in name order (not its subfolders).`;
 
 type Kind = 'zip' | 'capture' | null;
 
@@ -66,6 +67,24 @@ function jsonLines(digest: ArtifactDigest): string[] {
   return digest.captures.map((capture) => JSON.stringify(capture.digest));
 }
 
+/** The arguments, each folder replaced by the files directly in it, in name order. */
+async function withFolderFiles(args: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const arg of args) {
+    // Not a folder (a file, or nothing there): kept as given, and read or reported as such.
+    const entries = await readdir(arg, { withFileTypes: true }).catch(() => null);
+    if (!entries) files.push(arg);
+    else
+      files.push(
+        ...entries
+          .filter((entry) => entry.isFile())
+          .map((entry) => join(arg, entry.name))
+          .sort(),
+      );
+  }
+  return files;
+}
+
 export async function main(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const json = argv.includes('--json');
   const files = argv.filter((arg) => arg !== '--json');
@@ -74,7 +93,7 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
     return 2;
   }
   let failed = 0;
-  for (const file of files) {
+  for (const file of await withFolderFiles(files)) {
     let digest: ArtifactDigest;
     try {
       const kind = await kindOf(file);

@@ -135,6 +135,20 @@ describe('npm run digest', () => {
     expect(digest.problems.join(' ')).toMatch(/ends inside packet 2/);
   });
 
+  it('reads a folder as the files in it, in name order, and says which of them are not captures', async () => {
+    const directory = temporaryDirectory();
+    fs.copyFileSync(path.join(CORPUS, 'dns_udp.pcap'), path.join(directory, 'b-dns.pcap'));
+    fs.copyFileSync(path.join(CORPUS, 'dns_udp.pcap'), path.join(directory, 'a-dns.pcap'));
+    fs.writeFileSync(path.join(directory, 'README.md'), 'notes');
+    fs.mkdirSync(path.join(directory, 'nested'));
+    const { code, out, err } = await run('--json', directory);
+    expect(out.split('\n').map((line) => JSON.parse(line).file)).toEqual(['a-dns.pcap', 'b-dns.pcap']);
+    expect(err).toBe(
+      `${path.join(directory, 'README.md')}: not a zip, a .pcap or a .pcapng (its first bytes are none of theirs); skipped.`,
+    );
+    expect(code).toBe(1);
+  });
+
   it('a PCAP zip cut short: the packets before the cut count, and the digest says what it could not read', async () => {
     const directory = temporaryDirectory();
     const whole = await simulatedZip(directory, { kind: 'pcap' });
